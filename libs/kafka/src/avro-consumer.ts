@@ -1,0 +1,156 @@
+import { categorize, describeError } from '@connector/domain';
+import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { AvroSerde } from './avro-serde';
+import type { DeadLetterPublisher } from './dead-letter';
+
+export interface ConsumedMessage<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: T;
+  headers: IHeaders;
+  timestamp: string;
+}
+
+export interface HandlerContext {
+  /** Keep the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+  /** Aborted when the consumer stops: long waits should end. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export type MessageOutcome = 'processed' | 'dead-lettered' | 'retrying';
+
+export interface AvroConsumerOptions<T> {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  /** How many partitions are handled at once (in order within each). */
+  partitionsConsumedConcurrently?: number;
+  /** Checks a decoded value at the boundary; throw a ValidationError to dead-letter it. */
+  validate?: (value: unknown) => T;
+  handler: (message: ConsumedMessage<T>, context: HandlerContext) => Promise<void>;
+  /** Backoff for retryable failures: exponential from initialMs to maxMs, with full jitter. */
+  retry?: { initialMs?: number; maxMs?: number };
+  onOutcome?: (outcome: MessageOutcome, topic: string) => void;
+}
+
+class ConsumerStopping extends Error {
+  constructor() {
+    super('consumer is stopping; the message stays uncommitted');
+  }
+}
+
+/**
+ * Consumes Avro values and decides every failure explicitly, by the error's category:
+ * - validation / integration (poison: bad bytes, an invalid value, a permanent refusal): the message is copied
+ *   to the DLQ with the error and its coordinates, logged, and its offset committed: the consumer goes on.
+ * - retryable / auth: retried in place with backoff and jitter, heartbeating; the offset is not committed past
+ *   it, so a crash or a stop re-delivers it.
+ */
+export class AvroConsumer<T> {
+  private readonly consumer: Consumer;
+  private readonly abort = new AbortController();
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly serde: AvroSerde,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly options: AvroConsumerOptions<T>,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, retry: { retries: 10 } });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? false });
+    }
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        await this.handle(topic, partition, message, heartbeat);
+      },
+    });
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Ends retries in progress, commits what was processed and leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.abort.abort();
+    await this.consumer.disconnect();
+  }
+
+  private async handle(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+    const logger = this.logger.child({ topic, partition, offset: message.offset, groupId: this.options.groupId });
+    const context: HandlerContext = { heartbeat, signal: this.abort.signal, logger };
+    let attempt = 0;
+    for (;;) {
+      if (this.abort.signal.aborted) throw new ConsumerStopping();
+      try {
+        const decoded = await this.serde.decode(message.value);
+        const value = this.options.validate ? this.options.validate(decoded) : (decoded as T);
+        await this.options.handler(
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key ? message.key.toString('utf8') : null,
+            value,
+            headers: message.headers ?? {},
+            timestamp: message.timestamp,
+          },
+          context,
+        );
+        this.options.onOutcome?.('processed', topic);
+        return;
+      } catch (error) {
+        if (error instanceof ConsumerStopping) throw error;
+        const category = categorize(error);
+        if (category === 'validation' || category === 'integration') {
+          await this.deadLetters.publish({ topic, partition, message, groupId: this.options.groupId }, error);
+          logger.warn({ error: describeError(error) }, 'message sent to the dead-letter topic');
+          this.options.onOutcome?.('dead-lettered', topic);
+          return;
+        }
+        attempt += 1;
+        const delay = this.backoff(attempt);
+        logger.warn({ error: describeError(error), attempt, retryInMs: delay }, 'message failed; retrying');
+        this.options.onOutcome?.('retrying', topic);
+        await this.sleep(delay, heartbeat);
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const initial = this.options.retry?.initialMs ?? 200;
+    const max = this.options.retry?.maxMs ?? 30_000;
+    const ceiling = Math.min(max, initial * 2 ** Math.min(attempt - 1, 20));
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  /** Waits, heartbeating every few seconds, and wakes at once when the consumer stops. */
+  private async sleep(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !this.abort.signal.aborted) {
+      const step = Math.min(until - Date.now(), 2000);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, step);
+        this.abort.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      });
+      await heartbeat().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { Kafka, logLevel as KafkaLogLevel, LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface KafkaClientConfig {
+  brokers: string[];
+  clientId: string;
+  /** Connection and request timeouts; defaults suit a broker on the same network. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own logs go to the app's JSON logger (kafkajs' INFO is chatty: it becomes debug). */
+export function createKafkaClient(config: KafkaClientConfig, logger: Logger): Kafka {
+  const kafkaLogger = logger.child({ client: 'kafkajs' });
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: config.connectionTimeoutMs ?? 5000,
+    requestTimeout: config.requestTimeoutMs ?? 30000,
+    retry: { initialRetryTime: 300, retries: 8 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...extra } = entry.log;
+      const level = LEVELS[entry.level] === 'info' ? 'debug' : (LEVELS[entry.level] ?? 'debug');
+      kafkaLogger[level]({ namespace: entry.namespace, ...extra }, message);
+    },
+  });
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection as MongoConnection, Model } from 'mongoose';
+import { DuplicateError, RevisionConflictError, isDuplicateKeyError } from '../errors';
+import { Connection, ConnectionPatch, NewConnection, defaultSettings } from './connection.entity';
+import { connectionSchema } from './connection.schema';
+
+interface ConnectionDocument extends Omit<Connection, 'id'> {
+  _id: string;
+}
+
+export function newConnectionId(): string {
+  return `con_${randomBytes(12).toString('hex')}`;
+}
+
+/** Connections of a tenant. Every method takes the tenant: one tenant never reads or changes another's. */
+export class ConnectionsRepository {
+  private readonly model: Model<ConnectionDocument>;
+
+  constructor(connection: MongoConnection) {
+    this.model = (connection.models.Connection as Model<ConnectionDocument> | undefined) ?? connection.model<ConnectionDocument>('Connection', connectionSchema);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.model.createCollection().catch(() => undefined);
+    await this.model.createIndexes();
+  }
+
+  async create(tenantId: string, input: NewConnection): Promise<Connection> {
+    const now = new Date();
+    try {
+      const created = await this.model.create({
+        _id: newConnectionId(),
+        tenantId,
+        name: input.name,
+        enabled: input.enabled ?? true,
+        status: 'CONNECTED',
+        statusReason: null,
+        org: input.org,
+        credentials: input.credentials,
+        settings: input.settings ?? defaultSettings(),
+        revision: 1,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return toConnection(created.toObject() as ConnectionDocument);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) {
+        throw new DuplicateError(`Salesforce org ${input.org.orgId} is already connected in this project`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async findById(tenantId: string, id: string): Promise<Connection | null> {
+    const found = await this.model.findOne({ _id: id, tenantId }).lean<ConnectionDocument>();
+    return found ? toConnection(found) : null;
+  }
+
+  async findByOrg(tenantId: string, orgId: string): Promise<Connection | null> {
+    const found = await this.model.findOne({ tenantId, 'org.orgId': orgId }).lean<ConnectionDocument>();
+    return found ? toConnection(found) : null;
+  }
+
+  async list(tenantId: string): Promise<Connection[]> {
+    const found = await this.model.find({ tenantId }).sort({ createdAt: -1 }).lean<ConnectionDocument[]>();
+    return found.map(toConnection);
+  }
+
+  /**
+   * Applies a patch and bumps the revision. With `expectedRevision`, refuses when someone else changed the
+   * connection in between (RevisionConflictError). Null when the tenant has no such connection.
+   */
+  async update(tenantId: string, id: string, patch: ConnectionPatch, expectedRevision?: number): Promise<Connection | null> {
+    const filter: Record<string, unknown> = { _id: id, tenantId };
+    if (expectedRevision !== undefined) filter.revision = expectedRevision;
+    const set: Record<string, unknown> = { updatedAt: new Date() };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) set[key] = value;
+    }
+    try {
+      const updated = await this.model
+        .findOneAndUpdate(filter, { $set: set, $inc: { revision: 1 } }, { new: true, timestamps: false })
+        .lean<ConnectionDocument>();
+      if (updated) return toConnection(updated);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new DuplicateError('another connection of this project holds that Salesforce org', { cause: error });
+      throw error;
+    }
+    if (expectedRevision !== undefined && (await this.model.exists({ _id: id, tenantId }))) {
+      throw new RevisionConflictError(`connection ${id} changed since revision ${expectedRevision}`);
+    }
+    return null;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.model.deleteOne({ _id: id, tenantId });
+    return result.deletedCount === 1;
+  }
+}
+
+function toConnection(document: ConnectionDocument): Connection {
+  const { _id, ...rest } = document;
+  return { id: _id, ...rest };
+}

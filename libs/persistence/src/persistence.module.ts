@@ -1,0 +1,56 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { HealthRegistry, LOGGER, type Logger } from '@connector/observability';
+import type { Connection } from 'mongoose';
+import { ConnectionsRepository } from './connections/connection.repository';
+import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
+
+export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
+
+export interface PersistenceModuleOptions {
+  uri: string;
+  connectAttempts: number;
+}
+
+/** The Nest shell: one MongoDB connection per app, the repositories, a health check, a clean close. */
+@Global()
+@Module({})
+export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
+  static forRoot(options: PersistenceModuleOptions): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: 'PERSISTENCE_OPTIONS', useValue: options },
+        {
+          provide: MONGO_CONNECTION,
+          inject: [LOGGER],
+          useFactory: (logger: Logger) => connectMongo({ uri: options.uri, attempts: options.connectAttempts }, logger.child({ component: 'mongodb' })),
+        },
+        { provide: ConnectionsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ConnectionsRepository(connection) },
+      ],
+      exports: [MONGO_CONNECTION, ConnectionsRepository],
+    };
+  }
+
+  constructor(
+    @Inject(MONGO_CONNECTION) private readonly connection: Connection,
+    @Inject('PERSISTENCE_OPTIONS') private readonly options: PersistenceModuleOptions,
+    private readonly connections: ConnectionsRepository,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.connections.ensureIndexes();
+    this.health.register({
+      name: 'mongodb',
+      check: async () => {
+        const started = Date.now();
+        await pingMongo(this.connection);
+        return { status: 'up', details: { uri: safeMongoUri(this.options.uri), latencyMs: Date.now() - started } };
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
+}
