@@ -2,7 +2,7 @@
  * Redaction applied to every log line: secrets never appear, emails and phone numbers are masked, wherever they
  * sit in the logged object or message. Payloads are logged at debug only, and go through this too.
  */
-const SECRET_KEY = /(token|secret|password|passwd|authorization|cookie|api[-_]?key|private[-_]?key|credential|code[-_]?verifier|^code$|assertion|signature)/i;
+const SECRET_KEY = /(token|secret|password|passwd|authorization|cookie|api[-_]?key|private[-_]?key|credential|code[-_]?verifier|auth(?:orization)?[-_]?code|assertion|signature)/i;
 const EMAIL_KEY = /e-?mail/i;
 const PHONE_KEY = /(phone|mobile|fax)/i;
 

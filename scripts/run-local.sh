@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `npm run start:local`: the connector on this machine. Starts the local stack (unless .env or the environment
+# point at your own Kafka / registry / MongoDB), builds, and runs the three apps until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+LOGS="$ROOT/.cache/logs"
+
+if [[ -f .env ]]; then set -a; source .env; set +a; fi
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+
+bash scripts/stack.sh up
+eval "$(bash scripts/stack.sh env)"
+npm run -s build
+
+export API_PORT="${API_PORT:-3000}" INGEST_PORT="${INGEST_PORT:-3001}" JOURNY_EVENTS_PORT="${JOURNY_EVENTS_PORT:-3002}"
+mkdir -p "$LOGS"
+pids=()
+stop_apps() {
+  echo "stopping the apps (the stack stays up: npm run stack -- down)…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait || true
+}
+trap stop_apps INT TERM
+
+for app in api ingest journy-events; do
+  node "dist/apps/$app/src/main.js" >>"$LOGS/$app.log" 2>&1 &
+  pids+=($!)
+done
+
+for port in "$API_PORT" "$INGEST_PORT" "$JOURNY_EVENTS_PORT"; do
+  for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 1; done
+done
+
+cat <<INFO
+
+The connector is running:
+  api            http://127.0.0.1:$API_PORT/health    metrics: /metrics   log: $LOGS/api.log
+  ingest         http://127.0.0.1:$INGEST_PORT/health    log: $LOGS/ingest.log
+  journy-events  http://127.0.0.1:$JOURNY_EVENTS_PORT/health    log: $LOGS/journy-events.log
+Stack: npm run stack -- status | logs.  Ctrl-C stops the apps.
+INFO
+wait
