@@ -21,6 +21,12 @@ module.exports = {
     },
     {
       ...shared,
+      displayName: 'emulator',
+      testMatch: ['<rootDir>/tools/**/*.emulator-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
+    },
+    {
+      ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
