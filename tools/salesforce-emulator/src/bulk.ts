@@ -183,7 +183,12 @@ export class BulkApi {
       if (['JobComplete', 'Failed', 'Aborted'].includes(job.state)) throw restError(409, 'INVALIDJOBSTATE', `Cannot abort a job in state ${job.state}`);
       job.state = 'Aborted';
       job.systemModstamp = Date.now();
-      if (job.kind === 'ingest') job.unprocessed = job.uploads.flatMap((u) => this.rows(job, u).slice(1).map((r) => csvLine(r)));
+      if (job.kind === 'ingest') {
+        const uploads = job.uploads.map((u) => this.rows(job, u)).filter((rows) => rows.length > 0);
+        job.header ??= uploads[0]?.[0] ?? null;
+        job.unprocessed.push(...uploads.flatMap((rows) => rows.slice(1).map((r) => csvLine(r, DELIMITERS[job.columnDelimiter], true))));
+        job.uploads = [];
+      }
       return { status: 200, body: this.info(job) };
     }
     if (state === 'UploadComplete' && job.kind === 'ingest') {
