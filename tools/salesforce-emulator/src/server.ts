@@ -314,6 +314,7 @@ export class SalesforceEmulator {
           records: Object.fromEntries(['Account', 'Contact', 'AccountContactRelation', 'User'].map((o) => [o, this.org.count(o)])),
           streaming: { clients: this.cometd.clientCount(), delivered: this.cometd.stats.delivered, retained: Object.fromEntries(this.org.bus.channelNames().map((c) => [c, this.org.bus.retainedCount(c)])) },
           faults: this.faults,
+          memory: process.memoryUsage(),
         });
       case 'POST counters':
         this.resetCounters();

@@ -320,6 +320,9 @@ describe('REST API (jsforce)', () => {
       const failed = await raw('GET', 'limits');
       expect(failed.status).toBe(500);
       expect(failed.body[0].errorCode).toBe('UNKNOWN_EXCEPTION');
+      await h.admin('faults', { errors: { rest: { rate: 1, kind: 'timeout' } } });
+      const hung = fetch(`${h.url}/services/data/v${LATEST_VERSION}/sobjects/Account/describe`, { headers: { Authorization: `Bearer ${conn.accessToken}` }, signal: AbortSignal.timeout(300) });
+      await expect(hung).rejects.toThrow(/timeout|aborted/i);
       await h.admin('faults', { errors: {}, lockRowRate: 1 });
       const locked = await conn.sobject('Account').create([{ Name: 'Locked' }]);
       expect(locked[0].success).toBe(false);
