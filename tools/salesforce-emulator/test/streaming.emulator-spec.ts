@@ -11,7 +11,7 @@ interface FayeClient {
   setHeader(name: string, value: string): void;
   addExtension(extension: unknown): void;
   subscribe(channel: string, listener: (message: ChangeMessage) => void): PromiseLike<unknown> & { cancel(): void };
-  disconnect(): void;
+  disconnect(): PromiseLike<unknown> | void;
   on(event: string, listener: () => void): void;
 }
 
@@ -32,8 +32,10 @@ describe('Streaming API and Change Data Capture', () => {
     h = await startEmulator({ cometdConnectTimeoutMs: 1500, cometdClientTimeoutMs: 1000, seed: { generate: { accounts: 3, contacts: 6, randomSeed: 5 } } });
     conn = await h.connect({ callOptions: { client: 'journy-connector' } });
   });
-  afterEach(() => {
-    clients.splice(0).forEach((c) => c.disconnect());
+  // Wait for each disconnect's reply: faye keeps a retry timer for an unanswered /meta/disconnect.
+  afterEach(async () => {
+    const settle = (c: FayeClient) => Promise.race([Promise.resolve(c.disconnect()).then(() => undefined, () => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await Promise.all(clients.splice(0).map(settle));
   });
   afterAll(() => h.stop());
 
