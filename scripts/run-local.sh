@@ -23,6 +23,14 @@ stop_apps() {
 }
 trap stop_apps INT TERM
 
+# No Salesforce org configured: run the emulator, seeded with a demo org, as the local Salesforce.
+if [[ -z "${SALESFORCE_LOGIN_URL:-}" ]]; then
+  export SALESFORCE_LOGIN_URL="http://127.0.0.1:${EMULATOR_PORT:-8484}"
+  node dist/tools/salesforce-emulator/src/cli.js --port "${EMULATOR_PORT:-8484}" --accounts 200 --contacts 1000 --relationships 100 \
+    >>"$LOGS/salesforce-emulator.log" 2>&1 &
+  pids+=($!)
+fi
+
 for app in api ingest journy-events; do
   node "dist/apps/$app/src/main.js" >>"$LOGS/$app.log" 2>&1 &
   pids+=($!)
@@ -38,6 +46,7 @@ The connector is running:
   api            http://127.0.0.1:$API_PORT/health    metrics: /metrics   log: $LOGS/api.log
   ingest         http://127.0.0.1:$INGEST_PORT/health    log: $LOGS/ingest.log
   journy-events  http://127.0.0.1:$JOURNY_EVENTS_PORT/health    log: $LOGS/journy-events.log
+  Salesforce     $SALESFORCE_LOGIN_URL    (the emulator when no org is configured; demo users log in with emulator-password)
 Stack: npm run stack -- status | logs.  Ctrl-C stops the apps.
 INFO
 wait

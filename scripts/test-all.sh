@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+[[ -d node_modules ]] || { step "dependencies"; npm ci --no-audit --no-fund; }
+
 step "contracts";  npm run -s contracts:check
 step "lint";       npm run -s lint
 step "typecheck";  npm run -s typecheck
