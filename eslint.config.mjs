@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const noAppImports = { group: ['**/apps/**', '@connector/*/src/**'], message: 'libs never import apps, nor deep paths of other libs' };
+const noAppImports = { group: ['**/apps/**', '@connector/*/src/**', '**/tools/**'], message: 'libs never import apps, test tools, nor deep paths of other libs' };
 const frameworkFree = {
   group: ['@nestjs/*'],
   message: 'keep the core framework-free: Nest belongs in *.module.ts and nest/ only',
@@ -32,6 +32,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [
         { group: ['@connector/*/src/**', '**/libs/**'], message: 'import libs through their @connector/<lib> entry point' },
         { group: ['../../*/src/**', '../../../apps/**'], message: 'an app never imports another app' },
+        { group: ['**/tools/**'], message: 'production code never imports the test tools' },
       ] }],
     },
   },
@@ -65,7 +66,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    // Tests may drive the test tools (the Salesforce emulator).
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.emulator-spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', 'no-restricted-imports': 'off' },
   },
 );

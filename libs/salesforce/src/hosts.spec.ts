@@ -1,0 +1,23 @@
+import { DEFAULT_HOST_POLICY, checkSalesforceUrl, loginUrlFor } from './hosts';
+
+describe('Salesforce host policy', () => {
+  it('accepts https Salesforce hosts and returns the bare origin', () => {
+    expect(checkSalesforceUrl('https://acme.my.salesforce.com/some/path?x=1', DEFAULT_HOST_POLICY)).toBe('https://acme.my.salesforce.com');
+    expect(checkSalesforceUrl('https://login.salesforce.com', DEFAULT_HOST_POLICY)).toBe('https://login.salesforce.com');
+    expect(loginUrlFor('sandbox', DEFAULT_HOST_POLICY)).toBe('https://test.salesforce.com');
+    expect(loginUrlFor('custom', DEFAULT_HOST_POLICY, 'https://acme--dev.sandbox.my.salesforce.com')).toBe('https://acme--dev.sandbox.my.salesforce.com');
+  });
+
+  it('refuses other hosts, plain http, look-alikes and credentials in the URL', () => {
+    for (const bad of ['https://evil.example', 'http://login.salesforce.com', 'https://salesforce.com.evil.example', 'https://user:pw@login.salesforce.com', 'not a url']) {
+      expect(() => checkSalesforceUrl(bad, DEFAULT_HOST_POLICY)).toThrow(/Salesforce|URL|credentials/);
+    }
+    expect(() => loginUrlFor('custom', DEFAULT_HOST_POLICY)).toThrow(/myDomainUrl/);
+  });
+
+  it('allows the configured insecure hosts (the local emulator) only', () => {
+    const policy = { ...DEFAULT_HOST_POLICY, insecureHosts: ['127.0.0.1:8484'] };
+    expect(checkSalesforceUrl('http://127.0.0.1:8484/services', policy)).toBe('http://127.0.0.1:8484');
+    expect(() => checkSalesforceUrl('http://127.0.0.1:9999', policy)).toThrow();
+  });
+});
