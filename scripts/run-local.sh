@@ -13,6 +13,11 @@ bash scripts/stack.sh up
 eval "$(bash scripts/stack.sh env)"
 npm run -s build
 
+# A local signing key for callers' tokens, kept in .cache so tokens survive restarts (never used in production).
+if [[ -z "${JOURNY_JWT_KEY:-}" ]]; then
+  [[ -f .cache/local-jwt-key ]] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > .cache/local-jwt-key
+  export JOURNY_JWT_KEY="$(cat .cache/local-jwt-key)"
+fi
 export API_PORT="${API_PORT:-3000}" INGEST_PORT="${INGEST_PORT:-3001}" JOURNY_EVENTS_PORT="${JOURNY_EVENTS_PORT:-3002}"
 mkdir -p "$LOGS"
 pids=()
@@ -47,6 +52,8 @@ The connector is running:
   ingest         http://127.0.0.1:$INGEST_PORT/health    log: $LOGS/ingest.log
   journy-events  http://127.0.0.1:$JOURNY_EVENTS_PORT/health    log: $LOGS/journy-events.log
   Salesforce     $SALESFORCE_LOGIN_URL    (the emulator when no org is configured; demo users log in with emulator-password)
+A token for the API (tenant "demo"): $(node dist/apps/api/src/cli/mint-token.js --tenant demo --ttl 86400)
+  curl -H "Authorization: Bearer <token>" http://127.0.0.1:$API_PORT/v1/connections
 Stack: npm run stack -- status | logs.  Ctrl-C stops the apps.
 INFO
 wait

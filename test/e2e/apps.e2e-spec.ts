@@ -13,6 +13,7 @@ function baseEnv(): Record<string, string> {
     MONGODB_URI: env.mongodbUri,
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    JOURNY_JWT_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 }
 

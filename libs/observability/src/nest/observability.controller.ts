@@ -1,9 +1,11 @@
-import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Res, SetMetadata } from '@nestjs/common';
 import type { Response } from 'express';
 import { HealthRegistry } from '../health';
 import { MetricsRegistry } from '../metrics';
+import { PUBLIC_ROUTE } from './tokens';
 
 @Controller()
+@SetMetadata(PUBLIC_ROUTE, true)
 export class ObservabilityController {
   constructor(
     private readonly health: HealthRegistry,

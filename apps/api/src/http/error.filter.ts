@@ -1,0 +1,48 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import { ConnectorError } from '@connector/domain';
+import type { Logger } from '@connector/observability';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/** The one error shape of the API; `errorId` also appears in the log line of the failure. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; errorId: string; field?: string; details?: unknown };
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED',
+};
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { principal?: { tenantId: string } }>();
+    const response = http.getResponse<Response>();
+    const errorId = randomUUID();
+    let status = HttpStatus.INTERNAL_SERVER_ERROR;
+    let body: ApiErrorBody['error'] = { code: 'INTERNAL', message: 'an unexpected error occurred', errorId };
+    if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const raw = exception.getResponse();
+      const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+      body = {
+        code: typeof given.code === 'string' ? given.code : (STATUS_CODES[status] ?? 'ERROR'),
+        message: typeof given.code === 'string' && typeof given.message === 'string' ? given.message : exception.message,
+        errorId,
+        ...(typeof given.field === 'string' ? { field: given.field } : {}),
+        ...(given.details !== undefined ? { details: given.details } : {}),
+      };
+    } else if (exception instanceof ConnectorError && (exception.category === 'validation' || exception.category === 'integration')) {
+      status = exception.category === 'validation' ? HttpStatus.BAD_REQUEST : HttpStatus.BAD_GATEWAY;
+      body = { code: exception.code, message: exception.message, errorId, ...('field' in exception && exception.field ? { field: String(exception.field) } : {}) };
+    }
+    const context = { errorId, status, method: request.method, path: request.path, tenantId: request.principal?.tenantId, code: body.code };
+    if (status >= 500) this.logger.error({ ...context, err: exception }, 'request failed');
+    else this.logger.info(context, 'request refused');
+    response.status(status).json({ error: body });
+  }
+}
