@@ -18,6 +18,12 @@ if [[ -z "${JOURNY_JWT_KEY:-}" ]]; then
   [[ -f .cache/local-jwt-key ]] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > .cache/local-jwt-key
   export JOURNY_JWT_KEY="$(cat .cache/local-jwt-key)"
 fi
+# Local-only secrets for token encryption and OAuth state signing (kept in .cache; production sets its own).
+for name in TOKEN_ENCRYPTION_KEY OAUTH_STATE_SECRET; do
+  [[ -f ".cache/local-$name" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > ".cache/local-$name"
+done
+export TOKEN_ENCRYPTION_KEYS="${TOKEN_ENCRYPTION_KEYS:-local1:$(cat .cache/local-TOKEN_ENCRYPTION_KEY)}"
+export OAUTH_STATE_SECRET="${OAUTH_STATE_SECRET:-$(cat .cache/local-OAUTH_STATE_SECRET)}"
 export API_PORT="${API_PORT:-3000}" INGEST_PORT="${INGEST_PORT:-3001}" JOURNY_EVENTS_PORT="${JOURNY_EVENTS_PORT:-3002}"
 mkdir -p "$LOGS"
 pids=()
@@ -31,6 +37,9 @@ trap stop_apps INT TERM
 # No Salesforce org configured: run the emulator, seeded with a demo org, as the local Salesforce.
 if [[ -z "${SALESFORCE_LOGIN_URL:-}" ]]; then
   export SALESFORCE_LOGIN_URL="http://127.0.0.1:${EMULATOR_PORT:-8484}"
+  export SALESFORCE_SANDBOX_LOGIN_URL="$SALESFORCE_LOGIN_URL" SALESFORCE_INSECURE_HOSTS="127.0.0.1:${EMULATOR_PORT:-8484}"
+  export SALESFORCE_CLIENT_ID="3MVG9emulator.journy.connector.client" SALESFORCE_CLIENT_SECRET="emulator-client-secret"
+  export SALESFORCE_REDIRECT_URI="http://127.0.0.1:${API_PORT:-3000}/v1/oauth/salesforce/callback"
   node dist/tools/salesforce-emulator/src/cli.js --port "${EMULATOR_PORT:-8484}" --accounts 200 --contacts 1000 --relationships 100 \
     >>"$LOGS/salesforce-emulator.log" 2>&1 &
   pids+=($!)

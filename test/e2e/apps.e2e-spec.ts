@@ -1,6 +1,6 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 import { AppName, startAppProcess, waitForHttp } from '../support/app-process';
-import { stackEnv } from '../support/stack-env';
+import { apiTestEnv, stackEnv } from '../support/stack-env';
 
 const PORT_VARIABLE: Record<AppName, string> = { api: 'API_PORT', ingest: 'INGEST_PORT', 'journy-events': 'JOURNY_EVENTS_PORT' };
 const APPS: AppName[] = ['api', 'ingest', 'journy-events'];
@@ -13,7 +13,7 @@ function baseEnv(): Record<string, string> {
     MONGODB_URI: env.mongodbUri,
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
-    JOURNY_JWT_KEY: Buffer.alloc(32, 7).toString('base64'),
+    ...apiTestEnv(),
   };
 }
 

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { loadApiConfig } from '../../apps/api/src/api.config';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { mintToken, Scope } from '../../apps/api/src/auth/jwt-verifier';
-import { stackEnv, uniqueName } from '../support/stack-env';
+import { apiTestEnv, stackEnv, uniqueName } from '../support/stack-env';
 
 const KEY = randomBytes(32).toString('base64');
 const JWT = { algorithm: 'HS256' as const, key: KEY, issuer: 'journy.io', audience: 'salesforce-connector' };
@@ -33,7 +33,7 @@ describe('API authentication, error shape and tenant scoping (real store and bro
       KAFKA_BROKERS: env.kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
       MONGODB_URI: env.mongodbUri,
-      JOURNY_JWT_KEY: KEY,
+      ...apiTestEnv({ JOURNY_JWT_KEY: KEY }),
     });
     const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'silent' }))] }).compile();
     app = module.createNestApplication();

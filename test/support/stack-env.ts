@@ -24,3 +24,17 @@ export function stackEnv(): StackEnv {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** The API's own secrets and connected app, for tests (random keys; never used outside tests). */
+export function apiTestEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const key = (n: number) => Buffer.alloc(32, n).toString('base64');
+  return {
+    JOURNY_JWT_KEY: key(7),
+    TOKEN_ENCRYPTION_KEYS: `k1:${key(9)}`,
+    OAUTH_STATE_SECRET: key(11),
+    SALESFORCE_CLIENT_ID: '3MVG9emulator.journy.connector.client',
+    SALESFORCE_CLIENT_SECRET: 'emulator-client-secret',
+    SALESFORCE_REDIRECT_URI: 'http://localhost/callback',
+    ...overrides,
+  };
+}

@@ -12,6 +12,19 @@ export const apiConfigSchema = z.object({
   JOURNY_JWT_ISSUER: z.string().min(1).default('journy.io'),
   JOURNY_JWT_AUDIENCE: z.string().min(1).default('salesforce-connector'),
   API_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'must look like 256kb or 1mb').default('256kb'),
+  /** Encrypts OAuth tokens at rest: `id:base64(32 bytes)[,older…]`, the first one active. */
+  TOKEN_ENCRYPTION_KEYS: z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/, 'must be id:base64key[,id:base64key…] with 32-byte keys'),
+  /** Signs the OAuth state (base64, at least 32 bytes). */
+  OAUTH_STATE_SECRET: z.string().min(43),
+  OAUTH_STATE_TTL_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  /** The connected app. */
+  SALESFORCE_CLIENT_ID: z.string().min(1),
+  SALESFORCE_CLIENT_SECRET: z.string().min(1),
+  SALESFORCE_REDIRECT_URI: z.string().url(),
+  SALESFORCE_LOGIN_URL: z.string().url().default('https://login.salesforce.com'),
+  SALESFORCE_SANDBOX_LOGIN_URL: z.string().url().default('https://test.salesforce.com'),
+  /** host:port allowed over plain http (the local emulator only), comma-separated. */
+  SALESFORCE_INSECURE_HOSTS: z.string().default('').transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -2,17 +2,22 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { KafkaModule, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { LOGGER, ObservabilityModule, type Logger } from '@connector/observability';
-import { PersistenceModule } from '@connector/persistence';
+import { PersistenceModule, TokenCipher } from '@connector/persistence';
+import { SalesforceOAuthClient } from '@connector/salesforce';
 import type { ApiConfig } from './api.config';
 import { AuthGuard } from './auth/auth.guard';
 import { JwtVerifier } from './auth/jwt-verifier';
-import { ConnectionsController } from './connections/connections.controller';
+import { CONNECT_OPTIONS, ConnectService } from './connections/connect.service';
+import { ConnectionChangesPublisher } from './connections/connection-changes.publisher';
+import { ConnectionsController, OAuthCallbackController } from './connections/connections.controller';
+import { OAuthStateSigner } from './connections/oauth-state-signer';
 import { ErrorFilter } from './http/error.filter';
 
 /** The settings and log API: connections, settings, import jobs, sync logs. */
 @Module({})
 export class ApiModule {
   static forRoot(config: ApiConfig, logger: Logger): DynamicModule {
+    const hostPolicy = { productionLoginUrl: config.SALESFORCE_LOGIN_URL, sandboxLoginUrl: config.SALESFORCE_SANDBOX_LOGIN_URL, insecureHosts: config.SALESFORCE_INSECURE_HOSTS };
     return {
       module: ApiModule,
       imports: [
@@ -20,8 +25,17 @@ export class ApiModule {
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [] })),
       ],
-      controllers: [ConnectionsController],
+      controllers: [ConnectionsController, OAuthCallbackController],
       providers: [
+        ConnectService,
+        ConnectionChangesPublisher,
+        { provide: TokenCipher, useValue: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS) },
+        { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },
+        { provide: CONNECT_OPTIONS, useValue: { stateTtlMs: config.OAUTH_STATE_TTL_MS, hostPolicy } },
+        {
+          provide: SalesforceOAuthClient,
+          useValue: new SalesforceOAuthClient({ clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: config.SALESFORCE_REDIRECT_URI }, hostPolicy),
+        },
         {
           provide: JwtVerifier,
           useValue: new JwtVerifier({ algorithm: config.JOURNY_JWT_ALGORITHM, key: config.JOURNY_JWT_KEY, issuer: config.JOURNY_JWT_ISSUER, audience: config.JOURNY_JWT_AUDIENCE }),

@@ -5,3 +5,5 @@ export * from './connections/connection.schema';
 export * from './connections/connection.repository';
 export * from './persistence.module';
 export * from './crypto/token-cipher';
+export * from './oauth-states/oauth-state.entity';
+export * from './oauth-states/oauth-state.repository';

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleI
 import { HealthRegistry, LOGGER, type Logger } from '@connector/observability';
 import type { Connection } from 'mongoose';
 import { ConnectionsRepository } from './connections/connection.repository';
+import { OAuthStatesRepository } from './oauth-states/oauth-state.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -26,8 +27,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: (logger: Logger) => connectMongo({ uri: options.uri, attempts: options.connectAttempts }, logger.child({ component: 'mongodb' })),
         },
         { provide: ConnectionsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ConnectionsRepository(connection) },
+        { provide: OAuthStatesRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OAuthStatesRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository],
     };
   }
 
@@ -35,11 +37,13 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(MONGO_CONNECTION) private readonly connection: Connection,
     @Inject('PERSISTENCE_OPTIONS') private readonly options: PersistenceModuleOptions,
     private readonly connections: ConnectionsRepository,
+    private readonly oauthStates: OAuthStatesRepository,
     private readonly health: HealthRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.connections.ensureIndexes();
+    await this.oauthStates.ensureIndexes();
     this.health.register({
       name: 'mongodb',
       check: async () => {

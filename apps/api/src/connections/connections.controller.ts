@@ -1,6 +1,8 @@
-import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { Connection, ConnectionsRepository } from '@connector/persistence';
-import { CurrentPrincipal } from '../auth/auth.guard';
+import { z } from 'zod';
+import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
+import { ConnectService } from './connect.service';
 import type { Principal } from '../auth/jwt-verifier';
 
 /** What the API shows of a connection: never its credentials. */
@@ -26,9 +28,48 @@ export function connectionView(connection: Connection) {
 
 const CONNECTION_ID = /^con_[0-9a-f]{24}$/;
 
+const startBody = z
+  .object({
+    environment: z.enum(['production', 'sandbox', 'custom']),
+    myDomainUrl: z.string().max(255).optional(),
+  })
+  .strict();
+
+const callbackQuery = z.object({
+  code: z.string().max(2048).optional(),
+  state: z.string().max(1024).optional(),
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(1024).optional(),
+});
+
+/** Parses with a schema; the first problem becomes a 400 naming the field. */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(',') : undefined) || '(body)';
+  throw new BadRequestException({ code: 'INVALID_REQUEST', message: `${field}: ${issue.message}`, field });
+}
+
 @Controller('v1/connections')
 export class ConnectionsController {
-  constructor(private readonly connections: ConnectionsRepository) {}
+  constructor(private readonly connections: ConnectionsRepository, private readonly connect: ConnectService) {}
+
+  /** Starts connecting an org: the Salesforce authorize URL to send the person to. */
+  @Post('salesforce/authorize')
+  @RequireScope('connector:write')
+  @HttpCode(200)
+  async start(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
+    return this.connect.start(principal.tenantId, parseOr400(startBody, body));
+  }
+
+  @Delete(':connectionId')
+  @RequireScope('connector:write')
+  @HttpCode(204)
+  async disconnect(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string): Promise<void> {
+    if (!CONNECTION_ID.test(connectionId)) throw new NotFoundException({ code: 'CONNECTION_NOT_FOUND', message: `no connection ${connectionId} in this project` });
+    await this.connect.disconnect(principal.tenantId, connectionId);
+  }
 
   @Get()
   async list(@CurrentPrincipal() principal: Principal) {
@@ -42,5 +83,18 @@ export class ConnectionsController {
     const connection = CONNECTION_ID.test(connectionId) ? await this.connections.findById(principal.tenantId, connectionId) : null;
     if (!connection) throw new NotFoundException({ code: 'CONNECTION_NOT_FOUND', message: `no connection ${connectionId} in this project` });
     return connectionView(connection);
+  }
+}
+
+/** Where Salesforce sends the person back after consent (the connected app's callback URL). */
+@Controller('v1/oauth/salesforce')
+export class OAuthCallbackController {
+  constructor(private readonly connect: ConnectService) {}
+
+  @Get('callback')
+  @Public()
+  async callback(@Query() query: unknown) {
+    const { connection, created } = await this.connect.callback(parseOr400(callbackQuery, query));
+    return { created, connection: connectionView(connection) };
   }
 }

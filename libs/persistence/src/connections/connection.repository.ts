@@ -25,11 +25,12 @@ export class ConnectionsRepository {
     await this.model.createIndexes();
   }
 
-  async create(tenantId: string, input: NewConnection): Promise<Connection> {
+  /** `id` may be chosen beforehand (e.g. to bind encrypted credentials to it); by default a new one. */
+  async create(tenantId: string, input: NewConnection, id: string = newConnectionId()): Promise<Connection> {
     const now = new Date();
     try {
       const created = await this.model.create({
-        _id: newConnectionId(),
+        _id: id,
         tenantId,
         name: input.name,
         enabled: input.enabled ?? true,

@@ -1,0 +1,154 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { KafkaRuntime, TOPICS } from '@connector/kafka';
+import { createLogger } from '@connector/observability';
+import { MONGO_CONNECTION, TokenCipher } from '@connector/persistence';
+import type { Connection as MongoConnection } from 'mongoose';
+import request from 'supertest';
+import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { loadApiConfig } from '../../apps/api/src/api.config';
+import { ApiModule } from '../../apps/api/src/api.module';
+import { mintToken } from '../../apps/api/src/auth/jwt-verifier';
+import { apiTestEnv, stackEnv, uniqueName } from '../support/stack-env';
+
+describe('connecting a Salesforce org through the API (real OAuth against the emulator, real store and broker)', () => {
+  let app: INestApplication;
+  let emulator: SalesforceEmulator;
+  const env = apiTestEnv();
+  const tenant = uniqueName('tenant');
+  const auth = async (tenantId = tenant) =>
+    `Bearer ${await mintToken({ algorithm: 'HS256', key: env.JOURNY_JWT_KEY, issuer: 'journy.io', audience: 'salesforce-connector' }, { tenant: tenantId, scopes: ['connector:read', 'connector:write'] })}`;
+
+  beforeAll(async () => {
+    emulator = new SalesforceEmulator({ autoApprove: true });
+    const url = await emulator.start();
+    const stack = stackEnv();
+    const config = loadApiConfig({
+      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+      MONGODB_URI: stack.mongodbUri,
+      ...env,
+      SALESFORCE_LOGIN_URL: url,
+      SALESFORCE_SANDBOX_LOGIN_URL: url,
+      SALESFORCE_INSECURE_HOSTS: new URL(url).host,
+    });
+    const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'silent' }))] }).compile();
+    app = module.createNestApplication();
+    await app.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await emulator.stop();
+  });
+
+  /** What a browser does: follow the authorize URL to Salesforce, come back to the callback with its query. */
+  async function consent(authorizeUrl: string): Promise<string> {
+    const response = await fetch(authorizeUrl, { redirect: 'manual' });
+    const location = new URL(response.headers.get('location')!);
+    return location.search;
+  }
+
+  async function start(tenantId = tenant): Promise<string> {
+    const started = await request(app.getHttpServer()).post('/v1/connections/salesforce/authorize').set('Authorization', await auth(tenantId)).send({ environment: 'production' });
+    expect(started.status).toBe(200);
+    return started.body.authorizeUrl as string;
+  }
+
+  it('connects an org: the callback creates the connection, tokens encrypted at rest, a CREATED change published', async () => {
+    const authorizeUrl = await start();
+    const url = new URL(authorizeUrl);
+    expect(url.origin).toBe(emulator.url);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    const callbackQuery = await consent(authorizeUrl);
+    const callback = await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback${callbackQuery}`);
+    expect(callback.status).toBe(200);
+    expect(callback.body.created).toBe(true);
+    const connection = callback.body.connection;
+    expect(connection.salesforce).toMatchObject({ orgId: emulator.org.orgId, instanceUrl: emulator.url, environment: 'production', username: 'integration@journy-demo.example' });
+    expect(JSON.stringify(callback.body)).not.toMatch(/00D[A-Za-z0-9]{12}!/);
+
+    // At rest: no token in clear; the stored ciphertext decrypts (bound to this connection) to a working token.
+    const stored = await app.get<MongoConnection>(MONGO_CONNECTION).collection('connections').findOne({ _id: connection.id as never });
+    expect(JSON.stringify(stored)).not.toMatch(/00D[A-Za-z0-9]{12}!/);
+    const accessToken = app.get(TokenCipher).decrypt(stored!.credentials.accessToken, connection.id);
+    const limits = await fetch(`${emulator.url}/services/data/v62.0/limits`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    expect(limits.status).toBe(200);
+
+    // The change is on Kafka for the other apps.
+    const kafka = app.get(KafkaRuntime);
+    const consumer = kafka.kafka.consumer({ groupId: uniqueName('it-changes') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.connectionChanges.name, fromBeginning: true });
+    const seen: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() !== connection.id || !message.value) return;
+          seen.push(await kafka.serde.decode(message.value));
+          resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(seen[0]).toMatchObject({ connectionId: connection.id, tenantId: tenant, kind: 'CREATED', enabled: true });
+
+    // The same org again updates the connection instead of creating a second one.
+    const again = await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback${await consent(await start())}`);
+    expect(again.body).toMatchObject({ created: false, connection: { id: connection.id } });
+    const list = await request(app.getHttpServer()).get('/v1/connections').set('Authorization', await auth());
+    expect(list.body.connections).toHaveLength(1);
+  });
+
+  it('refuses a replayed, forged or denied callback and creates nothing', async () => {
+    const other = uniqueName('tenant-other');
+    const query = await consent(await start(other));
+    expect((await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback${query}`)).status).toBe(200);
+    const replay = await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback${query}`);
+    expect(replay.status).toBe(400);
+    expect(replay.body.error.code).toBe('INVALID_STATE');
+
+    const forged = await request(app.getHttpServer()).get('/v1/oauth/salesforce/callback?code=x&state=a.b.9999999999999.c');
+    expect(forged.body.error.code).toBe('INVALID_STATE');
+
+    const denied = uniqueName('tenant-denied');
+    const state = new URL(await start(denied)).searchParams.get('state')!;
+    const refusal = await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback?error=access_denied&error_description=end-user+denied+authorization&state=${encodeURIComponent(state)}`);
+    expect(refusal.status).toBe(400);
+    expect(refusal.body.error).toMatchObject({ code: 'SALESFORCE_ACCESS_DENIED', message: 'Salesforce did not grant access: end-user denied authorization' });
+    const none = await request(app.getHttpServer()).get('/v1/connections').set('Authorization', await auth(denied));
+    expect(none.body.connections).toEqual([]);
+  });
+
+  it('validates the start request, naming the field', async () => {
+    const unknownField = await request(app.getHttpServer()).post('/v1/connections/salesforce/authorize').set('Authorization', await auth()).send({ environment: 'production', extra: 1 });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'extra' });
+    const badEnvironment = await request(app.getHttpServer()).post('/v1/connections/salesforce/authorize').set('Authorization', await auth()).send({ environment: 'moon' });
+    expect(badEnvironment.body.error.field).toBe('environment');
+    const foreignDomain = await request(app.getHttpServer()).post('/v1/connections/salesforce/authorize').set('Authorization', await auth()).send({ environment: 'custom', myDomainUrl: 'https://evil.example' });
+    expect(foreignDomain.status).toBe(400);
+    expect(foreignDomain.body.error.code).toBe('INVALID_SALESFORCE_URL');
+  });
+
+  it('disconnects: revokes the grant at Salesforce, deletes the connection, publishes the deletion; other tenants get 404', async () => {
+    const owner = uniqueName('tenant-disc');
+    const connected = await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback${await consent(await start(owner))}`);
+    const id = connected.body.connection.id as string;
+    const stored = await app.get<MongoConnection>(MONGO_CONNECTION).collection('connections').findOne({ _id: id as never });
+    const refreshToken = app.get(TokenCipher).decrypt(stored!.credentials.refreshToken, id);
+
+    const intruder = await request(app.getHttpServer()).delete(`/v1/connections/${id}`).set('Authorization', await auth(uniqueName('intruder')));
+    expect(intruder.status).toBe(404);
+
+    const removed = await request(app.getHttpServer()).delete(`/v1/connections/${id}`).set('Authorization', await auth(owner));
+    expect(removed.status).toBe(204);
+    expect((await request(app.getHttpServer()).get(`/v1/connections/${id}`).set('Authorization', await auth(owner))).status).toBe(404);
+    const refresh = await fetch(`${emulator.url}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: env.SALESFORCE_CLIENT_ID, client_secret: env.SALESFORCE_CLIENT_SECRET }),
+    });
+    expect(refresh.status).toBe(400);
+    expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+});
