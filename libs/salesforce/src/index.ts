@@ -1,3 +1,5 @@
 export * from './api-version';
 export * from './hosts';
 export * from './oauth-client';
+export * from './session';
+export * from './rest-client';

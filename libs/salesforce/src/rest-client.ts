@@ -1,0 +1,98 @@
+import { AuthError, IntegrationError, RetryableError } from '@connector/domain';
+import { SALESFORCE_API_VERSION } from './api-version';
+import type { SalesforceSession } from './session';
+
+export interface ApiUsage {
+  used: number;
+  limit: number;
+}
+
+export interface RestClientOptions {
+  /** The `client=` of Sforce-Call-Options on every call, so change events the connector caused can be recognised. */
+  callOptionsClient: string;
+  timeoutMs?: number;
+  onApiUsage?: (usage: ApiUsage) => void;
+}
+
+export interface SalesforceApiError {
+  errorCode: string;
+  message: string;
+  fields?: string[];
+}
+
+type Fetch = typeof fetch;
+
+/**
+ * The REST API of one org: authenticated calls with one refresh-and-retry on 401, usage tracking from
+ * Sforce-Limit-Info, and errors in the domain taxonomy (REQUEST_LIMIT_EXCEEDED and 5xx retryable,
+ * INVALID_SESSION_ID after a refresh an AuthError, the rest integration errors with Salesforce's code).
+ */
+export class SalesforceRestClient {
+  constructor(
+    private readonly session: SalesforceSession,
+    private readonly options: RestClientOptions,
+    private readonly fetchImpl: Fetch = fetch,
+  ) {}
+
+  async describe(objectName: string): Promise<Record<string, unknown>> {
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,79}$/.test(objectName)) throw new IntegrationError('INVALID_TYPE', `invalid object name ${objectName}`);
+    return this.request<Record<string, unknown>>('GET', `/sobjects/${objectName}/describe`);
+  }
+
+  async limits(): Promise<Record<string, { Max: number; Remaining: number }>> {
+    return this.request('GET', '/limits');
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const token = this.session.accessToken();
+    const first = await this.send(method, path, body, headers);
+    if (first.status !== 401) return this.parse<T>(first, method, path);
+    await this.session.refresh(token);
+    const second = await this.send(method, path, body, headers);
+    if (second.status === 401) throw new AuthError('INVALID_SESSION_ID', 'Salesforce refused the session even after a token refresh');
+    return this.parse<T>(second, method, path);
+  }
+
+  private async send(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+    const url = `${this.session.instanceUrl}/services/data/v${SALESFORCE_API_VERSION}${path}`;
+    try {
+      const response = await this.fetchImpl(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.session.accessToken()}`,
+          Accept: 'application/json',
+          'Sforce-Call-Options': `client=${this.options.callOptionsClient}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+      const usage = /api-usage=(\d+)\/(\d+)/.exec(response.headers.get('sforce-limit-info') ?? '');
+      if (usage) this.options.onApiUsage?.({ used: Number(usage[1]), limit: Number(usage[2]) });
+      return response;
+    } catch (error) {
+      throw new RetryableError('SALESFORCE_UNREACHABLE', `Salesforce did not answer ${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  private async parse<T>(response: Response, method: string, path: string): Promise<T> {
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = text;
+    }
+    if (response.ok) return body as T;
+    const first = (Array.isArray(body) ? body[0] : body) as SalesforceApiError | null;
+    const code = first?.errorCode ?? `HTTP_${response.status}`;
+    const message = first?.message ?? `${method} ${path} failed with ${response.status}`;
+    if (response.status >= 500 || code === 'REQUEST_LIMIT_EXCEEDED' || code === 'UNABLE_TO_LOCK_ROW' || code === 'SERVER_UNAVAILABLE') {
+      throw new RetryableError(code, message, { retryAfterMs: Number(response.headers.get('retry-after') ?? 0) * 1000 || undefined });
+    }
+    throw new IntegrationError(code, message);
+  }
+}
