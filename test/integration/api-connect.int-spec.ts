@@ -151,4 +151,88 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
     expect(refresh.status).toBe(400);
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
   });
+
+  describe('settings and field discovery', () => {
+    let id: string;
+    const owner = uniqueName('tenant-settings');
+    const patch = async (body: unknown) => request(app.getHttpServer()).patch(`/v1/connections/${id}`).set('Authorization', await auth(owner)).send(body as object);
+
+    beforeAll(async () => {
+      const connected = await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback${await consent(await start(owner))}`);
+      id = connected.body.connection.id;
+    });
+
+    it('lists mappable fields with their types and flags, from live describe metadata', async () => {
+      const response = await request(app.getHttpServer()).get(`/v1/connections/${id}/salesforce/objects/Account/fields`).set('Authorization', await auth(owner));
+      expect(response.status).toBe(200);
+      const byName = Object.fromEntries(response.body.fields.map((f: { name: string }) => [f.name, f]));
+      expect(byName.Journy_Account_Id__c).toMatchObject({ type: 'string', externalId: true, canServeAsAccountId: true, mappable: true });
+      expect(byName.Name).toMatchObject({ canServeAsAccountId: false, mappable: true });
+      expect(byName.Id).toMatchObject({ mappable: false, accepts: [] });
+      expect(byName.Health_Score__c.accepts).toEqual(['number']);
+      expect((await request(app.getHttpServer()).get(`/v1/connections/${id}/salesforce/objects/Lead/fields`).set('Authorization', await auth(owner))).status).toBe(404);
+    });
+
+    it('saves valid settings of the three tabs, with the field names as Salesforce spells them', async () => {
+      const response = await patch({
+        name: 'Production org',
+        accountExternalIdField: 'journy_account_id__c',
+        source: { ongoingImport: true },
+        destination: {
+          userSegments: ['seg-active'],
+          createContacts: true,
+          contactMappings: [
+            { journyProperty: 'engagement', journyType: 'number', salesforceField: 'Engagement_Score__c' },
+            { journyProperty: 'segments', journyType: 'string_array', salesforceField: 'interests__c' },
+          ],
+          accountMappings: [{ journyProperty: 'stage', journyType: 'string', salesforceField: 'Lifecycle_Stage__c' }],
+        },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ name: 'Production org', revision: 2 });
+      expect(response.body.settings).toMatchObject({
+        accountExternalIdField: 'Journy_Account_Id__c',
+        source: { ongoingImport: true },
+        destination: { userSegments: ['seg-active'], accountSegments: [], createContacts: true, createAccounts: false },
+      });
+      expect(response.body.settings.destination.contactMappings[1]).toEqual({ journyProperty: 'segments', journyType: 'string_array', salesforceField: 'Interests__c' });
+      expect(response.body.settings.destination.defaultContactMappings.map((m: { salesforceField: string }) => m.salesforceField)).toEqual(['Email', 'FirstName', 'LastName', 'Phone']);
+    });
+
+    it('answers 400 naming the setting or the mapping and the reason; 409 on a stale revision', async () => {
+      const badId = await patch({ accountExternalIdField: 'Name' });
+      expect(badId.status).toBe(400);
+      expect(badId.body.error).toMatchObject({ code: 'INVALID_SETTING', field: 'accountExternalIdField' });
+      const badMapping = await patch({
+        destination: { contactMappings: [{ journyProperty: 'ok', journyType: 'string', salesforceField: 'Title' }, { journyProperty: 'score', journyType: 'number', salesforceField: 'Last_Active__c' }] },
+      });
+      expect(badMapping.status).toBe(400);
+      expect(badMapping.body.error).toMatchObject({
+        code: 'INVALID_MAPPING',
+        field: 'destination.contactMappings[1]',
+        message: 'destination.contactMappings[1] (score → Last_Active__c): Contact.Last_Active__c is a datetime field and cannot take a journy number (it takes datetime)',
+      });
+      const unknown = await patch({ destination: { deleteEverything: true } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error.field).toBe('destination.deleteEverything');
+      const stale = await patch({ name: 'x', expectedRevision: 1 });
+      expect(stale.status).toBe(409);
+      expect(stale.body.error.code).toBe('REVISION_CONFLICT');
+      const readOnly = await request(app.getHttpServer()).patch(`/v1/connections/${id}`).set('Authorization', `Bearer ${await mintToken({ algorithm: 'HS256', key: env.JOURNY_JWT_KEY, issuer: 'journy.io', audience: 'salesforce-connector' }, { tenant: owner, scopes: ['connector:read'] })}`).send({ name: 'x' });
+      expect(readOnly.status).toBe(403);
+    });
+
+    it('marks the connection as needing reconnection when Salesforce revoked its refresh token', async () => {
+      await fetch(`${emulator.url}/__emulator/sessions/revoke`, { method: 'POST' });
+      const refused = await request(app.getHttpServer()).get(`/v1/connections/${id}/salesforce/objects/Contact/fields?refresh=true`).set('Authorization', await auth(owner));
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('CONNECTION_NEEDS_RECONNECT');
+      const shown = await request(app.getHttpServer()).get(`/v1/connections/${id}`).set('Authorization', await auth(owner));
+      expect(shown.body).toMatchObject({ status: 'NEEDS_RECONNECT' });
+      expect(shown.body.statusReason).toMatch(/refresh token/);
+      // Reconnecting the same org brings it back.
+      const again = await request(app.getHttpServer()).get(`/v1/oauth/salesforce/callback${await consent(await start(owner))}`);
+      expect(again.body.connection).toMatchObject({ id, status: 'CONNECTED', statusReason: null });
+    });
+  });
 });

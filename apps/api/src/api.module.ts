@@ -11,6 +11,9 @@ import { CONNECT_OPTIONS, ConnectService } from './connections/connect.service';
 import { ConnectionChangesPublisher } from './connections/connection-changes.publisher';
 import { ConnectionsController, OAuthCallbackController } from './connections/connections.controller';
 import { OAuthStateSigner } from './connections/oauth-state-signer';
+import { SettingsService } from './connections/settings.service';
+import { DescribeCache } from './salesforce/describe-cache.service';
+import { OrgSessions } from './salesforce/org-sessions.service';
 import { ErrorFilter } from './http/error.filter';
 
 /** The settings and log API: connections, settings, import jobs, sync logs. */
@@ -29,6 +32,9 @@ export class ApiModule {
       providers: [
         ConnectService,
         ConnectionChangesPublisher,
+        SettingsService,
+        OrgSessions,
+        DescribeCache,
         { provide: TokenCipher, useValue: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS) },
         { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },
         { provide: CONNECT_OPTIONS, useValue: { stateTtlMs: config.OAUTH_STATE_TTL_MS, hostPolicy } },

@@ -1,8 +1,11 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
+import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
 import { Connection, ConnectionsRepository } from '@connector/persistence';
 import { z } from 'zod';
 import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
 import { ConnectService } from './connect.service';
+import { SettingsService, settingsPatch } from './settings.service';
+import { DescribeCache } from '../salesforce/describe-cache.service';
 import type { Principal } from '../auth/jwt-verifier';
 
 /** What the API shows of a connection: never its credentials. */
@@ -19,7 +22,14 @@ export function connectionView(connection: Connection) {
       environment: connection.org.environment,
       username: connection.org.username,
     },
-    settings: connection.settings,
+    settings: {
+      ...connection.settings,
+      destination: {
+        ...connection.settings.destination,
+        defaultContactMappings: DEFAULT_MAPPINGS.Contact,
+        defaultAccountMappings: DEFAULT_MAPPINGS.Account,
+      },
+    },
     revision: connection.revision,
     createdAt: connection.createdAt.toISOString(),
     updatedAt: connection.updatedAt.toISOString(),
@@ -47,13 +57,58 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.in
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(',') : undefined) || '(body)';
-  throw new BadRequestException({ code: 'INVALID_REQUEST', message: `${field}: ${issue.message}`, field });
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  const unknownKeys = issue.code === 'unrecognized_keys' ? ((issue as { keys?: string[] }).keys ?? []) : [];
+  const field = unknownKeys.length > 0 ? [path, unknownKeys[0]].filter(Boolean).join('.') : path || '(body)';
+  const message = unknownKeys.length > 0 ? 'unknown field' : issue.message;
+  throw new BadRequestException({ code: 'INVALID_REQUEST', message: `${field}: ${message}`, field });
 }
 
 @Controller('v1/connections')
 export class ConnectionsController {
-  constructor(private readonly connections: ConnectionsRepository, private readonly connect: ConnectService) {}
+  constructor(
+    private readonly connections: ConnectionsRepository,
+    private readonly connect: ConnectService,
+    private readonly settings: SettingsService,
+    private readonly describe: DescribeCache,
+  ) {}
+
+  /** Changes settings (any of the three tabs); validated against the org's metadata; 409 on a stale revision. */
+  @Patch(':connectionId')
+  @RequireScope('connector:write')
+  async update(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Body() body: unknown) {
+    const patch = parseOr400(settingsPatch, body);
+    return connectionView(await this.settings.update(principal.tenantId, connectionId, patch));
+  }
+
+  /** Field discovery for the UI: an object's fields with their types and what the connector can do with them. */
+  @Get(':connectionId/salesforce/objects/:object/fields')
+  async fields(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Param('object') object: string, @Query('refresh') refresh?: string) {
+    if (object !== 'Account' && object !== 'Contact') throw new NotFoundException({ code: 'OBJECT_NOT_SUPPORTED', message: 'fields are listed for Account and Contact' });
+    const connection = await this.settings.require(principal.tenantId, connectionId);
+    const fields = await this.describe.fields(connection, object, refresh === 'true');
+    return {
+      object,
+      fields: [...fields.values()].map((f) => ({
+        name: f.name,
+        label: f.label,
+        type: f.type,
+        length: f.length,
+        precision: f.precision,
+        scale: f.scale,
+        nillable: f.nillable,
+        createable: f.createable,
+        updateable: f.updateable,
+        unique: f.unique,
+        externalId: f.externalId,
+        picklistValues: f.picklistValues,
+        restrictedPicklist: f.restrictedPicklist,
+        mappable: isMappable(f),
+        accepts: isMappable(f) ? JOURNY_TYPES.filter((t) => COMPATIBILITY[f.type]?.includes(t)) : [],
+        ...(object === 'Account' ? { canServeAsAccountId: canServeAsAccountId(f) } : {}),
+      })),
+    };
+  }
 
   /** Starts connecting an org: the Salesforce authorize URL to send the person to. */
   @Post('salesforce/authorize')

@@ -28,6 +28,8 @@ export interface ConnectionCredentials {
 
 export interface FieldMapping {
   journyProperty: string;
+  /** string | number | boolean | datetime | string_array: what the value is converted from. */
+  journyType: string;
   salesforceField: string;
 }
 

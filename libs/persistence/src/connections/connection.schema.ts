@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 
 const secret = new Schema({ keyId: String, iv: String, tag: String, ciphertext: String }, { _id: false });
-const mapping = new Schema({ journyProperty: String, salesforceField: String }, { _id: false });
+const mapping = new Schema({ journyProperty: String, journyType: String, salesforceField: String }, { _id: false });
 
 export const CONNECTIONS_COLLECTION = 'connections';
 
