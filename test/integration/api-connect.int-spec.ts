@@ -222,6 +222,27 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
       expect(readOnly.status).toBe(403);
     });
 
+    it('runs one import at a time per connection: start, progress, 409 while active, cancel', async () => {
+      const base = `/v1/connections/${id}/imports`;
+      const started = await request(app.getHttpServer()).post(base).set('Authorization', await auth(owner));
+      expect(started.status).toBe(201);
+      expect(started.body).toMatchObject({ state: 'PENDING', phase: null, connectionId: id, counts: { Account: { read: 0, published: 0, skipped: 0, failed: 0 } } });
+      const second = await request(app.getHttpServer()).post(base).set('Authorization', await auth(owner));
+      expect(second.status).toBe(409);
+      expect(second.body.error.code).toBe('IMPORT_ALREADY_RUNNING');
+      const progress = await request(app.getHttpServer()).get(`${base}/${started.body.id}`).set('Authorization', await auth(owner));
+      expect(progress.body).toMatchObject({ id: started.body.id, state: 'PENDING' });
+      const foreign = await request(app.getHttpServer()).get(`${base}/${started.body.id}`).set('Authorization', await auth(uniqueName('other')));
+      expect(foreign.status).toBe(404);
+      const cancelled = await request(app.getHttpServer()).post(`${base}/${started.body.id}/cancel`).set('Authorization', await auth(owner));
+      expect(cancelled.body).toMatchObject({ state: 'CANCELLED' });
+      expect(cancelled.body.finishedAt).not.toBeNull();
+      const again = await request(app.getHttpServer()).post(base).set('Authorization', await auth(owner));
+      expect(again.status).toBe(201);
+      const list = await request(app.getHttpServer()).get(base).set('Authorization', await auth(owner));
+      expect(list.body.imports.map((j: { state: string }) => j.state)).toEqual(['PENDING', 'CANCELLED']);
+    });
+
     it('marks the connection as needing reconnection when Salesforce revoked its refresh token', async () => {
       await fetch(`${emulator.url}/__emulator/sessions/revoke`, { method: 'POST' });
       const refused = await request(app.getHttpServer()).get(`/v1/connections/${id}/salesforce/objects/Contact/fields?refresh=true`).set('Authorization', await auth(owner));

@@ -12,6 +12,7 @@ import { ConnectionChangesPublisher } from './connections/connection-changes.pub
 import { ConnectionsController, OAuthCallbackController } from './connections/connections.controller';
 import { OAuthStateSigner } from './connections/oauth-state-signer';
 import { SettingsService } from './connections/settings.service';
+import { ImportsController } from './connections/imports.controller';
 import { DescribeCache } from './salesforce/describe-cache.service';
 import { OrgSessions } from './salesforce/org-sessions.service';
 import { ErrorFilter } from './http/error.filter';
@@ -28,7 +29,7 @@ export class ApiModule {
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [] })),
       ],
-      controllers: [ConnectionsController, OAuthCallbackController],
+      controllers: [ConnectionsController, OAuthCallbackController, ImportsController],
       providers: [
         ConnectService,
         ConnectionChangesPublisher,

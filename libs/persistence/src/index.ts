@@ -7,3 +7,5 @@ export * from './persistence.module';
 export * from './crypto/token-cipher';
 export * from './oauth-states/oauth-state.entity';
 export * from './oauth-states/oauth-state.repository';
+export * from './import-jobs/import-job.entity';
+export * from './import-jobs/import-job.repository';

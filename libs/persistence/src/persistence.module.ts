@@ -3,6 +3,7 @@ import { HealthRegistry, LOGGER, type Logger } from '@connector/observability';
 import type { Connection } from 'mongoose';
 import { ConnectionsRepository } from './connections/connection.repository';
 import { OAuthStatesRepository } from './oauth-states/oauth-state.repository';
+import { ImportJobsRepository } from './import-jobs/import-job.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -28,8 +29,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         },
         { provide: ConnectionsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ConnectionsRepository(connection) },
         { provide: OAuthStatesRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OAuthStatesRepository(connection) },
+        { provide: ImportJobsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ImportJobsRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository],
     };
   }
 
@@ -38,12 +40,14 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     @Inject('PERSISTENCE_OPTIONS') private readonly options: PersistenceModuleOptions,
     private readonly connections: ConnectionsRepository,
     private readonly oauthStates: OAuthStatesRepository,
+    private readonly importJobs: ImportJobsRepository,
     private readonly health: HealthRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.connections.ensureIndexes();
     await this.oauthStates.ensureIndexes();
+    await this.importJobs.ensureIndexes();
     this.health.register({
       name: 'mongodb',
       check: async () => {

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { describeError } from '@connector/domain';
 import { LOGGER, type Logger } from '@connector/observability';
-import { Connection, ConnectionsRepository, OAuthStatesRepository, TokenCipher, newConnectionId } from '@connector/persistence';
+import { ACTIVE_STATES, Connection, ConnectionsRepository, ImportJobsRepository, OAuthStatesRepository, TokenCipher, newConnectionId } from '@connector/persistence';
 import { HostPolicy, LoginEnvironment, SalesforceOAuthClient, TokenSet, loginUrlFor } from '@connector/salesforce';
 import { createHash, randomBytes } from 'node:crypto';
 import { ConnectionChangesPublisher } from './connection-changes.publisher';
@@ -20,6 +20,7 @@ export class ConnectService {
   constructor(
     private readonly connections: ConnectionsRepository,
     private readonly states: OAuthStatesRepository,
+    private readonly imports: ImportJobsRepository,
     private readonly cipher: TokenCipher,
     private readonly oauth: SalesforceOAuthClient,
     private readonly signer: OAuthStateSigner,
@@ -99,6 +100,10 @@ export class ConnectService {
       this.logger.warn({ tenantId, connectionId, error: describeError(error) }, 'could not revoke the Salesforce grant; deleting the connection anyway');
     }
     await this.connections.delete(tenantId, connectionId);
+    for (const job of await this.imports.list(tenantId, connectionId)) {
+      if (ACTIVE_STATES.includes(job.state)) await this.imports.finish(tenantId, connectionId, job.id, 'CANCELLED');
+    }
+    // Sync logs stay until retention removes them.
     await this.changes.deleted(connection);
     this.logger.info({ tenantId, connectionId }, 'Salesforce org disconnected');
   }
