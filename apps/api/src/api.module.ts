@@ -13,6 +13,8 @@ import { ConnectionsController, OAuthCallbackController } from './connections/co
 import { OAuthStateSigner } from './connections/oauth-state-signer';
 import { SettingsService } from './connections/settings.service';
 import { ImportsController } from './connections/imports.controller';
+import { LogsController } from './logs/logs.controller';
+import { LOG_OPTIONS, SyncLogSink } from './logs/sync-log.sink';
 import { DescribeCache } from './salesforce/describe-cache.service';
 import { OrgSessions } from './salesforce/org-sessions.service';
 import { ErrorFilter } from './http/error.filter';
@@ -27,13 +29,15 @@ export class ApiModule {
       imports: [
         ObservabilityModule.forRoot({ appName: 'api', logger }),
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
-        KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [] })),
+        KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [TOPICS.syncLog] })),
       ],
-      controllers: [ConnectionsController, OAuthCallbackController, ImportsController],
+      controllers: [ConnectionsController, OAuthCallbackController, ImportsController, LogsController],
       providers: [
         ConnectService,
         ConnectionChangesPublisher,
         SettingsService,
+        SyncLogSink,
+        { provide: LOG_OPTIONS, useValue: { retentionDays: config.LOG_RETENTION_DAYS, sweepIntervalMs: config.LOG_RETENTION_SWEEP_MS } },
         OrgSessions,
         DescribeCache,
         { provide: TokenCipher, useValue: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS) },

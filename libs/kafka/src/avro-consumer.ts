@@ -32,7 +32,10 @@ export interface AvroConsumerOptions<T> {
   partitionsConsumedConcurrently?: number;
   /** Checks a decoded value at the boundary; throw a ValidationError to dead-letter it. */
   validate?: (value: unknown) => T;
-  handler: (message: ConsumedMessage<T>, context: HandlerContext) => Promise<void>;
+  /** One message at a time (in order per partition)… */
+  handler?: (message: ConsumedMessage<T>, context: HandlerContext) => Promise<void>;
+  /** …or a partition's batch at once (e.g. one bulk write); poison messages are dead-lettered before it runs. */
+  batchHandler?: (messages: ConsumedMessage<T>[], context: HandlerContext) => Promise<void>;
   /** Backoff for retryable failures: exponential from initialMs to maxMs, with full jitter. */
   retry?: { initialMs?: number; maxMs?: number };
   onOutcome?: (outcome: MessageOutcome, topic: string) => void;
@@ -63,6 +66,7 @@ export class AvroConsumer<T> {
     private readonly options: AvroConsumerOptions<T>,
     private readonly logger: Logger,
   ) {
+    if (!options.handler === !options.batchHandler) throw new Error('an AvroConsumer needs exactly one of handler or batchHandler');
     this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, retry: { retries: 10 } });
   }
 
@@ -72,6 +76,21 @@ export class AvroConsumer<T> {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? false });
     }
     this.running = true;
+    const { batchHandler } = this.options;
+    if (batchHandler) {
+      await this.consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          await this.handleBatch(batch.topic, batch.partition, batch.messages, heartbeat, batchHandler);
+          resolveOffset(batch.messages[batch.messages.length - 1].offset);
+          await heartbeat();
+        },
+      });
+      return;
+    }
     await this.consumer.run({
       autoCommit: true,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
@@ -93,6 +112,53 @@ export class AvroConsumer<T> {
     await this.consumer.disconnect();
   }
 
+  /** Decodes a batch (dead-lettering what can never be read), then hands the rest over at once, retrying it whole. */
+  private async handleBatch(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    batchHandler: NonNullable<AvroConsumerOptions<T>['batchHandler']>,
+  ): Promise<void> {
+    const logger = this.logger.child({ topic, partition, firstOffset: messages[0].offset, groupId: this.options.groupId });
+    const context: HandlerContext = { heartbeat, signal: this.abort.signal, logger };
+    const decoded: ConsumedMessage<T>[] = [];
+    for (const message of messages) {
+      for (let attempt = 1; ; attempt++) {
+        if (this.abort.signal.aborted) throw new ConsumerStopping();
+        try {
+          const raw = await this.serde.decode(message.value);
+          const value = this.options.validate ? this.options.validate(raw) : (raw as T);
+          decoded.push({ topic, partition, offset: message.offset, key: message.key ? message.key.toString('utf8') : null, value, headers: message.headers ?? {}, timestamp: message.timestamp });
+          break;
+        } catch (error) {
+          const category = categorize(error);
+          if (category === 'validation' || category === 'integration') {
+            await this.deadLetters.publish({ topic, partition, message, groupId: this.options.groupId }, error);
+            logger.warn({ offset: message.offset, error: describeError(error) }, 'message sent to the dead-letter topic');
+            this.options.onOutcome?.('dead-lettered', topic);
+            break;
+          }
+          await this.sleep(this.backoff(attempt), heartbeat);
+        }
+      }
+    }
+    if (decoded.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      if (this.abort.signal.aborted) throw new ConsumerStopping();
+      try {
+        await batchHandler(decoded, context);
+        for (let i = 0; i < decoded.length; i++) this.options.onOutcome?.('processed', topic);
+        return;
+      } catch (error) {
+        const delay = this.backoff(attempt);
+        logger.warn({ error: describeError(error), attempt, size: decoded.length, retryInMs: delay }, 'batch failed; retrying');
+        this.options.onOutcome?.('retrying', topic);
+        await this.sleep(delay, heartbeat);
+      }
+    }
+  }
+
   private async handle(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     const logger = this.logger.child({ topic, partition, offset: message.offset, groupId: this.options.groupId });
     const context: HandlerContext = { heartbeat, signal: this.abort.signal, logger };
@@ -102,7 +168,7 @@ export class AvroConsumer<T> {
       try {
         const decoded = await this.serde.decode(message.value);
         const value = this.options.validate ? this.options.validate(decoded) : (decoded as T);
-        await this.options.handler(
+        await this.options.handler!(
           {
             topic,
             partition,

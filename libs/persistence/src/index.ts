@@ -9,3 +9,5 @@ export * from './oauth-states/oauth-state.entity';
 export * from './oauth-states/oauth-state.repository';
 export * from './import-jobs/import-job.entity';
 export * from './import-jobs/import-job.repository';
+export * from './sync-logs/sync-log.entity';
+export * from './sync-logs/sync-log.repository';

@@ -4,6 +4,7 @@ import type { Connection } from 'mongoose';
 import { ConnectionsRepository } from './connections/connection.repository';
 import { OAuthStatesRepository } from './oauth-states/oauth-state.repository';
 import { ImportJobsRepository } from './import-jobs/import-job.repository';
+import { SyncLogsRepository } from './sync-logs/sync-log.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -30,8 +31,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: ConnectionsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ConnectionsRepository(connection) },
         { provide: OAuthStatesRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OAuthStatesRepository(connection) },
         { provide: ImportJobsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ImportJobsRepository(connection) },
+        { provide: SyncLogsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new SyncLogsRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository],
     };
   }
 
@@ -41,6 +43,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     private readonly connections: ConnectionsRepository,
     private readonly oauthStates: OAuthStatesRepository,
     private readonly importJobs: ImportJobsRepository,
+    private readonly syncLogs: SyncLogsRepository,
     private readonly health: HealthRegistry,
   ) {}
 
@@ -48,6 +51,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     await this.connections.ensureIndexes();
     await this.oauthStates.ensureIndexes();
     await this.importJobs.ensureIndexes();
+    await this.syncLogs.ensureIndexes();
     this.health.register({
       name: 'mongodb',
       check: async () => {

@@ -1,0 +1,102 @@
+import type { Connection as MongoConnection, FilterQuery, Model } from 'mongoose';
+import { RecordKey, SyncLogEntry, recordKeyString, recordKeysOf } from './sync-log.entity';
+import { syncLogSchema } from './sync-log.schema';
+
+interface SyncLogDocument extends Omit<SyncLogEntry, 'logId'> {
+  _id: string;
+  keys: string[];
+}
+
+export interface SyncLogFilter {
+  direction?: SyncLogEntry['direction'];
+  objectType?: SyncLogEntry['objectType'];
+  operation?: string;
+  status?: SyncLogEntry['status'];
+  from?: Date;
+  to?: Date;
+  record?: RecordKey;
+}
+
+export interface SyncLogPage {
+  entries: SyncLogEntry[];
+  nextCursor: string | null;
+}
+
+/** The sync log. Reads take the tenant and connection; writes are idempotent by logId. */
+export class SyncLogsRepository {
+  private readonly model: Model<SyncLogDocument>;
+
+  constructor(connection: MongoConnection) {
+    this.model = (connection.models.SyncLog as Model<SyncLogDocument> | undefined) ?? connection.model<SyncLogDocument>('SyncLog', syncLogSchema);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.model.createCollection().catch(() => undefined);
+    await this.model.createIndexes();
+  }
+
+  /** Stores a batch; entries already stored (a re-delivery) are left as they are. Returns how many were new. */
+  async insertMany(entries: SyncLogEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const result = await this.model.bulkWrite(
+      entries.map((entry) => {
+        const { logId, ...rest } = entry;
+        return { updateOne: { filter: { _id: logId }, update: { $setOnInsert: { ...rest, keys: recordKeysOf(entry) } }, upsert: true } };
+      }),
+      { ordered: false },
+    );
+    return result.upsertedCount;
+  }
+
+  /** Newest first, filtered, with an opaque cursor for the next page. */
+  async query(tenantId: string, connectionId: string, filter: SyncLogFilter, limit: number, cursor?: string): Promise<SyncLogPage> {
+    const query: FilterQuery<SyncLogDocument> = { tenantId, connectionId };
+    if (filter.direction) query.direction = filter.direction;
+    if (filter.objectType) query.objectType = filter.objectType;
+    if (filter.operation) query.operation = filter.operation;
+    if (filter.status) query.status = filter.status;
+    if (filter.record) query.keys = recordKeyString(filter.record);
+    if (filter.from || filter.to) query.occurredAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
+    const after = cursor ? decodeCursor(cursor) : null;
+    if (after) {
+      query.$or = [{ occurredAt: { $lt: after.at } }, { occurredAt: after.at, _id: { $lt: after.id } }];
+    }
+    const found = await this.model.find(query).sort({ occurredAt: -1, _id: -1 }).limit(limit + 1).lean<SyncLogDocument[]>();
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    return { entries: page.map(toEntry), nextCursor: found.length > limit && last ? encodeCursor(last.occurredAt, last._id) : null };
+  }
+
+  /** Everything that happened to one record, in both directions, oldest first. */
+  async timeline(tenantId: string, connectionId: string, record: RecordKey, limit = 500): Promise<SyncLogEntry[]> {
+    const found = await this.model.find({ tenantId, connectionId, keys: recordKeyString(record) }).sort({ occurredAt: 1, _id: 1 }).limit(limit).lean<SyncLogDocument[]>();
+    return found.map(toEntry);
+  }
+
+  /** Retention, across tenants: removes entries older than the cutoff. */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.model.deleteMany({ occurredAt: { $lt: cutoff } });
+    return result.deletedCount;
+  }
+}
+
+function toEntry(document: SyncLogDocument): SyncLogEntry {
+  const { _id, keys: _keys, ...rest } = document;
+  return { logId: _id, ...rest } as SyncLogEntry;
+}
+
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.getTime(), id])).toString('base64url');
+}
+
+export class InvalidCursor extends Error {}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string];
+    if (typeof at !== 'number' || typeof id !== 'string') throw new Error('shape');
+    return { at: new Date(at), id };
+  } catch {
+    throw new InvalidCursor('invalid cursor');
+  }
+}
