@@ -33,7 +33,7 @@ describe('API authentication, error shape and tenant scoping (real store and bro
       KAFKA_BROKERS: env.kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
       MONGODB_URI: env.mongodbUri,
-      ...apiTestEnv({ JOURNY_JWT_KEY: KEY }),
+      ...apiTestEnv({ JOURNY_JWT_KEY: KEY, API_RATE_LIMIT_PER_MINUTE: '30' }),
     });
     const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'silent' }))] }).compile();
     app = module.createNestApplication();
@@ -92,5 +92,28 @@ describe('API authentication, error shape and tenant scoping (real store and bro
     expect(health.status).toBe(200);
     const metrics = await request(app.getHttpServer()).get('/metrics');
     expect(metrics.status).toBe(200);
+  });
+
+  it('serves its OpenAPI document, with request schemas from the validating code', async () => {
+    const spec = await request(app.getHttpServer()).get('/openapi.json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/connections', '/v1/connections/{connectionId}/logs', '/v1/oauth/salesforce/callback']));
+    expect(spec.body.components.schemas.SettingsPatch.properties.destination.properties.contactMappings.items.required).toEqual(['journyProperty', 'journyType', 'salesforceField']);
+  });
+
+  it('limits requests per tenant with 429 and Retry-After, without touching other tenants', async () => {
+    const busy = uniqueName('busy');
+    const server = app.getHttpServer();
+    const header = `Bearer ${await token(busy)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await request(server).get('/v1/connections').set('Authorization', header)).status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(30);
+    expect(statuses).toContain(429);
+    const limited = await request(server).get('/v1/connections').set('Authorization', header);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect((await request(server).get('/v1/connections').set('Authorization', `Bearer ${await token(uniqueName('calm'))}`)).status).toBe(200);
   });
 });

@@ -4,6 +4,7 @@ import { KafkaRuntime, TOPICS } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { MONGO_CONNECTION, TokenCipher } from '@connector/persistence';
 import type { Connection as MongoConnection } from 'mongoose';
+import { Writable } from 'node:stream';
 import request from 'supertest';
 import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
 import { loadApiConfig } from '../../apps/api/src/api.config';
@@ -16,6 +17,9 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
   let emulator: SalesforceEmulator;
   const env = apiTestEnv();
   const tenant = uniqueName('tenant');
+  // Every line the API logs during these tests, to prove no token or email reaches the logs.
+  const logLines: string[] = [];
+  const capture = new Writable({ write(chunk, _encoding, done) { logLines.push(chunk.toString()); done(); } });
   const auth = async (tenantId = tenant) =>
     `Bearer ${await mintToken({ algorithm: 'HS256', key: env.JOURNY_JWT_KEY, issuer: 'journy.io', audience: 'salesforce-connector' }, { tenant: tenantId, scopes: ['connector:read', 'connector:write'] })}`;
 
@@ -32,13 +36,20 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
       SALESFORCE_SANDBOX_LOGIN_URL: url,
       SALESFORCE_INSECURE_HOSTS: new URL(url).host,
     });
-    const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'silent' }))] }).compile();
+    const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'debug' }, capture))] }).compile();
     app = module.createNestApplication();
     await app.init();
   });
   afterAll(async () => {
     await app.close();
     await emulator.stop();
+    // After connect, reconnect, refresh, revoke and disconnect: the logs hold no token, secret or email in clear.
+    const text = logLines.join('');
+    expect(logLines.length).toBeGreaterThan(5);
+    expect(text).not.toMatch(/00D[A-Za-z0-9]{12}![A-Za-z0-9._-]{10,}/);
+    expect(text).not.toContain(env.SALESFORCE_CLIENT_SECRET);
+    expect(text).not.toContain('integration@journy-demo.example');
+    expect(text).not.toMatch(/code_verifier|refresh_token=/);
   });
 
   /** What a browser does: follow the authorize URL to Salesforce, come back to the callback with its query. */

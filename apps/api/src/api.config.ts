@@ -23,6 +23,8 @@ export const apiConfigSchema = z.object({
   SALESFORCE_REDIRECT_URI: z.string().url(),
   SALESFORCE_LOGIN_URL: z.string().url().default('https://login.salesforce.com'),
   SALESFORCE_SANDBOX_LOGIN_URL: z.string().url().default('https://test.salesforce.com'),
+  /** Requests per minute per tenant (per instance). */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Sync-log entries older than this are removed (the store has no TTL indexes: a sweep does it). */
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   LOG_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),

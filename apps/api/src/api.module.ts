@@ -18,6 +18,8 @@ import { LOG_OPTIONS, SyncLogSink } from './logs/sync-log.sink';
 import { DescribeCache } from './salesforce/describe-cache.service';
 import { OrgSessions } from './salesforce/org-sessions.service';
 import { ErrorFilter } from './http/error.filter';
+import { OpenApiController } from './http/openapi.controller';
+import { RATE_LIMIT, RateLimitGuard } from './http/rate-limit.guard';
 
 /** The settings and log API: connections, settings, import jobs, sync logs. */
 @Module({})
@@ -31,7 +33,7 @@ export class ApiModule {
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [TOPICS.syncLog] })),
       ],
-      controllers: [ConnectionsController, OAuthCallbackController, ImportsController, LogsController],
+      controllers: [ConnectionsController, OAuthCallbackController, ImportsController, LogsController, OpenApiController],
       providers: [
         ConnectService,
         ConnectionChangesPublisher,
@@ -52,6 +54,8 @@ export class ApiModule {
           useValue: new JwtVerifier({ algorithm: config.JOURNY_JWT_ALGORITHM, key: config.JOURNY_JWT_KEY, issuer: config.JOURNY_JWT_ISSUER, audience: config.JOURNY_JWT_AUDIENCE }),
         },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: RATE_LIMIT, useValue: { perMinute: config.API_RATE_LIMIT_PER_MINUTE } },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, inject: [LOGGER], useFactory: (log: Logger) => new ErrorFilter(log.child({ component: 'http' })) },
       ],
     };
