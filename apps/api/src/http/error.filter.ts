@@ -36,6 +36,10 @@ export class ErrorFilter implements ExceptionFilter {
         ...(typeof given.field === 'string' ? { field: given.field } : {}),
         ...(given.details !== undefined ? { details: given.details } : {}),
       };
+    } else if (isClientHttpError(exception)) {
+      // Errors of the HTTP layer itself (body too large, malformed JSON): safe to show, as their `expose` says.
+      status = exception.status;
+      body = { code: exception.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (STATUS_CODES[status] ?? 'BAD_REQUEST'), message: exception.message, errorId };
     } else if (exception instanceof ConnectorError && (exception.category === 'validation' || exception.category === 'integration')) {
       status = exception.category === 'validation' ? HttpStatus.BAD_REQUEST : HttpStatus.BAD_GATEWAY;
       body = { code: exception.code, message: exception.message, errorId, ...('field' in exception && exception.field ? { field: String(exception.field) } : {}) };
@@ -45,4 +49,9 @@ export class ErrorFilter implements ExceptionFilter {
     else this.logger.info(context, 'request refused');
     response.status(status).json({ error: body });
   }
+}
+
+function isClientHttpError(error: unknown): error is Error & { status: number; type?: string } {
+  const candidate = error as { status?: unknown; expose?: unknown };
+  return error instanceof Error && typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500 && candidate.expose === true;
 }

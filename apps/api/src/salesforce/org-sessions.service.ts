@@ -27,6 +27,7 @@ export class OrgSessions {
 
   client(connection: Connection): SalesforceRestClient {
     if (connection.status === 'NEEDS_RECONNECT') throw this.needsReconnect(connection);
+    void this.rotateKeys(connection);
     let entry = this.sessions.get(connection.id);
     if (!entry || entry.instanceUrl !== connection.org.instanceUrl) {
       const token = this.cipher.decrypt(connection.credentials.accessToken, connection.id);
@@ -34,6 +35,21 @@ export class OrgSessions {
       this.sessions.set(connection.id, entry);
     }
     return new SalesforceRestClient(entry.session, { callOptionsClient: CALL_OPTIONS_CLIENT });
+  }
+
+  /** Key rotation: credentials still under an older key are re-encrypted with the active one when next used. */
+  private async rotateKeys(connection: Connection): Promise<void> {
+    const { accessToken, refreshToken } = connection.credentials;
+    if (!this.cipher.needsRotation(accessToken) && !(refreshToken && this.cipher.needsRotation(refreshToken))) return;
+    const reencrypt = (secret: typeof accessToken) => this.cipher.encrypt(this.cipher.decrypt(secret, connection.id), connection.id);
+    try {
+      await this.connections.update(connection.tenantId, connection.id, {
+        credentials: { ...connection.credentials, accessToken: reencrypt(accessToken), refreshToken: refreshToken ? reencrypt(refreshToken) : null },
+      });
+      this.logger.info({ tenantId: connection.tenantId, connectionId: connection.id }, 'credentials re-encrypted with the active key');
+    } catch (error) {
+      this.logger.warn({ tenantId: connection.tenantId, connectionId: connection.id, err: error }, 'could not re-encrypt credentials; will try again on next use');
+    }
   }
 
   forget(connectionId: string): void {
