@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { AuthError } from '@connector/domain';
 import { LOGGER, type Logger } from '@connector/observability';
-import { Connection, ConnectionsRepository, TokenCipher } from '@connector/persistence';
+import { Connection, ConnectionsRepository, RevisionConflictError, TokenCipher } from '@connector/persistence';
 import { SalesforceOAuthClient, SalesforceRestClient, SharedRefreshSession } from '@connector/salesforce';
 import { ConnectionChangesPublisher } from '../connections/connection-changes.publisher';
 
@@ -45,9 +45,10 @@ export class OrgSessions {
     try {
       await this.connections.update(connection.tenantId, connection.id, {
         credentials: { ...connection.credentials, accessToken: reencrypt(accessToken), refreshToken: refreshToken ? reencrypt(refreshToken) : null },
-      });
+      }, connection.revision); // only if nothing (a refresh) changed them meanwhile
       this.logger.info({ tenantId: connection.tenantId, connectionId: connection.id }, 'credentials re-encrypted with the active key');
     } catch (error) {
+      if (error instanceof RevisionConflictError) return; // changed meanwhile: the next use rotates
       this.logger.warn({ tenantId: connection.tenantId, connectionId: connection.id, err: error }, 'could not re-encrypt credentials; will try again on next use');
     }
   }
