@@ -35,6 +35,7 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
       SALESFORCE_LOGIN_URL: url,
       SALESFORCE_SANDBOX_LOGIN_URL: url,
       SALESFORCE_INSECURE_HOSTS: new URL(url).host,
+      API_RETURN_URL_ORIGINS: 'https://app.journy.example',
     });
     const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'debug' }, capture))] }).compile();
     app = module.createNestApplication();
@@ -128,6 +129,30 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
     expect(refusal.body.error).toMatchObject({ code: 'SALESFORCE_ACCESS_DENIED', message: 'Salesforce did not grant access: end-user denied authorization' });
     const none = await request(app.getHttpServer()).get('/v1/connections').set('Authorization', await auth(denied));
     expect(none.body.connections).toEqual([]);
+  });
+
+  it("sends the person back to journy's web app when asked to, and only to an allowed origin", async () => {
+    const server = app.getHttpServer();
+    const tenantR = uniqueName('tenant-return');
+    const started = await request(server).post('/v1/connections/salesforce/authorize').set('Authorization', await auth(tenantR)).send({ environment: 'production', returnUrl: 'https://app.journy.example/settings/salesforce?tab=connection' });
+    expect(started.status).toBe(200);
+    const callback = await request(server).get(`/v1/oauth/salesforce/callback${await consent(started.body.authorizeUrl)}`);
+    expect(callback.status).toBe(302);
+    const back = new URL(callback.headers.location);
+    expect(back.origin + back.pathname).toBe('https://app.journy.example/settings/salesforce');
+    expect(back.searchParams.get('tab')).toBe('connection');
+    expect(back.searchParams.get('status')).toBe('connected');
+    expect(back.searchParams.get('connectionId')).toMatch(/^con_/);
+
+    const deniedStart = await request(server).post('/v1/connections/salesforce/authorize').set('Authorization', await auth(tenantR)).send({ environment: 'production', returnUrl: 'https://app.journy.example/back' });
+    const state = new URL(deniedStart.body.authorizeUrl).searchParams.get('state')!;
+    const denied = await request(server).get(`/v1/oauth/salesforce/callback?error=access_denied&error_description=no&state=${encodeURIComponent(state)}`);
+    expect(denied.status).toBe(302);
+    expect(new URL(denied.headers.location).searchParams.get('error')).toBe('SALESFORCE_ACCESS_DENIED');
+
+    const open = await request(server).post('/v1/connections/salesforce/authorize').set('Authorization', await auth(tenantR)).send({ environment: 'production', returnUrl: 'https://evil.example/steal' });
+    expect(open.status).toBe(400);
+    expect(open.body.error.field).toBe('returnUrl');
   });
 
   it('validates the start request, naming the field', async () => {

@@ -23,6 +23,8 @@ export const apiConfigSchema = z.object({
   SALESFORCE_REDIRECT_URI: z.string().url(),
   SALESFORCE_LOGIN_URL: z.string().url().default('https://login.salesforce.com'),
   SALESFORCE_SANDBOX_LOGIN_URL: z.string().url().default('https://test.salesforce.com'),
+  /** Origins the OAuth callback may send the person back to (journy's web app), comma-separated; none = JSON answers only. */
+  API_RETURN_URL_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)),
   /** Requests per minute per tenant (per instance). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Sync-log entries older than this are removed (the store has no TTL indexes: a sweep does it). */

@@ -44,7 +44,7 @@ export class ApiModule {
         DescribeCache,
         { provide: TokenCipher, useValue: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS) },
         { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },
-        { provide: CONNECT_OPTIONS, useValue: { stateTtlMs: config.OAUTH_STATE_TTL_MS, hostPolicy } },
+        { provide: CONNECT_OPTIONS, useValue: { stateTtlMs: config.OAUTH_STATE_TTL_MS, hostPolicy, returnUrlOrigins: config.API_RETURN_URL_ORIGINS } },
         {
           provide: SalesforceOAuthClient,
           useValue: new SalesforceOAuthClient({ clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: config.SALESFORCE_REDIRECT_URI }, hostPolicy),

@@ -1,9 +1,10 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
 import { Connection, ConnectionsRepository } from '@connector/persistence';
 import { z } from 'zod';
 import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
-import { ConnectService } from './connect.service';
+import { CallbackFailure, ConnectService } from './connect.service';
 import { SettingsService, settingsPatch } from './settings.service';
 import { DescribeCache } from '../salesforce/describe-cache.service';
 import type { Principal } from '../auth/jwt-verifier';
@@ -42,6 +43,8 @@ const startBody = z
   .object({
     environment: z.enum(['production', 'sandbox', 'custom']),
     myDomainUrl: z.string().max(255).optional(),
+    /** Where to send the person after consent (an allowed origin of journy's web app); without it, JSON. */
+    returnUrl: z.string().max(2048).optional(),
   })
   .strict();
 
@@ -146,10 +149,32 @@ export class ConnectionsController {
 export class OAuthCallbackController {
   constructor(private readonly connect: ConnectService) {}
 
+  /**
+   * Answers JSON, or, when the connection was started with a returnUrl, sends the person back to journy's web app
+   * with `connectionId` and `status=connected`, or `error` and `message`.
+   */
   @Get('callback')
   @Public()
-  async callback(@Query() query: unknown) {
-    const { connection, created } = await this.connect.callback(parseOr400(callbackQuery, query));
-    return { created, connection: connectionView(connection) };
+  async callback(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+    try {
+      const { connection, created, returnUrl } = await this.connect.callback(parseOr400(callbackQuery, query));
+      if (returnUrl) {
+        const target = new URL(returnUrl);
+        target.searchParams.set('connectionId', connection.id);
+        target.searchParams.set('status', created ? 'connected' : 'reconnected');
+        res.redirect(302, target.toString());
+        return undefined;
+      }
+      return { created, connection: connectionView(connection) };
+    } catch (error) {
+      if (!(error instanceof CallbackFailure)) throw error;
+      if (!error.returnUrl) throw error.error;
+      const body = error.error.getResponse() as { code: string; message: string };
+      const target = new URL(error.returnUrl);
+      target.searchParams.set('error', body.code);
+      target.searchParams.set('message', body.message);
+      res.redirect(302, target.toString());
+      return undefined;
+    }
   }
 }

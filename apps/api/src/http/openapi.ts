@@ -35,7 +35,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/connections/salesforce/authorize': {
         post: {
           summary: 'Start connecting an org: returns the Salesforce authorize URL',
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['environment'], additionalProperties: false, properties: { environment: { enum: ['production', 'sandbox', 'custom'] }, myDomainUrl: { type: 'string', format: 'uri' } } } } } },
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['environment'], additionalProperties: false, properties: { environment: { enum: ['production', 'sandbox', 'custom'] }, myDomainUrl: { type: 'string', format: 'uri' }, returnUrl: { type: 'string', format: 'uri', description: 'an allowed origin of the web app to send the person back to' } } } } } },
           responses: { 200: json('authorizeUrl and expiresAt'), ...errors(400, 401, 403, 429) },
         },
       },
@@ -44,7 +44,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Where Salesforce returns after consent; creates or updates the connection',
           security: [],
           parameters: [query('code', { type: 'string' }), query('state', { type: 'string' }), query('error', { type: 'string' }), query('error_description', { type: 'string' })],
-          responses: { 200: json('created and the connection'), ...errors(400, 502) },
+          responses: { 200: json('created and the connection'), 302: { description: 'back to the returnUrl with connectionId and status, or error and message' }, ...errors(400, 502) },
         },
       },
       '/v1/connections/{connectionId}': {
