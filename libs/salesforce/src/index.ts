@@ -3,3 +3,5 @@ export * from './hosts';
 export * from './oauth-client';
 export * from './session';
 export * from './rest-client';
+export * from './csv';
+export * from './bulk-query';

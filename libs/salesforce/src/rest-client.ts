@@ -44,13 +44,26 @@ export class SalesforceRestClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.parse<T>(await this.authenticated(method, path, body, headers), method, path);
+  }
+
+  /** A text response (Bulk CSV) with its headers; errors as for `request`. */
+  async requestText(method: string, path: string, headers: Record<string, string> = {}): Promise<{ text: string; headers: Headers }> {
+    const response = await this.authenticated(method, path, undefined, headers);
+    if (!response.ok) return this.parse<never>(response, method, path);
+    return { text: await response.text(), headers: response.headers };
+  }
+
+  /** Sends once; on 401 refreshes the token (shared with concurrent callers) and sends again. */
+  private async authenticated(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
     const token = this.session.accessToken();
     const first = await this.send(method, path, body, headers);
-    if (first.status !== 401) return this.parse<T>(first, method, path);
+    if (first.status !== 401) return first;
+    await first.body?.cancel();
     await this.session.refresh(token);
     const second = await this.send(method, path, body, headers);
     if (second.status === 401) throw new AuthError('INVALID_SESSION_ID', 'Salesforce refused the session even after a token refresh');
-    return this.parse<T>(second, method, path);
+    return second;
   }
 
   private async send(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
