@@ -5,3 +5,4 @@ export * from './session';
 export * from './rest-client';
 export * from './csv';
 export * from './bulk-query';
+export * from './cdc-stream';

@@ -1,0 +1,123 @@
+import { SalesforceEmulator } from '../../../tools/salesforce-emulator/src';
+import { CdcStream, ChangeEvent, StreamProblem } from './cdc-stream';
+import { SalesforceRestClient } from './rest-client';
+import { SharedRefreshSession } from './session';
+
+async function eventually(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('CdcStream against the emulator', () => {
+  let emulator: SalesforceEmulator;
+  let url: string;
+  let session: SharedRefreshSession;
+  let rest: SalesforceRestClient;
+  const streams: CdcStream[] = [];
+  let refreshes = 0;
+
+  const token = async () => {
+    const response = await fetch(`${url}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=password&client_id=3MVG9emulator.journy.connector.client&client_secret=emulator-client-secret&username=integration%40journy-demo.example&password=emulator-password',
+    });
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const admin = (path: string) => fetch(`${url}/__emulator/${path}`, { method: 'POST' });
+  const createContact = (lastName: string) => rest.request('POST', '/sobjects/Contact', { LastName: lastName });
+
+  beforeAll(async () => {
+    emulator = new SalesforceEmulator({ cometdConnectTimeoutMs: 1000, cometdClientTimeoutMs: 1500 });
+    url = await emulator.start();
+    session = new SharedRefreshSession(url, await token(), async () => {
+      refreshes++;
+      return token();
+    });
+    rest = new SalesforceRestClient(session, { callOptionsClient: 'journy-connector' });
+  });
+  afterEach(async () => {
+    await Promise.all(streams.splice(0).map((s) => s.stop()));
+  });
+  afterAll(() => emulator.stop());
+
+  function open(replayFrom: () => number, events: ChangeEvent[], problems: StreamProblem[], onEvent?: (e: ChangeEvent) => Promise<void>): CdcStream {
+    const stream = new CdcStream(session, {
+      channel: '/data/ContactChangeEvent',
+      replayFrom,
+      onEvent: onEvent ?? (async (event) => void events.push(event)),
+      onProblem: (problem) => problems.push(problem),
+      timeoutSeconds: 5,
+    });
+    streams.push(stream);
+    return stream;
+  }
+
+  it('delivers change events in order with the header, the origin of our own writes included', async () => {
+    const events: ChangeEvent[] = [];
+    await open(() => -1, events, []).start();
+    await createContact('One');
+    await createContact('Two');
+    await eventually(() => events.length >= 2, 'two events');
+    expect(events.map((e) => (e.fields.Name as { LastName: string }).LastName)).toEqual(['One', 'Two']);
+    expect(events[0].header).toMatchObject({ entityName: 'Contact', changeType: 'CREATE' });
+    expect(events[0].header.changeOrigin).toContain('client=journy-connector');
+    expect(events[1].replayId).toBeGreaterThan(events[0].replayId);
+  });
+
+  it('loses nothing when the client is dropped: faye re-subscribes from the acknowledged replay id', async () => {
+    const events: ChangeEvent[] = [];
+    let acknowledged = -1;
+    const stream = open(() => acknowledged, events, [], async (event) => {
+      events.push(event);
+      acknowledged = event.replayId;
+    });
+    await stream.start();
+    await createContact('Before drop');
+    await eventually(() => events.length >= 1, 'the first event');
+    await admin('cometd/drop');
+    await createContact('While dropped');
+    await eventually(() => events.some((e) => (e.fields.Name as { LastName: string }).LastName === 'While dropped'), 'the event published while dropped', 15_000);
+    expect(events.filter((e) => (e.fields.Name as { LastName: string }).LastName === 'While dropped')).toHaveLength(1);
+  });
+
+  it('refreshes an expired session once and resumes', async () => {
+    const events: ChangeEvent[] = [];
+    let acknowledged = -1;
+    await open(() => acknowledged, events, [], async (event) => {
+      events.push(event);
+      acknowledged = event.replayId;
+    }).start();
+    await createContact('Before expiry');
+    await eventually(() => events.length >= 1, 'the event before expiry');
+    const before = refreshes;
+    await admin('sessions/expire');
+    await admin('cometd/drop');
+    // Published while the stream is re-authenticating: the replay from the acknowledged id brings it.
+    await createContact('After refresh');
+    await eventually(() => refreshes > before, 'a token refresh', 15_000);
+    await eventually(() => events.some((e) => (e.fields.Name as { LastName: string }).LastName === 'After refresh'), 'the event after the refresh', 15_000);
+  });
+
+  it('reports an invalid replay id instead of wedging, and stops on a handler failure', async () => {
+    const problems: StreamProblem[] = [];
+    await expect(open(() => 987_654_321, [], problems).start()).rejects.toThrow(/replayId \{987654321\}/);
+    expect(problems[0]).toMatchObject({ kind: 'replay-invalid', replayId: 987_654_321 });
+
+    const failing: StreamProblem[] = [];
+    const seen: ChangeEvent[] = [];
+    await open(() => -1, seen, failing, async (event) => {
+      seen.push(event);
+      throw new Error('kafka is down');
+    }).start();
+    await createContact('Fails');
+    await createContact('Not delivered');
+    await eventually(() => failing.length >= 1, 'the handler failure');
+    expect(failing[0]).toMatchObject({ kind: 'handler-failed' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen).toHaveLength(1);
+  });
+});
