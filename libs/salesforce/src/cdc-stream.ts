@@ -22,7 +22,7 @@ interface FayeClient {
   setHeader(name: string, value: string): void;
   addExtension(extension: FayeExtension): void;
   subscribe(channel: string, listener: (data: FayeMessage['data']) => void): FayeSubscription;
-  disconnect(): void;
+  disconnect(): PromiseLike<unknown> | void;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Faye = require('faye') as { Client: new (url: string, options?: Record<string, unknown>) => FayeClient };
@@ -113,8 +113,10 @@ export class CdcStream {
   /** Stops delivering; the event being handled finishes first. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.client?.disconnect();
+    const client = this.client;
     this.client = null;
+    // Wait (a little) for the disconnect reply: faye keeps a retry timer for an unanswered /meta/disconnect.
+    if (client) await Promise.race([Promise.resolve(client.disconnect()).then(() => undefined, () => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     await this.queue.catch(() => undefined);
   }
 
