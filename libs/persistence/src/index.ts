@@ -11,3 +11,6 @@ export * from './import-jobs/import-job.entity';
 export * from './import-jobs/import-job.repository';
 export * from './sync-logs/sync-log.entity';
 export * from './sync-logs/sync-log.repository';
+export * from './record-links/record-link.entity';
+export * from './record-links/record-link.repository';
+export * from './stream-offsets/stream-offset.repository';

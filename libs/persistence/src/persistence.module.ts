@@ -5,6 +5,8 @@ import { ConnectionsRepository } from './connections/connection.repository';
 import { OAuthStatesRepository } from './oauth-states/oauth-state.repository';
 import { ImportJobsRepository } from './import-jobs/import-job.repository';
 import { SyncLogsRepository } from './sync-logs/sync-log.repository';
+import { RecordLinksRepository } from './record-links/record-link.repository';
+import { StreamOffsetsRepository } from './stream-offsets/stream-offset.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -32,8 +34,10 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: OAuthStatesRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OAuthStatesRepository(connection) },
         { provide: ImportJobsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ImportJobsRepository(connection) },
         { provide: SyncLogsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new SyncLogsRepository(connection) },
+        { provide: RecordLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RecordLinksRepository(connection) },
+        { provide: StreamOffsetsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new StreamOffsetsRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository],
     };
   }
 
@@ -44,6 +48,8 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     private readonly oauthStates: OAuthStatesRepository,
     private readonly importJobs: ImportJobsRepository,
     private readonly syncLogs: SyncLogsRepository,
+    private readonly recordLinks: RecordLinksRepository,
+    private readonly streamOffsets: StreamOffsetsRepository,
     private readonly health: HealthRegistry,
   ) {}
 
@@ -52,6 +58,8 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     await this.oauthStates.ensureIndexes();
     await this.importJobs.ensureIndexes();
     await this.syncLogs.ensureIndexes();
+    await this.recordLinks.ensureIndexes();
+    await this.streamOffsets.ensureIndexes();
     this.health.register({
       name: 'mongodb',
       check: async () => {

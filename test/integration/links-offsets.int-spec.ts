@@ -1,0 +1,58 @@
+import { createLogger } from '@connector/observability';
+import { RecordLinksRepository, StreamOffsetsRepository, connectMongo } from '@connector/persistence';
+import type { Connection as MongoConnection } from 'mongoose';
+import { stackEnv, uniqueName } from '../support/stack-env';
+
+describe('record links and stream offsets (real MongoDB-compatible store)', () => {
+  let mongo: MongoConnection;
+  let links: RecordLinksRepository;
+  let offsets: StreamOffsetsRepository;
+  const tenant = uniqueName('tenant');
+  const connection = `con_${'b'.repeat(24)}`;
+
+  beforeAll(async () => {
+    mongo = await connectMongo({ uri: stackEnv().mongodbUri, attempts: 3 }, createLogger({ name: 'links-test', level: 'silent' }));
+    links = new RecordLinksRepository(mongo);
+    offsets = new StreamOffsetsRepository(mongo);
+    await links.ensureIndexes();
+    await offsets.ensureIndexes();
+  });
+  afterAll(() => mongo.close());
+
+  it('links records idempotently, finds them by Salesforce id or journy key, remembers what was written', async () => {
+    const input = [
+      { kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: '0035g0000000001AAA', journyKey: 'Ann@Example.com', lastRead: { Email: 'ann@example.com', FirstName: 'Ann' } },
+      { kind: 'ACCOUNT' as const, salesforceObject: 'Account' as const, salesforceId: '0015g0000000001AAA', journyKey: 'acc-1' },
+    ];
+    await links.upsertMany(tenant, connection, input);
+    await links.upsertMany(tenant, connection, input); // a replayed import
+    const bySf = await links.findBySalesforceIds(tenant, connection, ['0035g0000000001AAA', '0015g0000000001AAA', '0035g0000000999AAA']);
+    expect(bySf).toHaveLength(2);
+    const [user] = await links.findByJournyKeys(tenant, connection, 'USER', ['ANN@example.com']);
+    expect(user).toMatchObject({ journyKey: 'ann@example.com', lastRead: { FirstName: 'Ann' }, lastWritten: {}, journyId: null, deleted: false });
+
+    await links.recordWritten(tenant, connection, '0035g0000000001AAA', { Title: 'CTO', Phone: null });
+    await links.recordWritten(tenant, connection, '0035g0000000001AAA', { Title: 'CEO' });
+    const [written] = await links.findBySalesforceIds(tenant, connection, ['0035g0000000001AAA']);
+    expect(written.lastWritten).toEqual({ Title: 'CEO', Phone: null });
+    expect(written.lastWrittenAt).not.toBeNull();
+
+    await links.markDeleted(tenant, connection, '0035g0000000001AAA', true);
+    expect(await links.findByJournyKeys(tenant, connection, 'USER', ['ann@example.com'])).toEqual([]);
+    expect(await links.findBySalesforceIds(uniqueName('other'), connection, ['0015g0000000001AAA'])).toEqual([]);
+  });
+
+  it('moves a stream offset only forwards, per connection and channel, and resets it to the tip', async () => {
+    const channel = '/data/ContactChangeEvent';
+    expect(await offsets.get(tenant, connection, channel)).toBeNull();
+    expect(await offsets.advance(tenant, connection, channel, { replayId: 1005, commitTimestamp: 1000 })).toBe(true);
+    expect(await offsets.advance(tenant, connection, channel, { replayId: 1003, commitTimestamp: 900 })).toBe(false);
+    expect(await offsets.advance(tenant, connection, channel, { replayId: 1009, commitTimestamp: 1100 })).toBe(true);
+    expect(await offsets.get(tenant, connection, channel)).toMatchObject({ replayId: 1009, commitTimestamp: 1100, channel, connectionId: connection });
+    expect(await offsets.get(uniqueName('other'), connection, channel)).toBeNull();
+    await offsets.reset(tenant, connection, channel, 1100);
+    expect(await offsets.get(tenant, connection, channel)).toMatchObject({ replayId: -1, commitTimestamp: 1100 });
+    expect(await offsets.advance(tenant, connection, channel, { replayId: 1200, commitTimestamp: 1300 })).toBe(true);
+    expect(await offsets.deleteForConnection(tenant, connection)).toBe(1);
+  });
+});
