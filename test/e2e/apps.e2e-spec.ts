@@ -1,5 +1,5 @@
 import { createServer, Server, Socket, connect } from 'node:net';
-import { AppName, startAppProcess, waitForHttp } from '../support/app-process';
+import { AppName, startAppProcess, stopApp, waitForHttp } from '../support/app-process';
 import { apiTestEnv, stackEnv } from '../support/stack-env';
 
 const PORT_VARIABLE: Record<AppName, string> = { api: 'API_PORT', ingest: 'INGEST_PORT', 'journy-events': 'JOURNY_EVENTS_PORT' };
@@ -39,6 +39,8 @@ function tcpProxy(target: { host: string; port: number }): Promise<{ port: numbe
   });
 }
 
+jest.setTimeout(120_000);
+
 describe.each(APPS)('the %s app as a process', (app) => {
   const port = 39000 + APPS.indexOf(app);
 
@@ -59,8 +61,9 @@ describe.each(APPS)('the %s app as a process', (app) => {
     const proxy = await tcpProxy({ host: store.hostname, port: Number(store.port || 27017) });
     const mongoThroughProxy = stackEnv().mongodbUri.replace(`${store.hostname}:${store.port || 27017}`, `127.0.0.1:${proxy.port}`);
     const running = startAppProcess(app, { ...baseEnv(), MONGODB_URI: mongoThroughProxy, [PORT_VARIABLE[app]]: String(port) });
+    let code: number | null = null;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/health/live`);
+      await waitForHttp(`http://127.0.0.1:${port}/health/live`, 60_000, running);
       const healthy = await fetch(`http://127.0.0.1:${port}/health`);
       const report = await healthy.json();
       expect(healthy.status).toBe(200);
@@ -77,9 +80,9 @@ describe.each(APPS)('the %s app as a process', (app) => {
       expect(degraded.checks.mongodb.status).toBe('down');
       expect(degraded.checks.kafka.status).toBe('up');
     } finally {
-      running.process.kill('SIGTERM');
+      code = await stopApp(running);
     }
-    expect(await running.exited).toBe(0);
+    expect(code).toBe(0);
     const lines = running.stdout().trim().split('\n').map((line) => JSON.parse(line));
     expect(lines.every((line) => line.app === app && typeof line.level === 'string')).toBe(true);
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['listening', 'shutting down', 'stopped']));

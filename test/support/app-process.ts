@@ -30,10 +30,13 @@ export function startAppProcess(app: AppName, env: Record<string, string>): Runn
   return { process: child, stdout: () => out, stderr: () => err, exited };
 }
 
-export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<Response> {
+/** Waits for the app to answer; fails at once if it exits, and says what it last logged either way. */
+export async function waitForHttp(url: string, timeoutMs = 60_000, app?: RunningApp): Promise<Response> {
   const started = Date.now();
   let last: unknown;
-  while (Date.now() - started < timeoutMs) {
+  let exited = false;
+  void app?.exited.then(() => (exited = true));
+  while (Date.now() - started < timeoutMs && !exited) {
     try {
       return await fetch(url);
     } catch (error) {
@@ -41,5 +44,17 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<Resp
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(last)}`);
+  const tail = app ? `\nlast output:\n${(app.stdout() + app.stderr()).split('\n').slice(-15).join('\n')}` : '';
+  throw new Error(`${url} did not answer ${exited ? 'before the app exited' : `within ${timeoutMs} ms`}: ${String(last)}${tail}`);
+}
+
+/** SIGTERM, then SIGKILL if the app has not exited in time: a stuck child must never outlive the test run. */
+export async function stopApp(app: RunningApp, graceMs = 20_000): Promise<number | null> {
+  app.process.kill('SIGTERM');
+  const timer = setTimeout(() => app.process.kill('SIGKILL'), graceMs);
+  try {
+    return await app.exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }

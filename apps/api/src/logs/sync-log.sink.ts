@@ -45,7 +45,7 @@ export class SyncLogSink implements OnApplicationBootstrap, OnModuleDestroy {
       },
     });
     void this.consumer.start().catch((error: unknown) => this.logger.error({ err: error }, 'the sync-log sink stopped'));
-    await this.sweep();
+    void this.sweep(); // housekeeping never holds up start-up
     this.sweeper = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
     this.sweeper.unref();
   }
