@@ -1,4 +1,4 @@
-import { SalesforceEmulator } from '../../../tools/salesforce-emulator/src';
+import { SalesforceEmulator, passwordGrantToken } from '../../../tools/salesforce-emulator/src';
 import { BulkQueryClient } from './bulk-query';
 import { SalesforceRestClient } from './rest-client';
 import { SharedRefreshSession } from './session';
@@ -10,14 +10,7 @@ describe('BulkQueryClient against the emulator', () => {
   beforeAll(async () => {
     emulator = new SalesforceEmulator({ bulkProcessingDelayMs: 20, seed: { generate: { accounts: 30, contacts: 2500, randomSeed: 9 } } });
     const url = await emulator.start();
-    const token = async () => {
-      const response = await fetch(`${url}/services/oauth2/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=password&client_id=3MVG9emulator.journy.connector.client&client_secret=emulator-client-secret&username=integration%40journy-demo.example&password=emulator-password',
-      });
-      return ((await response.json()) as { access_token: string }).access_token;
-    };
+    const token = () => passwordGrantToken(url);
     rest = new SalesforceRestClient(new SharedRefreshSession(url, await token(), token), { callOptionsClient: 'journy-connector' });
   });
   afterAll(() => emulator.stop());

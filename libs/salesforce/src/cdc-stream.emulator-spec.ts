@@ -1,4 +1,4 @@
-import { SalesforceEmulator } from '../../../tools/salesforce-emulator/src';
+import { SalesforceEmulator, passwordGrantToken } from '../../../tools/salesforce-emulator/src';
 import { CdcStream, ChangeEvent, StreamProblem } from './cdc-stream';
 import { SalesforceRestClient } from './rest-client';
 import { SharedRefreshSession } from './session';
@@ -19,14 +19,7 @@ describe('CdcStream against the emulator', () => {
   const streams: CdcStream[] = [];
   let refreshes = 0;
 
-  const token = async () => {
-    const response = await fetch(`${url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=password&client_id=3MVG9emulator.journy.connector.client&client_secret=emulator-client-secret&username=integration%40journy-demo.example&password=emulator-password',
-    });
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
+  const token = () => passwordGrantToken(url);
   const admin = (path: string) => fetch(`${url}/__emulator/${path}`, { method: 'POST' });
   const createContact = (lastName: string) => rest.request('POST', '/sobjects/Contact', { LastName: lastName });
 

@@ -1,4 +1,4 @@
-import { SalesforceEmulator } from '../../../tools/salesforce-emulator/src';
+import { SalesforceEmulator, passwordGrantToken } from '../../../tools/salesforce-emulator/src';
 import { SalesforceRestClient } from './rest-client';
 import { SharedRefreshSession } from './session';
 
@@ -6,14 +6,7 @@ describe('SalesforceRestClient against the emulator', () => {
   let emulator: SalesforceEmulator;
   let url: string;
 
-  async function passwordToken(): Promise<string> {
-    const response = await fetch(`${url}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=password&client_id=3MVG9emulator.journy.connector.client&client_secret=emulator-client-secret&username=integration%40journy-demo.example&password=emulator-password',
-    });
-    return ((await response.json()) as { access_token: string }).access_token;
-  }
+  const passwordToken = () => passwordGrantToken(url);
 
   beforeAll(async () => {
     emulator = new SalesforceEmulator();

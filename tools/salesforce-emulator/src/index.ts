@@ -3,3 +3,4 @@ export type { EmulatorOptions, ErrorFault, FaultCategory } from './server';
 export { DEMO_CUSTOM_FIELDS, DEFAULT_USERS } from './seed';
 export type { SeedFile, GeneratedSeed, SeedUser } from './seed';
 export { checksumSuffix, to18 } from './ids';
+export { passwordGrantToken } from './testing';
