@@ -1,4 +1,4 @@
-import { httpFragment, kafkaFragment, loadConfig, mongoFragment, type Env } from '@connector/config';
+import { httpFragment, kafkaFragment, loadConfig, mongoFragment, salesforceFragment, type Env } from '@connector/config';
 import { z } from 'zod';
 
 /** Every variable of the api app; documented in .env.example. */
@@ -6,23 +6,18 @@ export const apiConfigSchema = z.object({
   ...httpFragment('API_PORT', 3000),
   ...kafkaFragment,
   ...mongoFragment,
+  ...salesforceFragment,
   /** How callers' bearer tokens are verified: journy signs them. */
   JOURNY_JWT_ALGORITHM: z.enum(['HS256', 'RS256', 'ES256']).default('HS256'),
   JOURNY_JWT_KEY: z.string().min(1),
   JOURNY_JWT_ISSUER: z.string().min(1).default('journy.io'),
   JOURNY_JWT_AUDIENCE: z.string().min(1).default('salesforce-connector'),
   API_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'must look like 256kb or 1mb').default('256kb'),
-  /** Encrypts OAuth tokens at rest: `id:base64(32 bytes)[,older…]`, the first one active. */
-  TOKEN_ENCRYPTION_KEYS: z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/, 'must be id:base64key[,id:base64key…] with 32-byte keys'),
   /** Signs the OAuth state (base64, at least 32 bytes). */
   OAUTH_STATE_SECRET: z.string().min(43),
   OAUTH_STATE_TTL_MS: z.coerce.number().int().positive().default(10 * 60_000),
   /** The connected app. */
-  SALESFORCE_CLIENT_ID: z.string().min(1),
-  SALESFORCE_CLIENT_SECRET: z.string().min(1),
   SALESFORCE_REDIRECT_URI: z.string().url(),
-  SALESFORCE_LOGIN_URL: z.string().url().default('https://login.salesforce.com'),
-  SALESFORCE_SANDBOX_LOGIN_URL: z.string().url().default('https://test.salesforce.com'),
   /** Origins the OAuth callback may send the person back to (journy's web app), comma-separated; none = JSON answers only. */
   API_RETURN_URL_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)),
   /** Requests per minute per tenant (per instance). */
@@ -30,8 +25,6 @@ export const apiConfigSchema = z.object({
   /** Sync-log entries older than this are removed (the store has no TTL indexes: a sweep does it). */
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   LOG_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
-  /** host:port allowed over plain http (the local emulator only), comma-separated. */
-  SALESFORCE_INSECURE_HOSTS: z.string().default('').transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

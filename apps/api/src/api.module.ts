@@ -1,14 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { KafkaModule, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
+import { KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { LOGGER, ObservabilityModule, type Logger } from '@connector/observability';
-import { PersistenceModule, TokenCipher } from '@connector/persistence';
+import { ConnectionChangesPublisher, OrgSessions } from '@connector/connections';
+import { ConnectionsRepository, PersistenceModule, TokenCipher } from '@connector/persistence';
 import { SalesforceOAuthClient } from '@connector/salesforce';
 import type { ApiConfig } from './api.config';
 import { AuthGuard } from './auth/auth.guard';
 import { JwtVerifier } from './auth/jwt-verifier';
 import { CONNECT_OPTIONS, ConnectService } from './connections/connect.service';
-import { ConnectionChangesPublisher } from './connections/connection-changes.publisher';
 import { ConnectionsController, OAuthCallbackController } from './connections/connections.controller';
 import { OAuthStateSigner } from './connections/oauth-state-signer';
 import { SettingsService } from './connections/settings.service';
@@ -16,7 +16,6 @@ import { ImportsController } from './connections/imports.controller';
 import { LogsController } from './logs/logs.controller';
 import { LOG_OPTIONS, SyncLogSink } from './logs/sync-log.sink';
 import { DescribeCache } from './salesforce/describe-cache.service';
-import { OrgSessions } from './salesforce/org-sessions.service';
 import { ErrorFilter } from './http/error.filter';
 import { OpenApiController } from './http/openapi.controller';
 import { RATE_LIMIT, RateLimitGuard } from './http/rate-limit.guard';
@@ -36,11 +35,16 @@ export class ApiModule {
       controllers: [ConnectionsController, OAuthCallbackController, ImportsController, LogsController, OpenApiController],
       providers: [
         ConnectService,
-        ConnectionChangesPublisher,
+        { provide: ConnectionChangesPublisher, inject: [KafkaRuntime], useFactory: (kafka: KafkaRuntime) => new ConnectionChangesPublisher(kafka) },
         SettingsService,
         SyncLogSink,
         { provide: LOG_OPTIONS, useValue: { retentionDays: config.LOG_RETENTION_DAYS, sweepIntervalMs: config.LOG_RETENTION_SWEEP_MS } },
-        OrgSessions,
+        {
+          provide: OrgSessions,
+          inject: [ConnectionsRepository, TokenCipher, SalesforceOAuthClient, ConnectionChangesPublisher, LOGGER],
+          useFactory: (connections: ConnectionsRepository, cipher: TokenCipher, oauth: SalesforceOAuthClient, changes: ConnectionChangesPublisher, log: Logger) =>
+            new OrgSessions(connections, cipher, oauth, (connection) => changes.changed('UPDATED', connection), log.child({ component: 'org-sessions' })),
+        },
         DescribeCache,
         { provide: TokenCipher, useValue: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS) },
         { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },

@@ -1,11 +1,26 @@
-import { httpFragment, kafkaFragment, loadConfig, mongoFragment, type Env } from '@connector/config';
+import { configPrimitives, httpFragment, kafkaFragment, loadConfig, mongoFragment, salesforceFragment, type Env } from '@connector/config';
 import { z } from 'zod';
+
+const { positiveInt } = configPrimitives;
 
 /** Every variable of the ingest app; documented in .env.example. */
 export const ingestConfigSchema = z.object({
   ...httpFragment('INGEST_PORT', 3001),
   ...kafkaFragment,
   ...mongoFragment,
+  ...salesforceFragment,
+  /** Rows per Bulk API results page (and per checkpoint) during an import. */
+  INGEST_IMPORT_PAGE_SIZE: positiveInt.max(100_000).default(10_000),
+  /** How often each owned connection is looked at (new import jobs, retries), ms. */
+  INGEST_POLL_INTERVAL_MS: positiveInt.default(2000),
+  /** The Kafka consumer group whose members share the connections (one per deployment). */
+  INGEST_OWNERSHIP_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('connector-ingest-owners'),
+  /** How soon the other instances take over the connections of one that died (Kafka session timeout, ≥ 6000). */
+  INGEST_OWNERSHIP_SESSION_TIMEOUT_MS: positiveInt.min(6000).default(6000),
+  /** A stream that has not heard from Salesforce (or kept failing) for this long makes /health report down. */
+  INGEST_STREAM_STUCK_MS: positiveInt.default(5 * 60_000),
+  /** Ceiling of the backoff between retries of a failing connection, ms. */
+  INGEST_MAX_BACKOFF_MS: positiveInt.default(60_000),
 });
 
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;

@@ -58,4 +58,16 @@ export const mongoFragment = {
   MONGODB_CONNECT_ATTEMPTS: positiveInt.max(100).default(10),
 } as const;
 
+/** Salesforce access shared by every app that calls it: the connected app, login hosts, token encryption. */
+export const salesforceFragment = {
+  /** Encrypts OAuth tokens at rest: `id:base64(32 bytes)[,older…]`, the first one active. */
+  TOKEN_ENCRYPTION_KEYS: z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/, 'must be id:base64key[,id:base64key…] with 32-byte keys'),
+  SALESFORCE_CLIENT_ID: z.string().min(1),
+  SALESFORCE_CLIENT_SECRET: z.string().min(1),
+  SALESFORCE_LOGIN_URL: z.string().url().default('https://login.salesforce.com'),
+  SALESFORCE_SANDBOX_LOGIN_URL: z.string().url().default('https://test.salesforce.com'),
+  /** host:port allowed over plain http (the local emulator only), comma-separated. */
+  SALESFORCE_INSECURE_HOSTS: z.string().default('').transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)),
+} as const;
+
 export const configPrimitives = { port, positiveInt, boolean, httpUrl, brokerList, mongoUri };

@@ -39,6 +39,11 @@ export interface AvroConsumerOptions<T> {
   /** Backoff for retryable failures: exponential from initialMs to maxMs, with full jitter. */
   retry?: { initialMs?: number; maxMs?: number };
   onOutcome?: (outcome: MessageOutcome, topic: string) => void;
+  /** How soon the group notices a dead member (the broker's minimum is 6 s); shorter means faster failover. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Called after every rebalance with the partitions this member now holds, by topic (ownership decisions). */
+  onAssignment?: (assignment: Record<string, number[]>) => void;
 }
 
 class ConsumerStopping extends Error {
@@ -67,7 +72,17 @@ export class AvroConsumer<T> {
     private readonly logger: Logger,
   ) {
     if (!options.handler === !options.batchHandler) throw new Error('an AvroConsumer needs exactly one of handler or batchHandler');
-    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, retry: { retries: 10 } });
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10 },
+      ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs, rebalanceTimeout: Math.max(options.sessionTimeoutMs * 2, 10_000) } : {}),
+      ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
+    });
+    const onAssignment = options.onAssignment;
+    if (onAssignment) {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => onAssignment(event.payload.memberAssignment as Record<string, number[]>));
+    }
   }
 
   async start(): Promise<void> {

@@ -2,3 +2,4 @@
 export * from './field-meta';
 export * from './compatibility';
 export * from './mapping';
+export * from './inbound';

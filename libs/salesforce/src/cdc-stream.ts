@@ -85,6 +85,7 @@ export class CdcStream {
   private stopped = false;
   private failed = false;
   private lastEventAt = 0;
+  private lastContactAt = 0;
   private refreshing = false;
 
   constructor(private readonly session: SalesforceSession, private readonly options: CdcStreamOptions) {}
@@ -120,6 +121,11 @@ export class CdcStream {
     await this.queue.catch(() => undefined);
   }
 
+  /** When Salesforce last answered a handshake or a connect successfully (0: never): a live stream polls at least every ~2 minutes. */
+  lastContactTime(): number {
+    return this.lastContactAt;
+  }
+
   /** When the last event arrived (0: none yet), for health checks of a stuck stream. */
   lastEventTime(): number {
     return this.lastEventAt;
@@ -152,6 +158,7 @@ export class CdcStream {
         callback(message);
       },
       incoming: (message, callback) => {
+        if ((message.channel === '/meta/connect' || message.channel === '/meta/handshake') && message.successful === true) this.lastContactAt = Date.now();
         if (message.channel === '/meta/subscribe' && message.successful === false && typeof message.error === 'string') {
           const match = /The replayId \{(-?\d+)\} you provided was invalid/.exec(message.error);
           if (match) this.options.onProblem({ kind: 'replay-invalid', channel: this.options.channel, replayId: Number(match[1]), error: message.error });

@@ -3,7 +3,7 @@ import { JournyType, TypedFieldMapping, canServeAsAccountId, validateMappings } 
 import { Connection, ConnectionPatch, ConnectionsRepository, RevisionConflictError } from '@connector/persistence';
 import { z } from 'zod';
 import { DescribeCache } from '../salesforce/describe-cache.service';
-import { ConnectionChangesPublisher } from './connection-changes.publisher';
+import { ConnectionChangesPublisher } from '@connector/connections';
 
 const mapping = z
   .object({

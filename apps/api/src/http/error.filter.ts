@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import { ConnectionNeedsReconnect } from '@connector/connections';
 import { ConnectorError } from '@connector/domain';
 import type { Logger } from '@connector/observability';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +41,9 @@ export class ErrorFilter implements ExceptionFilter {
       // Errors of the HTTP layer itself (body too large, malformed JSON): safe to show, as their `expose` says.
       status = exception.status;
       body = { code: exception.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (STATUS_CODES[status] ?? 'BAD_REQUEST'), message: exception.message, errorId };
+    } else if (exception instanceof ConnectionNeedsReconnect) {
+      status = HttpStatus.CONFLICT;
+      body = { code: exception.code, message: exception.message, errorId };
     } else if (exception instanceof ConnectorError && (exception.category === 'validation' || exception.category === 'integration')) {
       status = exception.category === 'validation' ? HttpStatus.BAD_REQUEST : HttpStatus.BAD_GATEWAY;
       body = { code: exception.code, message: exception.message, errorId, ...('field' in exception && exception.field ? { field: String(exception.field) } : {}) };

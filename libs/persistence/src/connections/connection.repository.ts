@@ -68,6 +68,15 @@ export class ConnectionsRepository {
   }
 
   /**
+   * Every tenant's connection ids, for the background workers that divide connections between instances (the
+   * ingest app's owners); each then reads its connections through the tenant-scoped methods.
+   */
+  async listAllIds(): Promise<{ id: string; tenantId: string }[]> {
+    const found = await this.model.find({}, { _id: 1, tenantId: 1 }).lean<{ _id: string; tenantId: string }[]>();
+    return found.map((c) => ({ id: c._id, tenantId: c.tenantId }));
+  }
+
+  /**
    * Applies a patch and bumps the revision. With `expectedRevision`, refuses when someone else changed the
    * connection in between (RevisionConflictError). Null when the tenant has no such connection.
    */

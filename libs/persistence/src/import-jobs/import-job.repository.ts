@@ -68,6 +68,38 @@ export class ImportJobsRepository {
     return this.get(tenantId, connectionId, id);
   }
 
+  /** The connection's active job (pending, running or being cancelled), if any: what the ingest app runs or resumes. */
+  async findActive(tenantId: string, connectionId: string): Promise<ImportJob | null> {
+    const found = await this.model.findOne({ tenantId, connectionId, state: { $in: ACTIVE_STATES as ImportState[] } }).lean<ImportJobDocument>();
+    return found ? toJob(found) : null;
+  }
+
+  /** PENDING → RUNNING (a resumed job stays RUNNING); null when the job is no longer active. */
+  async markRunning(tenantId: string, connectionId: string, id: string): Promise<ImportJob | null> {
+    const now = new Date();
+    await this.model.updateOne({ _id: id, tenantId, connectionId, state: 'PENDING' }, { $set: { state: 'RUNNING', startedAt: now, updatedAt: now } });
+    const job = await this.get(tenantId, connectionId, id);
+    return job && ACTIVE_STATES.includes(job.state) ? job : null;
+  }
+
+  /**
+   * Saves progress (phase, checkpoint, counts, latest errors) in one write, so a resume never sees counts that
+   * don't match its checkpoint. Returns the job's state: CANCELLING tells the runner to stop.
+   */
+  async saveProgress(
+    tenantId: string, connectionId: string, id: string,
+    progress: Pick<ImportJob, 'phase' | 'checkpoint' | 'counts' | 'errors'>,
+  ): Promise<ImportState | null> {
+    const updated = await this.model
+      .findOneAndUpdate(
+        { _id: id, tenantId, connectionId, state: { $in: ['RUNNING', 'CANCELLING'] } },
+        { $set: { phase: progress.phase, checkpoint: progress.checkpoint, counts: progress.counts, errors: progress.errors.slice(-50), updatedAt: new Date() } },
+        { new: true },
+      )
+      .lean<ImportJobDocument>();
+    return updated ? updated.state : null;
+  }
+
   /** Ends a job (by the ingest app, or when its connection is deleted); frees the connection's active slot. */
   async finish(tenantId: string, connectionId: string, id: string, state: Extract<ImportState, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>): Promise<void> {
     const now = new Date();

@@ -62,6 +62,14 @@ export class RecordLinksRepository {
     await this.model.updateOne({ _id: `${connectionId}:${salesforceId}`, tenantId }, { $set: set });
   }
 
+  /** Remembers values read from Salesforce and sent to journy (merged field by field), for change detection. */
+  async recordRead(tenantId: string, connectionId: string, salesforceId: string, values: Record<string, unknown>, journyKey?: string, at = new Date()): Promise<void> {
+    const set: Record<string, unknown> = { lastReadAt: at, updatedAt: at };
+    for (const [field, value] of Object.entries(values)) set[`lastRead.${field}`] = value;
+    if (journyKey !== undefined) set.journyKey = journyKey;
+    await this.model.updateOne({ _id: `${connectionId}:${salesforceId}`, tenantId }, { $set: set });
+  }
+
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {
     await this.model.updateOne({ _id: `${connectionId}:${salesforceId}`, tenantId }, { $set: { deleted, updatedAt: at } });
   }

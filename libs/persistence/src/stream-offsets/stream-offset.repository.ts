@@ -69,11 +69,15 @@ export class StreamOffsetsRepository {
     }
   }
 
-  /** After an invalid replay id or a GAP recovery: start again from the tip, remembering the commit time. */
-  async reset(tenantId: string, connectionId: string, channel: string, commitTimestamp: number | null): Promise<void> {
+  /**
+   * A new starting point without a replay id: `replayId` -2 (replay everything retained) with the commit time
+   * below which events are dropped (a first start, or after re-reading the records an invalid replay id or a
+   * GAP made us miss), or -1 (the tip).
+   */
+  async reset(tenantId: string, connectionId: string, channel: string, commitTimestamp: number | null, replayId: -1 | -2 = -1): Promise<void> {
     await this.model.updateOne(
       { _id: `${connectionId}:${channel}` }, // _id alone: see RecordLinksRepository.upsertMany
-      { $set: { tenantId, replayId: -1, commitTimestamp, updatedAt: new Date() }, $setOnInsert: { connectionId, channel } },
+      { $set: { tenantId, replayId, commitTimestamp, updatedAt: new Date() }, $setOnInsert: { connectionId, channel } },
       { upsert: true },
     );
   }

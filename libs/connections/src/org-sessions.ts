@@ -1,19 +1,26 @@
-import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { AuthError } from '@connector/domain';
-import { LOGGER, type Logger } from '@connector/observability';
+import type { Logger } from '@connector/observability';
 import { Connection, ConnectionsRepository, RevisionConflictError, TokenCipher } from '@connector/persistence';
-import { SalesforceOAuthClient, SalesforceRestClient, SharedRefreshSession } from '@connector/salesforce';
-import { ConnectionChangesPublisher } from '../connections/connection-changes.publisher';
+import { SalesforceOAuthClient, SalesforceRestClient, SharedRefreshSession, type SalesforceSession } from '@connector/salesforce';
 
 /** The connector's id in Sforce-Call-Options: change events carrying it are the connector's own writes. */
 export const CALL_OPTIONS_CLIENT = 'journy-connector';
 
+/** The connection can't reach Salesforce until someone reconnects it (its refresh token was refused). */
+export class ConnectionNeedsReconnect extends AuthError {
+  constructor(readonly connectionId: string) {
+    super('CONNECTION_NEEDS_RECONNECT', `connection ${connectionId} needs to be reconnected: Salesforce no longer accepts its grant`);
+  }
+}
+
+/** Told when a connection's grant is gone, so the other apps hear of it (the API's change publisher). */
+export type GrantRevokedListener = (connection: Connection) => Promise<void>;
+
 /**
- * A REST client per connection, sharing one token refresh between concurrent calls. A refreshed token is stored
- * (encrypted) for the other apps; a refresh token Salesforce refused marks the connection as needing
- * reconnection, visibly, instead of failing in loops.
+ * Sessions per connection, shared by every caller in the app: one token refresh between concurrent callers, a
+ * refreshed token stored (encrypted) for the other apps, credentials re-encrypted under the active key when
+ * used, and a refused refresh token turned into a visible NEEDS_RECONNECT instead of failing in loops.
  */
-@Injectable()
 export class OrgSessions {
   private readonly sessions = new Map<string, { instanceUrl: string; session: SharedRefreshSession }>();
 
@@ -21,12 +28,13 @@ export class OrgSessions {
     private readonly connections: ConnectionsRepository,
     private readonly cipher: TokenCipher,
     private readonly oauth: SalesforceOAuthClient,
-    private readonly changes: ConnectionChangesPublisher,
-    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly onGrantRevoked: GrantRevokedListener,
+    private readonly logger: Logger,
   ) {}
 
-  client(connection: Connection): SalesforceRestClient {
-    if (connection.status === 'NEEDS_RECONNECT') throw this.needsReconnect(connection);
+  /** The session of a connection (for a stream client), or ConnectionNeedsReconnect. */
+  session(connection: Connection): SalesforceSession {
+    if (connection.status === 'NEEDS_RECONNECT') throw new ConnectionNeedsReconnect(connection.id);
     void this.rotateKeys(connection);
     let entry = this.sessions.get(connection.id);
     if (!entry || entry.instanceUrl !== connection.org.instanceUrl) {
@@ -34,7 +42,16 @@ export class OrgSessions {
       entry = { instanceUrl: connection.org.instanceUrl, session: new SharedRefreshSession(connection.org.instanceUrl, token, () => this.refresh(connection)) };
       this.sessions.set(connection.id, entry);
     }
-    return new SalesforceRestClient(entry.session, { callOptionsClient: CALL_OPTIONS_CLIENT });
+    return entry.session;
+  }
+
+  /** A REST client whose writes carry the connector's call-options client (for echo suppression). */
+  client(connection: Connection): SalesforceRestClient {
+    return new SalesforceRestClient(this.session(connection), { callOptionsClient: CALL_OPTIONS_CLIENT });
+  }
+
+  forget(connectionId: string): void {
+    this.sessions.delete(connectionId);
   }
 
   /** Key rotation: credentials still under an older key are re-encrypted with the active one when next used. */
@@ -53,10 +70,6 @@ export class OrgSessions {
     }
   }
 
-  forget(connectionId: string): void {
-    this.sessions.delete(connectionId);
-  }
-
   private async refresh(connection: Connection): Promise<string> {
     if (!connection.credentials.refreshToken) throw new AuthError('NO_REFRESH_TOKEN', 'the connection has no refresh token: reconnect it');
     try {
@@ -68,16 +81,12 @@ export class OrgSessions {
     } catch (error) {
       if (error instanceof AuthError) {
         const updated = await this.connections.update(connection.tenantId, connection.id, { status: 'NEEDS_RECONNECT', statusReason: error.message });
-        if (updated) await this.changes.changed('UPDATED', updated);
+        if (updated) await this.onGrantRevoked(updated);
         this.sessions.delete(connection.id);
         this.logger.warn({ tenantId: connection.tenantId, connectionId: connection.id, code: error.code }, 'Salesforce refused the refresh token; the connection needs reconnecting');
-        throw this.needsReconnect(connection);
+        throw new ConnectionNeedsReconnect(connection.id);
       }
       throw error;
     }
-  }
-
-  private needsReconnect(connection: Connection): ConflictException {
-    return new ConflictException({ code: 'CONNECTION_NEEDS_RECONNECT', message: `connection ${connection.id} needs to be reconnected: Salesforce no longer accepts its grant` });
   }
 }

@@ -1,9 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { KafkaRuntime, TOPICS } from '@connector/kafka';
 import type { Connection } from '@connector/persistence';
 
-/** Tells the ingest and journy-events apps that a connection changed; they re-read it from the store. */
-@Injectable()
+/** Tells the other apps that a connection changed; they re-read it from the store at that revision or later. */
 export class ConnectionChangesPublisher {
   constructor(private readonly kafka: KafkaRuntime) {}
 

@@ -1,0 +1,325 @@
+import { isSalesforceId, toSalesforceId18 } from '@connector/domain';
+import type { ObjectType, Operation } from '@connector/kafka';
+import type { Logger } from '@connector/observability';
+import type { Connection, RecordLink, RecordLinksRepository } from '@connector/persistence';
+import type { ChangeEvent, SalesforceRestClient } from '@connector/salesforce';
+import { CALL_OPTIONS_CLIENT } from '@connector/connections';
+import { idList, queryAll } from '../import/record-reader';
+import { CAPTURED_OBJECTS, InboundModel, ObjectName, Row, convertFields, domainFromWebsite, emailOf, externalIdOf, selectSoql } from '../model/inbound-model';
+import type { JournyPublisher } from '../model/journy-publisher';
+import { Outbox, OutboxContext, SourceRecord } from '../model/outbox';
+import { SNAPSHOT_AT, translateAccounts, translateContacts, translateRelations } from '../model/translate';
+
+export interface ChangeProcessorDeps {
+  connection: Connection;
+  model: InboundModel;
+  rest: SalesforceRestClient;
+  links: RecordLinksRepository;
+  publisher: JournyPublisher;
+  logger: Logger;
+  /** When the last import's relationship query began: relationship changes committed before it are in the snapshot. */
+  relationsSnapshotAt: number | null;
+  onOutcome?: (outcome: string) => void;
+}
+
+const OBJECT_TYPE: Record<ObjectName, ObjectType> = { Account: 'ACCOUNT', Contact: 'USER', AccountContactRelation: 'MEMBERSHIP' };
+
+/** Re-reads cover this much before the last processed commit: SystemModstamp ties and clock skew (pitfall 7). */
+export const REREAD_OVERLAP_MS = 60_000;
+
+/**
+ * Turns change events (and re-read records after a gap) into journy commands and log lines:
+ * - CREATE: the new user or account, only with the ongoing-import setting on (else logged as skipped);
+ * - UPDATE of a linked record: only the changed mapped fields (`nulledFields` are clears; absent is unchanged);
+ *   of an unlinked one: the whole record (re-read) with ongoing import on, else skipped;
+ * - DELETE / UNDELETE: logged and the link marked; journy records are never deleted;
+ * - relationships: membership added / removed;
+ * - the connector's own writes (changeOrigin client) and values equal to what it last wrote: echo, dropped.
+ */
+export class ChangeProcessor {
+  private readonly context: OutboxContext;
+
+  constructor(private readonly deps: ChangeProcessorDeps) {
+    this.context = { tenantId: deps.connection.tenantId, connectionId: deps.connection.id, orgId: deps.connection.org.orgId, mode: 'LIVE' };
+  }
+
+  /** Processes one event; resolves once its commands and log lines are acknowledged by Kafka. */
+  async handle(event: ChangeEvent): Promise<void> {
+    const header = event.header;
+    const entity = header?.entityName as ObjectName;
+    const scope = `${this.deps.connection.id}:${event.channel}:${event.replayId}`;
+    const outbox = new Outbox(this.context, scope);
+    if (!header || typeof header.changeType !== 'string' || !Array.isArray(header.recordIds)) {
+      this.deps.logger.warn({ replayId: event.replayId }, 'malformed change event (no ChangeEventHeader): skipped');
+      this.deps.onOutcome?.('malformed');
+      return;
+    }
+    if (!CAPTURED_OBJECTS.includes(entity)) {
+      this.deps.logger.info({ replayId: event.replayId, entity: header.entityName }, 'change event of an object the connector does not capture: skipped');
+      this.deps.onOutcome?.('unknown-object');
+      return;
+    }
+    const ids = header.recordIds.filter((id) => isSalesforceId(id)).map(toSalesforceId18);
+    const sources = ids.map((recordId): SourceRecord => ({ objectType: entity, recordId, modifiedAt: header.commitTimestamp ?? null, replayId: String(event.replayId) }));
+    const operation = operationOf(header.changeType);
+    if (header.changeType.startsWith('GAP_')) {
+      await this.recoverGap(entity, header.changeType, ids, outbox);
+    } else if (isOwnWrite(header.changeOrigin)) {
+      for (const source of sources) outbox.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', `written by this connector (${header.changeOrigin})`);
+      this.deps.onOutcome?.('echo');
+    } else if (header.changeType === 'CREATE') {
+      await this.created(entity, event, sources, outbox);
+    } else if (header.changeType === 'UPDATE') {
+      await this.updated(entity, event, sources, outbox);
+    } else if (header.changeType === 'DELETE' || header.changeType === 'UNDELETE') {
+      await this.deletedOrRestored(entity, header.changeType, sources, outbox);
+    } else {
+      this.deps.logger.warn({ replayId: event.replayId, changeType: header.changeType }, 'unknown change type: skipped');
+      this.deps.onOutcome?.('unknown-change-type');
+    }
+    await this.deps.publisher.publish(outbox);
+  }
+
+  /**
+   * Re-reads records changed since a point (an invalid replay id, a GAP_OVERFLOW) and syncs them: changes of
+   * linked records against what was last read, unlinked ones as new (with ongoing import on).
+   */
+  async rereadSince(sinceMs: number, reason: string, objects: readonly ObjectName[] = CAPTURED_OBJECTS): Promise<number> {
+    const since = new Date(sinceMs - REREAD_OVERLAP_MS).toISOString();
+    let total = 0;
+    for (const object of objects) {
+      if (object === 'AccountContactRelation' && !this.deps.model.hasAccountContactRelation) continue;
+      const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, object, `SystemModstamp >= ${since}`));
+      const outbox = new Outbox({ ...this.context, mode: 'RESYNC' }, `reread:${this.deps.connection.id}:${sinceMs}:${object}`);
+      await this.resync(object, rows, outbox);
+      await this.deps.publisher.publish(outbox);
+      total += rows.length;
+    }
+    this.deps.logger.warn({ tenantId: this.context.tenantId, connectionId: this.context.connectionId, since, records: total, reason }, 'records re-read after missed change events');
+    return total;
+  }
+
+  private async recoverGap(entity: ObjectName, changeType: string, ids: string[], outbox: Outbox): Promise<void> {
+    if (changeType === 'GAP_OVERFLOW' || ids.length === 0) {
+      // Too many changes to name: everything of the entity changed lately is read again (its own outbox).
+      await this.rereadSince(Date.now() - 10 * 60_000, changeType, [entity]);
+      return;
+    }
+    const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, entity, `Id IN ${idList(ids)}`));
+    this.deps.logger.warn({ connectionId: this.context.connectionId, entity, changeType, records: rows.length }, 'gap event: records re-read');
+    await this.resync(entity, rows, outbox, 'RESYNC');
+  }
+
+  private async created(entity: ObjectName, event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
+    if (entity === 'AccountContactRelation') return this.relationChanged('ADD', event, sources, outbox);
+    if (!this.deps.connection.settings.source.ongoingImport) {
+      for (const source of sources) outbox.skip(OBJECT_TYPE[entity], 'CREATE', source, 'ONGOING_IMPORT_DISABLED', 'created in Salesforce; ongoing import is off for this connection');
+      return;
+    }
+    // A create event carries every non-null field; one event may name several records created alike.
+    const rows = sources.map((s) => ({ ...event.fields, Id: s.recordId }));
+    const options = { operation: 'CREATE' as const, snapshot: false, replayId: String(event.replayId), modifiedAt: event.header.commitTimestamp };
+    if (entity === 'Account') {
+      const t = translateAccounts(this.deps.model, outbox, rows, options);
+      await this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links);
+    } else {
+      const withAccounts = await this.withAccountKeys(rows);
+      const t = translateContacts(this.deps.model, outbox, withAccounts, options);
+      await this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links);
+    }
+  }
+
+  private async updated(entity: ObjectName, event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
+    if (entity === 'AccountContactRelation') return this.relationChanged('UPDATE', event, sources, outbox);
+    const { header } = event;
+    const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, sources.map((s) => s.recordId))).map((l) => [l.salesforceId, l]));
+    const changed = new Set([...(header.changedFields ?? []), ...(header.nulledFields ?? [])].filter((f) => !f.includes('.')));
+    const nulled = new Set(header.nulledFields ?? []);
+    const row: Row = { ...event.fields };
+    for (const field of nulled) row[field] = null;
+    const unlinked: SourceRecord[] = [];
+    for (const source of sources) {
+      const link = links.get(source.recordId);
+      if (!link) {
+        unlinked.push(source);
+        continue;
+      }
+      const snapshotAt = link.lastRead[SNAPSHOT_AT];
+      if (typeof snapshotAt === 'number' && header.commitTimestamp <= snapshotAt) {
+        outbox.skip(OBJECT_TYPE[entity], 'UPDATE', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot', journyRefOf(link));
+        continue;
+      }
+      await this.applyChange(entity, link, { ...row, Id: source.recordId }, (f) => changed.has(f), source, outbox, 'UPDATE');
+    }
+    if (unlinked.length === 0) return;
+    if (!this.deps.connection.settings.source.ongoingImport) {
+      for (const source of unlinked) outbox.skip(OBJECT_TYPE[entity], 'UPDATE', source, 'NOT_LINKED', 'the record was never imported and ongoing import is off');
+      return;
+    }
+    // Not imported yet: read it whole (an update event carries only the changed fields).
+    const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, entity, `Id IN ${idList(unlinked.map((s) => s.recordId))}`));
+    await this.resync(entity, rows, outbox, 'LIVE');
+  }
+
+  /** Publishes the changed mapped fields of a linked record, unless they are what the connector last wrote (echo). */
+  private async applyChange(entity: 'Account' | 'Contact', link: RecordLink, row: Row, present: (field: string) => boolean, source: SourceRecord, outbox: Outbox, operation: Operation): Promise<boolean> {
+    const { model } = this.deps;
+    const keyFields = entity === 'Contact' ? ['Email', 'AccountId'] : ['Website', ...(model.externalIdField ? [model.externalIdField] : [])];
+    const mapped = entity === 'Contact' ? model.contact : model.account;
+    const relevant = [...mapped.map((f) => f.field), ...keyFields].filter(present);
+    if (relevant.length === 0) {
+      outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy', journyRefOf(link));
+      return false;
+    }
+    if (relevant.every((f) => f in link.lastWritten && sameValue(link.lastWritten[f], row[f]))) {
+      outbox.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', 'the values are what this connector last wrote', journyRefOf(link));
+      this.deps.onOutcome?.('echo');
+      return false;
+    }
+    if (relevant.every((f) => f in link.lastRead && sameValue(link.lastRead[f], row[f]))) {
+      outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_CHANGE', 'the values are what journy already has', journyRefOf(link));
+      return false;
+    }
+    const converted = convertFields(mapped, row, present);
+    const message = converted.rejected.length ? `not converted, left out: ${converted.rejected.map((r) => r.reason).join('; ')}` : null;
+    const read: Record<string, unknown> = { ...converted.read };
+    if (entity === 'Contact') {
+      const email = present('Email') ? emailOf(row) : link.journyKey;
+      if (!email) {
+        outbox.skip('USER', operation, source, 'MISSING_KEY', 'the contact no longer has an email', journyRefOf(link));
+        return false;
+      }
+      if (present('Email')) read.Email = row.Email;
+      if (Object.keys(converted.properties).length > 0 || present('Email')) {
+        outbox.upsertUser({ email, userId: link.journyId, properties: converted.properties, source, operation, message });
+      }
+      if (present('AccountId') && !model.hasAccountContactRelation) {
+        read.AccountId = row.AccountId ?? null;
+        await this.accountMove(link, email, row.AccountId, source, outbox);
+      }
+      await this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, email);
+    } else {
+      const accountId = model.externalIdField && present(model.externalIdField) ? externalIdOf(model, row) : link.journyKey;
+      if (!accountId) {
+        outbox.skip('ACCOUNT', operation, source, 'MISSING_KEY', 'the account no longer has an External ID value', journyRefOf(link));
+        return false;
+      }
+      const domain = present('Website') ? domainFromWebsite(row.Website) : null;
+      if (present('Website')) read.Website = row.Website ?? null;
+      if (model.externalIdField && present(model.externalIdField)) read[model.externalIdField] = accountId;
+      outbox.upsertAccount({ accountId, domain, properties: converted.properties, source, operation, message });
+      await this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, accountId);
+    }
+    return true;
+  }
+
+  /** Contact.AccountId moved (orgs without AccountContactRelation): leave the old account, join the new one. */
+  private async accountMove(link: RecordLink, email: string, newAccount: unknown, source: SourceRecord, outbox: Outbox): Promise<void> {
+    const oldAccount = link.lastRead.AccountId;
+    const ids = [oldAccount, newAccount].filter((v): v is string => typeof v === 'string' && v !== '');
+    const accounts = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, ids)).map((l) => [l.salesforceId, l]));
+    if (typeof oldAccount === 'string' && accounts.get(oldAccount)) outbox.members('REMOVE', accounts.get(oldAccount)!.journyKey, { objectType: 'Account', recordId: oldAccount, modifiedAt: source.modifiedAt }, [{ email, source }]);
+    if (typeof newAccount === 'string' && newAccount) {
+      const target = accounts.get(newAccount);
+      if (target) outbox.members('ADD', target.journyKey, { objectType: 'Account', recordId: newAccount, modifiedAt: source.modifiedAt }, [{ email, source }]);
+      else outbox.skip('MEMBERSHIP', 'LINK', source, 'ACCOUNT_NOT_LINKED', `account ${newAccount} is not imported`, { email });
+    }
+  }
+
+  /** Whole records read again: linked ones sync what changed since last read, unlinked ones are new. */
+  private async resync(entity: ObjectName, rows: Row[], outbox: Outbox, mode: 'RESYNC' | 'LIVE' = 'RESYNC'): Promise<void> {
+    if (rows.length === 0) return;
+    if (entity === 'AccountContactRelation') {
+      translateRelations(this.deps.model, outbox, rows, { operation: 'UPSERT', snapshot: true });
+      return;
+    }
+    const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, rows.map((r) => String(r.Id)))).map((l) => [l.salesforceId, l]));
+    const fresh: Row[] = [];
+    for (const row of rows) {
+      const link = links.get(String(row.Id));
+      if (!link) {
+        fresh.push(row);
+        continue;
+      }
+      const source: SourceRecord = { objectType: entity, recordId: link.salesforceId, modifiedAt: Date.parse(String(row.SystemModstamp)) || null };
+      await this.applyChange(entity, link, row, (f) => f in row, source, outbox, 'UPDATE');
+    }
+    if (fresh.length === 0) return;
+    if (!this.deps.connection.settings.source.ongoingImport) {
+      for (const row of fresh) outbox.skip(OBJECT_TYPE[entity], 'CREATE', { objectType: entity, recordId: String(row.Id), modifiedAt: null }, 'ONGOING_IMPORT_DISABLED', `found by a ${mode === 'RESYNC' ? 're-read' : 'change'}; ongoing import is off for this connection`);
+      return;
+    }
+    const options = { operation: 'CREATE' as const, snapshot: true };
+    const t = entity === 'Account' ? translateAccounts(this.deps.model, outbox, fresh, options) : translateContacts(this.deps.model, outbox, fresh, options);
+    await this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links);
+  }
+
+  /** Relationship created / changed / deleted / restored: membership added or removed (related keys read by query). */
+  private async relationChanged(kind: 'ADD' | 'REMOVE' | 'UPDATE', event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
+    const { relationsSnapshotAt } = this.deps;
+    if (relationsSnapshotAt !== null && event.header.commitTimestamp < relationsSnapshotAt) {
+      for (const source of sources) outbox.skip('MEMBERSHIP', 'LINK', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot');
+      return;
+    }
+    if (kind === 'UPDATE' && !(event.header.changedFields ?? []).some((f) => f === 'AccountId' || f === 'ContactId' || f === 'IsActive')) {
+      for (const source of sources) outbox.skip('MEMBERSHIP', 'OTHER', source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy');
+      return;
+    }
+    const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, 'AccountContactRelation', `Id IN ${idList(sources.map((s) => s.recordId))}`), kind === 'REMOVE');
+    const options = { operation: 'UPSERT' as const, snapshot: false, replayId: String(event.replayId), modifiedAt: event.header.commitTimestamp };
+    translateRelations(this.deps.model, outbox, rows, options, kind === 'REMOVE' ? 'REMOVE' : 'ADD');
+  }
+
+  private async deletedOrRestored(entity: ObjectName, changeType: 'DELETE' | 'UNDELETE', sources: SourceRecord[], outbox: Outbox): Promise<void> {
+    if (entity === 'AccountContactRelation') {
+      return this.relationChanged(changeType === 'DELETE' ? 'REMOVE' : 'ADD', { channel: '', replayId: Number(sources[0]?.replayId ?? 0), header: { commitTimestamp: sources[0]?.modifiedAt ?? 0, changedFields: [] } as never, fields: {} }, sources, outbox);
+    }
+    const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, sources.map((s) => s.recordId))).map((l) => [l.salesforceId, l]));
+    for (const source of sources) {
+      const link = links.get(source.recordId);
+      if (!link) {
+        outbox.skip(OBJECT_TYPE[entity], changeType, source, 'NOT_LINKED', `${changeType === 'DELETE' ? 'deleted' : 'restored'} in Salesforce; the record was never synced`);
+        continue;
+      }
+      await this.deps.links.markDeleted(this.context.tenantId, this.context.connectionId, source.recordId, changeType === 'DELETE');
+      outbox.log({
+        objectType: OBJECT_TYPE[entity], operation: changeType, status: 'SUCCEEDED', source, journy: journyRefOf(link),
+        message: changeType === 'DELETE' ? 'deleted in Salesforce: link marked deleted; the journy record is kept' : 'restored in Salesforce: link active again',
+      });
+    }
+  }
+
+  /** Adds `Account.<External ID>` to contact rows from an event (which carry AccountId only), from links or a query. */
+  private async withAccountKeys(rows: Row[]): Promise<Row[]> {
+    const field = this.deps.model.externalIdField;
+    if (!field || this.deps.model.hasAccountContactRelation) return rows;
+    const ids = [...new Set(rows.map((r) => r.AccountId).filter((v): v is string => typeof v === 'string' && isSalesforceId(v)).map(toSalesforceId18))];
+    if (ids.length === 0) return rows;
+    const keys = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, ids)).map((l) => [l.salesforceId, l.journyKey]));
+    const missing = ids.filter((id) => !keys.has(id));
+    if (missing.length) for (const r of await queryAll(this.deps.rest, `SELECT Id, ${field} FROM Account WHERE Id IN ${idList(missing)}`)) if (r[field]) keys.set(String(r.Id), String(r[field]));
+    return rows.map((r) => ({ ...r, [`Account.${field}`]: typeof r.AccountId === 'string' ? (keys.get(toSalesforceId18(r.AccountId)) ?? null) : null }));
+  }
+}
+
+function operationOf(changeType: string): Operation {
+  if (changeType === 'CREATE' || changeType.endsWith('_CREATE')) return 'CREATE';
+  if (changeType === 'DELETE' || changeType.endsWith('_DELETE')) return 'DELETE';
+  if (changeType === 'UNDELETE' || changeType.endsWith('_UNDELETE')) return 'UNDELETE';
+  return 'UPDATE';
+}
+
+/** `com/salesforce/api/rest/62.0;client=journy-connector`: a change this connector made. */
+export function isOwnWrite(changeOrigin: string | undefined): boolean {
+  if (!changeOrigin) return false;
+  return changeOrigin.split(';').some((part) => part.trim() === `client=${CALL_OPTIONS_CLIENT}`);
+}
+
+function journyRefOf(link: RecordLink): { email?: string; accountId?: string; userId?: string | null } {
+  return link.kind === 'USER' ? { email: link.journyKey, userId: link.journyId } : { accountId: link.journyKey };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => (v === undefined || v === '' ? null : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}

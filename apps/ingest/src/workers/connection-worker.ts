@@ -1,0 +1,285 @@
+import { ConnectionNeedsReconnect, OrgSessions } from '@connector/connections';
+import { describeError } from '@connector/domain';
+import { fieldMetaFromDescribe, type SalesforceFieldMeta } from '@connector/mapping';
+import type { Logger } from '@connector/observability';
+import type { Connection, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
+import { CdcStream, ChangeEvent, SalesforceRestClient, StreamProblem } from '@connector/salesforce';
+import type { ImportCheckpoint, ImportRunner } from '../import/import-runner';
+import { ChangeProcessor } from '../live/change-processor';
+import { InboundModel, buildInboundModel } from '../model/inbound-model';
+import type { JournyPublisher } from '../model/journy-publisher';
+
+export interface WorkerDeps {
+  connections: ConnectionsRepository;
+  jobs: ImportJobsRepository;
+  links: RecordLinksRepository;
+  offsets: StreamOffsetsRepository;
+  sessions: OrgSessions;
+  publisher: JournyPublisher;
+  importer: ImportRunner;
+  logger: Logger;
+  settings: WorkerSettings;
+  metrics: WorkerMetrics;
+}
+
+export interface WorkerSettings {
+  /** The change-event channel: all captured objects on one subscription. */
+  channel: string;
+  /** How often the worker looks for a new import job. */
+  pollIntervalMs: number;
+  /** How often acknowledged replay ids are saved. */
+  offsetFlushMs: number;
+  /** Backoff ceiling for retrying a failed stream or import. */
+  maxBackoffMs: number;
+}
+
+export interface WorkerMetrics {
+  eventProcessed(outcome: string, commitTimestamp: number | null): void;
+  recovered(kind: string): void;
+}
+
+export type WorkerState = 'starting' | 'idle' | 'importing' | 'streaming' | 'recovering' | 'retrying' | 'needs-reconnect' | 'stopped';
+
+export interface WorkerStatus {
+  connectionId: string;
+  tenantId: string;
+  state: WorkerState;
+  since: number;
+  lastError: string | null;
+  lastContactAt: number | null;
+  lastEventAt: number | null;
+  replayId: number | null;
+}
+
+/**
+ * Everything the ingest app does for one connection it owns: runs (or resumes) its import job, then keeps one
+ * change-event subscription open, saving the replay id only once the event's commands are acknowledged.
+ * While an import runs the subscription is closed: it resumes afterwards from the position stored before
+ * the snapshot began, and events already in the snapshot are dropped record by record.
+ */
+export class ConnectionWorker {
+  private state: WorkerState = 'starting';
+  private since = Date.now();
+  private lastError: string | null = null;
+  private stream: CdcStream | null = null;
+  private streamRevision = -1;
+  private position: { replayId: number; commitTimestamp: number | null } | null = null;
+  private pendingOffset: { replayId: number; commitTimestamp: number } | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private wakeUp: (() => void) | null = null;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private problem: StreamProblem | null = null;
+  private failures = 0;
+  private describeCache: { revision: number; model: InboundModel } | null = null;
+
+  constructor(readonly tenantId: string, readonly connectionId: string, private readonly deps: WorkerDeps) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Something changed (a connection change, a stream problem): look again now. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wake();
+    await this.loop;
+    await this.closeStream();
+    this.setState('stopped');
+  }
+
+  status(): WorkerStatus {
+    return {
+      connectionId: this.connectionId, tenantId: this.tenantId, state: this.state, since: this.since, lastError: this.lastError,
+      lastContactAt: this.stream?.lastContactTime() || null, lastEventAt: this.stream?.lastEventTime() || null, replayId: this.position?.replayId ?? null,
+    };
+  }
+
+  private get log(): Logger {
+    return this.deps.logger;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      let delay = this.deps.settings.pollIntervalMs;
+      try {
+        await this.step();
+        this.failures = 0;
+      } catch (error) {
+        if (this.abort.signal.aborted) break;
+        await this.closeStream();
+        if (error instanceof ConnectionNeedsReconnect) {
+          this.setState('needs-reconnect', error.message);
+        } else {
+          this.failures += 1;
+          delay = Math.min(this.deps.settings.maxBackoffMs, 500 * 2 ** Math.min(this.failures, 10));
+          delay = Math.round(delay / 2 + Math.random() * (delay / 2));
+          this.setState('retrying', describeError(error).message);
+          this.log.warn({ error: describeError(error), retryInMs: delay, failures: this.failures }, 'connection worker failed; retrying');
+        }
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  /** One look at the connection: what should run, and make it so. */
+  private async step(): Promise<void> {
+    const connection = await this.deps.connections.findById(this.tenantId, this.connectionId);
+    if (!connection || !connection.enabled || connection.status === 'NEEDS_RECONNECT') {
+      await this.closeStream();
+      this.setState(connection?.status === 'NEEDS_RECONNECT' ? 'needs-reconnect' : 'idle', connection?.statusReason ?? null);
+      return;
+    }
+    const problem = this.problem;
+    this.problem = null;
+    if (problem) await this.handleProblem(connection, problem);
+    const job = await this.deps.jobs.findActive(this.tenantId, this.connectionId);
+    if (job) {
+      await this.closeStream();
+      await this.ensureStartingPoint(connection);
+      this.setState('importing');
+      const rest = this.deps.sessions.client(connection);
+      const model = await this.model(connection, rest);
+      const outcome = await this.deps.importer.run(connection, job, rest, model, this.abort.signal);
+      this.log.info({ importId: job.id, outcome }, 'import ended');
+      this.describeCache = null; // the next stream start reads the relationships' snapshot time
+      return;
+    }
+    if (this.stream && this.streamRevision !== connection.revision) await this.closeStream(); // new settings: new model
+    if (!this.stream) await this.openStream(connection);
+    this.setState('streaming');
+  }
+
+  /** The stream's starting point exists before any snapshot begins: a replay id, or (first time) -2 with a floor of now. */
+  private async ensureStartingPoint(connection: Connection): Promise<{ replayId: number; commitTimestamp: number | null }> {
+    const stored = await this.deps.offsets.get(this.tenantId, connection.id, this.deps.settings.channel);
+    if (stored) return stored;
+    const floor = Date.now();
+    await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, -2);
+    return { replayId: -2, commitTimestamp: floor };
+  }
+
+  private async openStream(connection: Connection): Promise<void> {
+    const rest = this.deps.sessions.client(connection);
+    const model = await this.model(connection, rest);
+    const start = await this.ensureStartingPoint(connection);
+    this.position = start;
+    // Replaying everything retained (-2) from a floor: events committed before it are not ours to process.
+    const floor = start.replayId < 0 ? start.commitTimestamp : null;
+    const lastImport = (await this.deps.jobs.list(this.tenantId, connection.id, 5)).find((j) => j.state === 'SUCCEEDED');
+    const relationsSnapshotAt = (lastImport?.checkpoint as ImportCheckpoint | null)?.queriedAt?.AccountContactRelation ?? null;
+    const processor = new ChangeProcessor({
+      connection, model, rest, links: this.deps.links, publisher: this.deps.publisher, logger: this.log, relationsSnapshotAt,
+      onOutcome: (outcome) => this.deps.metrics.eventProcessed(outcome, null),
+    });
+    const stream = new CdcStream(this.deps.sessions.session(connection), {
+      channel: this.deps.settings.channel,
+      replayFrom: () => this.position?.replayId ?? -1,
+      onEvent: async (event: ChangeEvent) => {
+        if (floor !== null && typeof event.header?.commitTimestamp === 'number' && event.header.commitTimestamp < floor) {
+          this.acknowledge(event);
+          return;
+        }
+        await processor.handle(event);
+        this.acknowledge(event);
+        this.deps.metrics.eventProcessed('processed', event.header?.commitTimestamp ?? null);
+      },
+      onProblem: (problem) => {
+        this.problem = problem;
+        this.log.warn({ problem: { ...problem, error: problem.kind === 'handler-failed' ? describeError(problem.error) : problem.error } }, 'change stream problem');
+        this.wake();
+      },
+    });
+    this.stream = stream;
+    this.streamRevision = connection.revision;
+    await stream.start();
+    this.log.info({ channel: this.deps.settings.channel, replayFrom: start.replayId, floor }, 'change stream subscribed');
+  }
+
+  /** The event's commands are acknowledged: its replay id may be saved (batched, never backwards). */
+  private acknowledge(event: ChangeEvent): void {
+    this.position = { replayId: event.replayId, commitTimestamp: event.header?.commitTimestamp ?? null };
+    this.pendingOffset = { replayId: event.replayId, commitTimestamp: event.header?.commitTimestamp ?? Date.now() };
+    this.flushTimer ??= setTimeout(() => void this.flushOffset(), this.deps.settings.offsetFlushMs);
+  }
+
+  private async flushOffset(): Promise<void> {
+    this.flushTimer = null;
+    const pending = this.pendingOffset;
+    this.pendingOffset = null;
+    if (!pending) return;
+    try {
+      await this.deps.offsets.advance(this.tenantId, this.connectionId, this.deps.settings.channel, pending);
+    } catch (error) {
+      this.log.warn({ error: describeError(error) }, 'could not save the replay id; will save a later one');
+    }
+  }
+
+  private async handleProblem(connection: Connection, problem: StreamProblem): Promise<void> {
+    await this.closeStream();
+    if (problem.kind === 'auth') throw new ConnectionNeedsReconnect(connection.id);
+    if (problem.kind === 'replay-invalid') {
+      // The stored position is gone: re-read what changed since the last processed commit, then replay all
+      // that is retained from a floor taken before the re-read (nothing between the two is missed).
+      this.setState('recovering', problem.error);
+      const stored = await this.deps.offsets.get(this.tenantId, connection.id, this.deps.settings.channel);
+      const since = stored?.commitTimestamp ?? connection.createdAt.getTime();
+      const floor = Date.now();
+      const rest = this.deps.sessions.client(connection);
+      const model = await this.model(connection, rest);
+      const processor = new ChangeProcessor({ connection, model, rest, links: this.deps.links, publisher: this.deps.publisher, logger: this.log, relationsSnapshotAt: null });
+      await processor.rereadSince(since, 'replay id invalid or expired');
+      await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, -2);
+      this.deps.metrics.recovered('replay-invalid');
+      return;
+    }
+    throw new Error(problem.kind === 'handler-failed' ? `event ${problem.replayId} could not be processed: ${describeError(problem.error).message}` : `subscribe failed: ${problem.error}`);
+  }
+
+  private async closeStream(): Promise<void> {
+    const stream = this.stream;
+    this.stream = null;
+    if (stream) await stream.stop();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flushOffset();
+  }
+
+  /** The inbound model from describe, read again when the connection's settings change. */
+  private async model(connection: Connection, rest: SalesforceRestClient): Promise<InboundModel> {
+    if (this.describeCache?.revision === connection.revision) return this.describeCache.model;
+    const fields = async (object: string) => {
+      const describe = await rest.describe(object);
+      return new Map(((describe.fields as Record<string, unknown>[]) ?? []).map((f) => { const meta = fieldMetaFromDescribe(f); return [meta.name.toLowerCase(), meta] as [string, SalesforceFieldMeta]; }));
+    };
+    const global = await rest.request<{ sobjects: { name: string }[] }>('GET', '/sobjects');
+    const hasAcr = global.sobjects.some((o) => o.name === 'AccountContactRelation');
+    const model = buildInboundModel(connection.settings, { Account: await fields('Account'), Contact: await fields('Contact') }, hasAcr);
+    this.describeCache = { revision: connection.revision, model };
+    return model;
+  }
+
+  private setState(state: WorkerState, error: string | null = null): void {
+    if (state !== this.state) {
+      this.state = state;
+      this.since = Date.now();
+    }
+    this.lastError = error;
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+    this.wakeUp = null;
+  }
+}

@@ -1,0 +1,88 @@
+import { describeError } from '@connector/domain';
+import { ConnectionChange, KafkaRuntime, TOPICS, type AvroConsumer } from '@connector/kafka';
+import type { Logger } from '@connector/observability';
+import type { ConnectionsRepository } from '@connector/persistence';
+import { Partitioners } from 'kafkajs';
+
+/** What ownership drives: the set of connections this instance runs. */
+export interface OwnedConnections {
+  /** Run exactly these (start the new ones, stop the others). */
+  own(connections: { id: string; tenantId: string }[]): Promise<void>;
+  /** A connection this instance owns changed (or appeared). */
+  changed(change: { connectionId: string; tenantId: string; kind: string }): Promise<void>;
+}
+
+/**
+ * Which ingest instance runs which connection, decided by Kafka consumer-group membership: the instance that
+ * holds partition p of the compacted connection-changes topic owns every connection whose id the producer
+ * keys to p. A rebalance (an instance joins, leaves or dies: no heartbeat within the session timeout) moves
+ * partitions, and with them connections, within seconds; no lease of our own.
+ */
+export class Ownership {
+  private consumer: AvroConsumer<ConnectionChange> | null = null;
+  private assigned = new Set<number>();
+  private partitions = 0;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly kafka: KafkaRuntime,
+    private readonly connections: ConnectionsRepository,
+    private readonly owned: OwnedConnections,
+    private readonly logger: Logger,
+    private readonly options: { groupId: string; sessionTimeoutMs: number; heartbeatIntervalMs: number },
+  ) {}
+
+  async start(): Promise<void> {
+    const admin = this.kafka.kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.connectionChanges.name] });
+      this.partitions = metadata.topics[0].partitions.length;
+    } finally {
+      await admin.disconnect();
+    }
+    this.consumer = this.kafka.createConsumer<ConnectionChange>({
+      groupId: this.options.groupId,
+      topics: [TOPICS.connectionChanges.name],
+      fromBeginning: false,
+      partitionsConsumedConcurrently: this.partitions,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      onAssignment: (assignment) => {
+        this.assigned = new Set(assignment[TOPICS.connectionChanges.name] ?? []);
+        this.logger.info({ partitions: [...this.assigned].sort((a, b) => a - b), of: this.partitions }, 'connection partitions assigned');
+        this.enqueue(() => this.reconcile());
+      },
+      handler: async (message) => {
+        if (!message.value) return; // a tombstone follows a DELETED event already handled
+        if (!this.assigned.has(message.partition)) return;
+        await this.owned.changed({ connectionId: message.value.connectionId, tenantId: message.value.tenantId, kind: message.value.kind });
+      },
+    });
+    await this.consumer.start();
+  }
+
+  /** The partition a connection id is keyed to, exactly as the producer's default partitioner does it. */
+  partitionOf(connectionId: string): number {
+    return this.partitioner({
+      topic: TOPICS.connectionChanges.name,
+      partitionMetadata: Array.from({ length: this.partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 })),
+      message: { key: connectionId, value: null },
+    });
+  }
+
+  owns(connectionId: string): boolean {
+    return this.assigned.has(this.partitionOf(connectionId));
+  }
+
+  /** Re-reads all connections and keeps those of the assigned partitions (after every rebalance, and periodically). */
+  async reconcile(): Promise<void> {
+    const all = await this.connections.listAllIds();
+    await this.owned.own(all.filter((c) => this.owns(c.id)));
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((error: unknown) => this.logger.error({ error: describeError(error) }, 'ownership reconcile failed'));
+  }
+}

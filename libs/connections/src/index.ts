@@ -1,0 +1,3 @@
+/** What every app needs of a connection beyond its stored state: Salesforce sessions, and telling the others it changed. */
+export * from './org-sessions';
+export * from './connection-changes';

@@ -1,0 +1,154 @@
+import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
+import { MetricsRegistry, createLogger, type Logger } from '@connector/observability';
+import {
+  Connection, ConnectionSettings, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings,
+} from '@connector/persistence';
+import { SalesforceOAuthClient } from '@connector/salesforce';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Connection as MongoConnection } from 'mongoose';
+import { createHash, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { DEFAULT_APP, SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { IngestRuntime } from '../../apps/ingest/src/ingest-runtime';
+import { loadIngestConfig, type IngestConfig } from '../../apps/ingest/src/ingest.config';
+import { apiTestEnv, stackEnv, uniqueName } from './stack-env';
+
+/** The emulator's connected app, as the ingest app would know it, against a given emulator URL. */
+export function ingestEnv(emulatorUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const stack = stackEnv();
+  const api = apiTestEnv();
+  return {
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, MONGODB_URI: stack.mongodbUri,
+    TOKEN_ENCRYPTION_KEYS: api.TOKEN_ENCRYPTION_KEYS, SALESFORCE_CLIENT_ID: DEFAULT_APP.clientId, SALESFORCE_CLIENT_SECRET: DEFAULT_APP.clientSecret,
+    SALESFORCE_LOGIN_URL: emulatorUrl, SALESFORCE_SANDBOX_LOGIN_URL: emulatorUrl, SALESFORCE_INSECURE_HOSTS: new URL(emulatorUrl).host,
+    INGEST_POLL_INTERVAL_MS: '300', INGEST_MAX_BACKOFF_MS: '2000', INGEST_OWNERSHIP_GROUP: uniqueName('owners'),
+    ...overrides,
+  };
+}
+
+/** A log sink tests can read: every JSON line an app logged. */
+export function logCapture(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk, _e, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
+  return { logger: createLogger({ name: 'ingest-test', level: 'info' }, stream), lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** Connects the emulator's org the way the API does (authorization code with PKCE), straight into the store. */
+export async function connectOrg(
+  emulator: SalesforceEmulator, url: string, connections: ConnectionsRepository, cipher: TokenCipher,
+  input: { tenantId: string; settings?: Partial<ConnectionSettings>; enabled?: boolean },
+): Promise<Connection> {
+  const oauth = new SalesforceOAuthClient({ clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, redirectUri: 'http://localhost/callback' }, { productionLoginUrl: url, sandboxLoginUrl: url, insecureHosts: [new URL(url).host] });
+  const verifier = randomBytes(32).toString('base64url');
+  const consent = await fetch(oauth.authorizeUrl({ loginUrl: url, state: 's', codeChallenge: createHash('sha256').update(verifier).digest('base64url') }), { redirect: 'manual' });
+  const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
+  const tokens = await oauth.exchangeCode({ loginUrl: url, code, codeVerifier: verifier });
+  const id = `con_${randomBytes(8).toString('hex')}`;
+  return connections.create(input.tenantId, {
+    name: 'test org',
+    enabled: input.enabled ?? true,
+    org: { orgId: emulator.org.orgId, instanceUrl: tokens.instanceUrl, loginUrl: url, environment: 'production', integrationUserId: tokens.userId, username: 'integration@journy-demo.example' },
+    credentials: { accessToken: cipher.encrypt(tokens.accessToken, id), refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken, id) : null, issuedAt: tokens.issuedAt, scope: null },
+    settings: { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', ...input.settings },
+  }, id);
+}
+
+export interface Store {
+  mongo: MongoConnection;
+  connections: ConnectionsRepository;
+  jobs: ImportJobsRepository;
+  links: RecordLinksRepository;
+  offsets: StreamOffsetsRepository;
+  cipher: TokenCipher;
+  close(): Promise<void>;
+}
+
+/** The repositories on the stack's store, indexes ensured; a database of its own keeps other tests' connections away. */
+export async function openStore(database = uniqueName('ingest').replace(/-/g, '_')): Promise<Store & { uri: string }> {
+  const uri = stackEnv().mongodbUri.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
+  const mongo = await connectMongo({ uri, attempts: 5 }, createLogger({ name: 'test-store', level: 'silent' }));
+  const store = {
+    mongo, uri,
+    connections: new ConnectionsRepository(mongo), jobs: new ImportJobsRepository(mongo), links: new RecordLinksRepository(mongo), offsets: new StreamOffsetsRepository(mongo),
+    cipher: TokenCipher.fromConfig(apiTestEnv().TOKEN_ENCRYPTION_KEYS),
+    close: () => mongo.close(),
+  };
+  for (const repository of [store.connections, store.jobs, store.links, store.offsets]) await repository.ensureIndexes();
+  return store;
+}
+
+/** An ingest app in this process (no HTTP): the runtime the Nest module wraps, on the real stack. */
+export async function startIngest(store: Store, env: Record<string, string>, logger: Logger): Promise<{ runtime: IngestRuntime; kafka: KafkaRuntime; metrics: MetricsRegistry; config: IngestConfig; stop: () => Promise<void> }> {
+  const config = loadIngestConfig(env);
+  const kafka = new KafkaRuntime(kafkaRuntimeConfig(config, { clientId: uniqueName('ingest'), produces: [TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.connectionChanges] }), createLogger({ name: 'kafka', level: 'warn' }));
+  await kafka.start();
+  const metrics = new MetricsRegistry('ingest', { defaultMetrics: false });
+  const runtime = new IngestRuntime({
+    config, kafka, connections: store.connections, jobs: store.jobs, links: store.links, offsets: store.offsets, metrics, logger, cipher: store.cipher,
+    oauth: new SalesforceOAuthClient({ clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: 'urn:test' }, { productionLoginUrl: config.SALESFORCE_LOGIN_URL, sandboxLoginUrl: config.SALESFORCE_SANDBOX_LOGIN_URL, insecureHosts: config.SALESFORCE_INSECURE_HOSTS }),
+  });
+  await runtime.start();
+  return { runtime, kafka, metrics, config, stop: async () => { await runtime.stop(); await kafka.stop(); } };
+}
+
+/**
+ * Reads what the connector published to journy from now on (commands and sync-log records of one connection),
+ * decoded through the schema registry: each partition is read from its end offset at the time of the call.
+ */
+export class Tap {
+  readonly commands: Command[] = [];
+  readonly logs: SyncLogRecord[] = [];
+  private consumer: Consumer | null = null;
+
+  private constructor(private readonly connectionId: () => string | null) {}
+
+  static async open(connectionId: () => string | null): Promise<Tap> {
+    const tap = new Tap(connectionId);
+    await tap.start();
+    return tap;
+  }
+
+  private async start(): Promise<void> {
+    const stack = stackEnv();
+    const kafka = new Kafka({ brokers: stack.kafkaBrokers, clientId: uniqueName('tap'), logLevel: logLevel.NOTHING });
+    const serde = new AvroSerde(stack.schemaRegistryUrl);
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = new Map<string, { partition: number; offset: string }[]>();
+    for (const topic of [TOPICS.commands.name, TOPICS.syncLog.name]) ends.set(topic, await admin.fetchTopicOffsets(topic));
+    await admin.disconnect();
+    const consumer = kafka.consumer({ groupId: uniqueName('tap'), maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...ends.keys()], fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const value = (await serde.decode(message.value)) as Command | SyncLogRecord;
+        if (value.connectionId !== this.connectionId()) return;
+        if (topic === TOPICS.commands.name) this.commands.push(value as Command);
+        else this.logs.push(value as SyncLogRecord);
+      },
+    });
+    for (const [topic, offsets] of ends) for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+    this.consumer = consumer;
+  }
+
+  /** Waits until the predicate holds over what was read, or fails with what was read so far. */
+  async until(predicate: (tap: Tap) => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${this.commands.length} commands, ${this.logs.length} logs`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+export function payloadOf(command: Command): { type: string; body: Record<string, unknown> } {
+  const [type, body] = Object.entries(command.payload)[0];
+  return { type: type.replace('journy.', ''), body: body as Record<string, unknown> };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
