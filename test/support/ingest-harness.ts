@@ -122,7 +122,7 @@ export class Tap {
     await consumer.subscribe({ topics: [...ends.keys()], fromBeginning: false });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
-        const value = (await serde.decode(message.value)) as Command | SyncLogRecord;
+        const value = JSON.parse(JSON.stringify(await serde.decode(message.value))) as Command | SyncLogRecord; // plain data, not avsc records
         if (value.connectionId !== this.connectionId()) return;
         if (topic === TOPICS.commands.name) this.commands.push(value as Command);
         else this.logs.push(value as SyncLogRecord);

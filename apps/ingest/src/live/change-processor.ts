@@ -48,7 +48,7 @@ export class ChangeProcessor {
     const header = event.header;
     const entity = header?.entityName as ObjectName;
     const scope = `${this.deps.connection.id}:${event.channel}:${event.replayId}`;
-    const outbox = new Outbox(this.context, scope);
+    const outbox = new Outbox(header?.changeType?.startsWith('GAP_') ? { ...this.context, mode: 'RESYNC' } : this.context, scope);
     if (!header || typeof header.changeType !== 'string' || !Array.isArray(header.recordIds)) {
       this.deps.logger.warn({ replayId: event.replayId }, 'malformed change event (no ChangeEventHeader): skipped');
       this.deps.onOutcome?.('malformed');
@@ -117,7 +117,7 @@ export class ChangeProcessor {
       return;
     }
     // A create event carries every non-null field; one event may name several records created alike.
-    const rows = sources.map((s) => ({ ...event.fields, Id: s.recordId }));
+    const rows = sources.map((s) => ({ ...flattenCompound(event.fields), Id: s.recordId }));
     const options = { operation: 'CREATE' as const, snapshot: false, replayId: String(event.replayId), modifiedAt: event.header.commitTimestamp };
     if (entity === 'Account') {
       const t = translateAccounts(this.deps.model, outbox, rows, options);
@@ -133,9 +133,9 @@ export class ChangeProcessor {
     if (entity === 'AccountContactRelation') return this.relationChanged('UPDATE', event, sources, outbox);
     const { header } = event;
     const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, sources.map((s) => s.recordId))).map((l) => [l.salesforceId, l]));
-    const changed = new Set([...(header.changedFields ?? []), ...(header.nulledFields ?? [])].filter((f) => !f.includes('.')));
-    const nulled = new Set(header.nulledFields ?? []);
-    const row: Row = { ...event.fields };
+    const changed = new Set([...(header.changedFields ?? []), ...(header.nulledFields ?? [])].map(plainFieldName));
+    const nulled = new Set((header.nulledFields ?? []).map(plainFieldName));
+    const row: Row = flattenCompound(event.fields);
     for (const field of nulled) row[field] = null;
     const unlinked: SourceRecord[] = [];
     for (const source of sources) {
@@ -166,20 +166,23 @@ export class ChangeProcessor {
     const { model } = this.deps;
     const keyFields = entity === 'Contact' ? ['Email', 'AccountId'] : ['Website', ...(model.externalIdField ? [model.externalIdField] : [])];
     const mapped = entity === 'Contact' ? model.contact : model.account;
-    const relevant = [...mapped.map((f) => f.field), ...keyFields].filter(present);
-    if (relevant.length === 0) {
+    const named = [...mapped.map((f) => f.field), ...keyFields].filter(present);
+    if (named.length === 0) {
       outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy', journyRefOf(link));
       return false;
     }
-    if (relevant.every((f) => f in link.lastWritten && sameValue(link.lastWritten[f], row[f]))) {
+    if (named.every((f) => f in link.lastWritten && sameValue(link.lastWritten[f], row[f]))) {
       outbox.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', 'the values are what this connector last wrote', journyRefOf(link));
       this.deps.onOutcome?.('echo');
       return false;
     }
-    if (relevant.every((f) => f in link.lastRead && sameValue(link.lastRead[f], row[f]))) {
+    // Only what differs from what journy was last sent (a re-read names every field; an event, the changed ones).
+    const relevant = new Set(named.filter((f) => !(f in link.lastRead) || !sameValue(link.lastRead[f], row[f])));
+    if (relevant.size === 0) {
       outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_CHANGE', 'the values are what journy already has', journyRefOf(link));
       return false;
     }
+    present = (f) => relevant.has(f);
     const converted = convertFields(mapped, row, present);
     const message = converted.rejected.length ? `not converted, left out: ${converted.rejected.map((r) => r.reason).join('; ')}` : null;
     const read: Record<string, unknown> = { ...converted.read };
@@ -300,6 +303,28 @@ export class ChangeProcessor {
     if (missing.length) for (const r of await queryAll(this.deps.rest, `SELECT Id, ${field} FROM Account WHERE Id IN ${idList(missing)}`)) if (r[field]) keys.set(String(r.Id), String(r[field]));
     return rows.map((r) => ({ ...r, [`Account.${field}`]: typeof r.AccountId === 'string' ? (keys.get(toSalesforceId18(r.AccountId)) ?? null) : null }));
   }
+}
+
+/** `Name.LastName` → `LastName`, `BillingAddress.City` → `BillingCity`: compound parts as the fields they are. */
+export function plainFieldName(name: string): string {
+  const [parent, child] = name.split('.', 2);
+  if (!child) return name;
+  if (parent === 'Name') return child;
+  if (parent.endsWith('Address')) return `${parent.slice(0, -'Address'.length)}${child}`;
+  return name;
+}
+
+/** A change event body with compound fields (`Name: {FirstName, LastName}`, addresses) spread into their parts. */
+export function flattenCompound(fields: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value && typeof value === 'object' && !Array.isArray(value) && (key === 'Name' || key.endsWith('Address'))) {
+      for (const [child, v] of Object.entries(value as Record<string, unknown>)) out[plainFieldName(`${key}.${child}`)] = v;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
 }
 
 function operationOf(changeType: string): Operation {

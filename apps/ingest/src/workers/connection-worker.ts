@@ -62,7 +62,7 @@ export class ConnectionWorker {
   private since = Date.now();
   private lastError: string | null = null;
   private stream: CdcStream | null = null;
-  private streamRevision = -1;
+  private streamKey = '';
   private position: { replayId: number; commitTimestamp: number | null } | null = null;
   private pendingOffset: { replayId: number; commitTimestamp: number } | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -71,7 +71,7 @@ export class ConnectionWorker {
   private loop: Promise<void> | null = null;
   private problem: StreamProblem | null = null;
   private failures = 0;
-  private describeCache: { revision: number; model: InboundModel } | null = null;
+  private describeCache: { key: string; model: InboundModel } | null = null;
 
   constructor(readonly tenantId: string, readonly connectionId: string, private readonly deps: WorkerDeps) {}
 
@@ -149,7 +149,7 @@ export class ConnectionWorker {
       this.describeCache = null; // the next stream start reads the relationships' snapshot time
       return;
     }
-    if (this.stream && this.streamRevision !== connection.revision) await this.closeStream(); // new settings: new model
+    if (this.stream && this.streamKey !== streamKeyOf(connection)) await this.closeStream(); // new settings: new model
     if (!this.stream) await this.openStream(connection);
     this.setState('streaming');
   }
@@ -195,7 +195,7 @@ export class ConnectionWorker {
       },
     });
     this.stream = stream;
-    this.streamRevision = connection.revision;
+    this.streamKey = streamKeyOf(connection);
     await stream.start();
     this.log.info({ channel: this.deps.settings.channel, replayFrom: start.replayId, floor }, 'change stream subscribed');
   }
@@ -250,7 +250,7 @@ export class ConnectionWorker {
 
   /** The inbound model from describe, read again when the connection's settings change. */
   private async model(connection: Connection, rest: SalesforceRestClient): Promise<InboundModel> {
-    if (this.describeCache?.revision === connection.revision) return this.describeCache.model;
+    if (this.describeCache?.key === streamKeyOf(connection)) return this.describeCache.model;
     const fields = async (object: string) => {
       const describe = await rest.describe(object);
       return new Map(((describe.fields as Record<string, unknown>[]) ?? []).map((f) => { const meta = fieldMetaFromDescribe(f); return [meta.name.toLowerCase(), meta] as [string, SalesforceFieldMeta]; }));
@@ -258,7 +258,7 @@ export class ConnectionWorker {
     const global = await rest.request<{ sobjects: { name: string }[] }>('GET', '/sobjects');
     const hasAcr = global.sobjects.some((o) => o.name === 'AccountContactRelation');
     const model = buildInboundModel(connection.settings, { Account: await fields('Account'), Contact: await fields('Contact') }, hasAcr);
-    this.describeCache = { revision: connection.revision, model };
+    this.describeCache = { key: streamKeyOf(connection), model };
     return model;
   }
 
@@ -282,4 +282,9 @@ export class ConnectionWorker {
     });
     this.wakeUp = null;
   }
+}
+
+/** What the stream and its model depend on (not the credentials: a refreshed token changes the revision too). */
+function streamKeyOf(connection: Connection): string {
+  return JSON.stringify([connection.org.instanceUrl, connection.settings]);
 }
