@@ -8,7 +8,7 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
   let links: RecordLinksRepository;
   let offsets: StreamOffsetsRepository;
   const tenant = uniqueName('tenant');
-  const connection = `con_${'b'.repeat(24)}`;
+  const connection = uniqueName('con'); // a connection id belongs to one tenant: unique per run on a long-lived store
 
   beforeAll(async () => {
     mongo = await connectMongo({ uri: stackEnv().mongodbUri, attempts: 3 }, createLogger({ name: 'links-test', level: 'silent' }));

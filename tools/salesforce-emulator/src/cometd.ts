@@ -183,13 +183,15 @@ export class CometdServer {
     // A newer connect releases the one being held.
     if (client.held) this.flush(client);
     const reply: Message = { clientId: client.id, channel: '/meta/connect', id: message.id, successful: true };
-    if (client.connects++ === 0) reply.advice = { interval: 0, timeout: this.options.connectTimeoutMs, reconnect: 'retry' };
+    // The first connect after a handshake is answered at once, with the advice (as CometD servers do).
+    const first = client.connects++ === 0;
+    if (first) reply.advice = { interval: 0, timeout: this.options.connectTimeoutMs, reconnect: 'retry' };
     const held: HeldConnect = {
       res,
       replies,
       reply,
       status: 200,
-      timer: setTimeout(() => this.flush(client), client.queue.length > 0 ? 0 : this.options.connectTimeoutMs),
+      timer: setTimeout(() => this.flush(client), first || client.queue.length > 0 ? 0 : this.options.connectTimeoutMs),
     };
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     client.held = held;

@@ -1,4 +1,5 @@
 import type { Connection as MongoConnection, Model } from 'mongoose';
+import { insertNew } from '../errors';
 import { RecordLink, RecordLinkInput, normalizeJournyKey } from './record-link.entity';
 import { recordLinkSchema } from './record-link.schema';
 
@@ -19,28 +20,48 @@ export class RecordLinksRepository {
     await this.model.createIndexes();
   }
 
-  /** Creates or refreshes links in one bulk write (idempotent: replaying an import leaves the same state). */
+  /**
+   * Creates or refreshes links (idempotent: replaying an import leaves the same state). New links are inserted in
+   * one batch; existing ones keep what this call does not set (journy id, last written values). Few existing
+   * links are updated one by one; many (a re-import) are replaced as a batch, merged in memory, because bulk
+   * updates crawl on FerretDB.
+   */
   async upsertMany(tenantId: string, connectionId: string, links: RecordLinkInput[], at = new Date()): Promise<void> {
     if (links.length === 0) return;
-    await this.model.bulkWrite(
-      links.map((link) => {
-        const set: Record<string, unknown> = {
-          tenantId, connectionId, kind: link.kind, salesforceObject: link.salesforceObject, salesforceId: link.salesforceId,
-          journyKey: normalizeJournyKey(link.kind, link.journyKey), deleted: false, updatedAt: at,
-        };
-        if (link.journyId !== undefined) set.journyId = link.journyId;
-        if (link.lastRead !== undefined) Object.assign(set, { lastRead: link.lastRead, lastReadAt: at });
-        if (link.lastWritten !== undefined) Object.assign(set, { lastWritten: link.lastWritten, lastWrittenAt: at });
-        const onInsert: Record<string, unknown> = {};
-        if (link.journyId === undefined) onInsert.journyId = null;
-        if (link.lastRead === undefined) Object.assign(onInsert, { lastRead: {}, lastReadAt: null });
-        if (link.lastWritten === undefined) Object.assign(onInsert, { lastWritten: {}, lastWrittenAt: null });
-        // Filtered by _id alone: FerretDB turns an upsert whose filter also names another field into an insert
-        // (duplicate key). The _id embeds the connection, which belongs to one tenant; tenantId is set with it.
-        return { updateOne: { filter: { _id: `${connectionId}:${link.salesforceId}` }, update: { $set: set, $setOnInsert: onInsert }, upsert: true } };
-      }),
-      { ordered: false },
-    );
+    const unique = [...new Map(links.map((link) => [link.salesforceId, link])).values()];
+    const docs = unique.map((link) => this.newDocument(tenantId, connectionId, link, at));
+    const existing = new Set(await insertNew(this.model.collection, docs));
+    if (existing.size === 0) return;
+    const again = unique.filter((link) => existing.has(`${connectionId}:${link.salesforceId}`));
+    if (again.length <= 20) {
+      for (const link of again) {
+        await this.model.updateOne({ _id: `${connectionId}:${link.salesforceId}`, tenantId }, { $set: this.changes(tenantId, connectionId, link, at) });
+      }
+      return;
+    }
+    const stored = new Map((await this.model.find({ _id: { $in: [...existing] }, tenantId }).lean<RecordLinkDocument[]>()).map((d) => [d._id, d]));
+    const merged = again.map((link) => ({ ...stored.get(`${connectionId}:${link.salesforceId}`), ...this.changes(tenantId, connectionId, link, at), _id: `${connectionId}:${link.salesforceId}` }));
+    await this.model.deleteMany({ _id: { $in: merged.map((d) => d._id) }, tenantId });
+    await insertNew(this.model.collection, merged);
+  }
+
+  private changes(tenantId: string, connectionId: string, link: RecordLinkInput, at: Date): Record<string, unknown> {
+    const set: Record<string, unknown> = {
+      tenantId, connectionId, kind: link.kind, salesforceObject: link.salesforceObject, salesforceId: link.salesforceId,
+      journyKey: normalizeJournyKey(link.kind, link.journyKey), deleted: false, updatedAt: at,
+    };
+    if (link.journyId !== undefined) set.journyId = link.journyId;
+    if (link.lastRead !== undefined) Object.assign(set, { lastRead: link.lastRead, lastReadAt: at });
+    if (link.lastWritten !== undefined) Object.assign(set, { lastWritten: link.lastWritten, lastWrittenAt: at });
+    return set;
+  }
+
+  private newDocument(tenantId: string, connectionId: string, link: RecordLinkInput, at: Date): RecordLinkDocument {
+    // The _id embeds the connection, which belongs to one tenant.
+    return {
+      _id: `${connectionId}:${link.salesforceId}`, journyId: null, lastRead: {}, lastReadAt: null, lastWritten: {}, lastWrittenAt: null,
+      ...(this.changes(tenantId, connectionId, link, at) as Omit<RecordLink, 'journyId' | 'lastRead' | 'lastReadAt' | 'lastWritten' | 'lastWrittenAt'>),
+    };
   }
 
   async findBySalesforceIds(tenantId: string, connectionId: string, ids: string[]): Promise<RecordLink[]> {

@@ -1,3 +1,4 @@
+import { insertNew } from '../errors';
 import type { Connection as MongoConnection, FilterQuery, Model } from 'mongoose';
 import { RecordKey, SyncLogEntry, recordKeyString, recordKeysOf } from './sync-log.entity';
 import { syncLogSchema } from './sync-log.schema';
@@ -38,14 +39,12 @@ export class SyncLogsRepository {
   /** Stores a batch; entries already stored (a re-delivery) are left as they are. Returns how many were new. */
   async insertMany(entries: SyncLogEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
-    const result = await this.model.bulkWrite(
-      entries.map((entry) => {
-        const { logId, ...rest } = entry;
-        return { updateOne: { filter: { _id: logId }, update: { $setOnInsert: { ...rest, keys: recordKeysOf(entry) } }, upsert: true } };
-      }),
-      { ordered: false },
-    );
-    return result.upsertedCount;
+    const docs = entries.map((entry) => {
+      const { logId, ...rest } = entry;
+      return { _id: logId, ...rest, keys: recordKeysOf(entry) };
+    });
+    const existing = await insertNew(this.model.collection, docs);
+    return docs.length - existing.length;
   }
 
   /** Newest first, filtered, with an opaque cursor for the next page. */
