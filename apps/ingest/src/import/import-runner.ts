@@ -57,17 +57,27 @@ export class ImportRunner {
       for (const { phase, object } of PHASES.slice(PHASES.findIndex((p) => p.phase === checkpoint.phase))) {
         if (object === 'AccountContactRelation' && !model.hasAccountContactRelation) continue;
         checkpoint.phase = phase;
-        for await (const page of reader.pages(selectSoql(model, object), checkpoint.position, signal)) {
+        let readStarted = Date.now();
+        for await (const page of readAhead(reader.pages(selectSoql(model, object), checkpoint.position, signal))) {
+          const timings = { readMs: Date.now() - readStarted, publishMs: 0, linksMs: 0, checkpointMs: 0 };
           checkpoint.queriedAt[object] ??= page.queriedAt;
           const outbox = new Outbox(context, job.id);
           const translated = this.translate(object, model, outbox, page.rows);
-          await this.deps.publisher.publish(outbox);
-          await this.deps.links.upsertMany(connection.tenantId, connection.id, translated.links);
+          // Commands and links are independent: both must be done before the checkpoint moves.
+          let step = Date.now();
+          await Promise.all([
+            this.deps.publisher.publish(outbox).then(() => (timings.publishMs = Date.now() - step)),
+            this.deps.links.upsertMany(connection.tenantId, connection.id, translated.links).then(() => (timings.linksMs = Date.now() - step)),
+          ]);
+          step = Date.now();
           add(counts[object], translated.counts);
           if (object === 'Contact') add(counts.AccountContactRelation, translated.memberships);
           this.deps.onPage?.(object, page.rows.length);
           checkpoint.position = page.next;
           const state = await jobs.saveProgress(connection.tenantId, connection.id, job.id, { phase, checkpoint: { ...checkpoint }, counts, errors });
+          timings.checkpointMs = Date.now() - step;
+          log.debug({ object, rows: page.rows.length, ...timings }, 'import page done');
+          readStarted = Date.now();
           if (state === 'CANCELLING' || state === null) {
             await jobs.finish(connection.tenantId, connection.id, job.id, 'CANCELLED');
             log.info({ counts }, 'import cancelled');
@@ -110,4 +120,16 @@ function add(into: ImportCounts, from: ImportCounts): void {
   into.published += from.published;
   into.skipped += from.skipped;
   into.failed += from.failed;
+}
+
+/** Asks for the next page as soon as one is handed over: reading (Salesforce) overlaps publishing (Kafka, the store). */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = source.next();
+    next.catch(() => undefined); // surfaced when awaited
+    yield current.value;
+  }
 }

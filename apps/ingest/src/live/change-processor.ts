@@ -38,6 +38,8 @@ export const REREAD_OVERLAP_MS = 60_000;
  */
 export class ChangeProcessor {
   private readonly context: OutboxContext;
+  /** Link writes of the unit of work in progress: applied only once its commands are acknowledged, so a retry sees the old state. */
+  private linkWrites: (() => Promise<unknown>)[] = [];
 
   constructor(private readonly deps: ChangeProcessorDeps) {
     this.context = { tenantId: deps.connection.tenantId, connectionId: deps.connection.id, orgId: deps.connection.org.orgId, mode: 'LIVE' };
@@ -45,6 +47,7 @@ export class ChangeProcessor {
 
   /** Processes one event; resolves once its commands and log lines are acknowledged by Kafka. */
   async handle(event: ChangeEvent): Promise<void> {
+    this.linkWrites = [];
     const header = event.header;
     const entity = header?.entityName as ObjectName;
     const scope = `${this.deps.connection.id}:${event.channel}:${event.replayId}`;
@@ -77,7 +80,19 @@ export class ChangeProcessor {
       this.deps.logger.warn({ replayId: event.replayId, changeType: header.changeType }, 'unknown change type: skipped');
       this.deps.onOutcome?.('unknown-change-type');
     }
+    await this.commit(outbox);
+  }
+
+  /** Publishes the unit of work, then stores what it changed in the links. */
+  private async commit(outbox: Outbox): Promise<void> {
+    const writes = this.linkWrites;
+    this.linkWrites = [];
     await this.deps.publisher.publish(outbox);
+    await Promise.all(writes.map((write) => write()));
+  }
+
+  private later(write: () => Promise<unknown>): void {
+    this.linkWrites.push(write);
   }
 
   /**
@@ -85,6 +100,7 @@ export class ChangeProcessor {
    * linked records against what was last read, unlinked ones as new (with ongoing import on).
    */
   async rereadSince(sinceMs: number, reason: string, objects: readonly ObjectName[] = CAPTURED_OBJECTS): Promise<number> {
+    this.linkWrites = [];
     const since = new Date(sinceMs - REREAD_OVERLAP_MS).toISOString();
     let total = 0;
     for (const object of objects) {
@@ -92,7 +108,7 @@ export class ChangeProcessor {
       const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, object, `SystemModstamp >= ${since}`));
       const outbox = new Outbox({ ...this.context, mode: 'RESYNC' }, `reread:${this.deps.connection.id}:${sinceMs}:${object}`);
       await this.resync(object, rows, outbox);
-      await this.deps.publisher.publish(outbox);
+      await this.commit(outbox);
       total += rows.length;
     }
     this.deps.logger.warn({ tenantId: this.context.tenantId, connectionId: this.context.connectionId, since, records: total, reason }, 'records re-read after missed change events');
@@ -121,11 +137,11 @@ export class ChangeProcessor {
     const options = { operation: 'CREATE' as const, snapshot: false, replayId: String(event.replayId), modifiedAt: event.header.commitTimestamp };
     if (entity === 'Account') {
       const t = translateAccounts(this.deps.model, outbox, rows, options);
-      await this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links);
+      this.later(() => this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links));
     } else {
       const withAccounts = await this.withAccountKeys(rows);
       const t = translateContacts(this.deps.model, outbox, withAccounts, options);
-      await this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links);
+      this.later(() => this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links));
     }
   }
 
@@ -200,7 +216,7 @@ export class ChangeProcessor {
         read.AccountId = row.AccountId ?? null;
         await this.accountMove(link, email, row.AccountId, source, outbox);
       }
-      await this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, email);
+      this.later(() => this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, email));
     } else {
       const accountId = model.externalIdField && present(model.externalIdField) ? externalIdOf(model, row) : link.journyKey;
       if (!accountId) {
@@ -211,7 +227,7 @@ export class ChangeProcessor {
       if (present('Website')) read.Website = row.Website ?? null;
       if (model.externalIdField && present(model.externalIdField)) read[model.externalIdField] = accountId;
       outbox.upsertAccount({ accountId, domain, properties: converted.properties, source, operation, message });
-      await this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, accountId);
+      this.later(() => this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, accountId));
     }
     return true;
   }
@@ -254,7 +270,7 @@ export class ChangeProcessor {
     }
     const options = { operation: 'CREATE' as const, snapshot: true };
     const t = entity === 'Account' ? translateAccounts(this.deps.model, outbox, fresh, options) : translateContacts(this.deps.model, outbox, fresh, options);
-    await this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links);
+    this.later(() => this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links));
   }
 
   /** Relationship created / changed / deleted / restored: membership added or removed (related keys read by query). */
@@ -284,7 +300,7 @@ export class ChangeProcessor {
         outbox.skip(OBJECT_TYPE[entity], changeType, source, 'NOT_LINKED', `${changeType === 'DELETE' ? 'deleted' : 'restored'} in Salesforce; the record was never synced`);
         continue;
       }
-      await this.deps.links.markDeleted(this.context.tenantId, this.context.connectionId, source.recordId, changeType === 'DELETE');
+      this.later(() => this.deps.links.markDeleted(this.context.tenantId, this.context.connectionId, source.recordId, changeType === 'DELETE'));
       outbox.log({
         objectType: OBJECT_TYPE[entity], operation: changeType, status: 'SUCCEEDED', source, journy: journyRefOf(link),
         message: changeType === 'DELETE' ? 'deleted in Salesforce: link marked deleted; the journy record is kept' : 'restored in Salesforce: link active again',

@@ -184,8 +184,10 @@ export class ConnectionWorker {
           this.acknowledge(event);
           return;
         }
+        const started = Date.now();
         await processor.handle(event);
         this.acknowledge(event);
+        this.log.debug({ replayId: event.replayId, entity: event.header?.entityName, changeType: event.header?.changeType, ms: Date.now() - started, lagMs: Date.now() - (event.header?.commitTimestamp ?? Date.now()) }, 'change event processed');
         this.deps.metrics.eventProcessed('processed', event.header?.commitTimestamp ?? null);
       },
       onProblem: (problem) => {

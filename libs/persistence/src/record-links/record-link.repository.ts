@@ -1,110 +1,196 @@
 import type { Connection as MongoConnection, Model } from 'mongoose';
 import { insertNew } from '../errors';
 import { RecordLink, RecordLinkInput, normalizeJournyKey } from './record-link.entity';
-import { recordLinkSchema } from './record-link.schema';
+import { recordLinkSchema, recordLinkStateSchema } from './record-link.schema';
 
-interface RecordLinkDocument extends RecordLink {
+/**
+ * The stored form: compact, because an import writes one per record (millions) and a document's size is what
+ * an insert costs. Field values are JSON text (one field instead of one per Salesforce field); absent optional
+ * fields read as their defaults.
+ */
+interface RecordLinkDocument {
   _id: string;
+  tenantId: string;
+  connectionId: string;
+  kind: RecordLink['kind'];
+  salesforceId: string;
+  journyKey: string;
+  journyId?: string | null;
+  lastRead?: string;
+  lastReadAt?: Date | null;
+  lastWritten?: string;
+  lastWrittenAt?: Date | null;
+  deleted?: boolean;
+  updatedAt: Date;
 }
 
-/** Links of a connection. Every method takes the tenant and the connection. */
+/**
+ * What changes after a link is made (values read and written, deleted), kept apart from the link: links are
+ * written once per imported record (millions, inserts only), states only for records that change later. On
+ * FerretDB an update scans its collection, so the small one takes the updates.
+ */
+interface RecordLinkStateDocument {
+  _id: string;
+  tenantId: string;
+  journyId?: string | null;
+  lastRead?: string;
+  lastReadAt?: Date | null;
+  lastWritten?: string;
+  lastWrittenAt?: Date | null;
+  deleted?: boolean;
+  updatedAt: Date;
+}
+
+const OBJECT_OF: Record<RecordLink['kind'], RecordLink['salesforceObject']> = { USER: 'Contact', ACCOUNT: 'Account' };
+
+/** How many point reads run at once (by _id: the one lookup every MongoDB-compatible store does fast). */
+const READ_CONCURRENCY = 32;
+
+/**
+ * Links of a connection. Every method takes the tenant and the connection, and both are part of a link's _id:
+ * reads and writes go by _id, which MongoDB and FerretDB both serve from the primary key.
+ */
 export class RecordLinksRepository {
   private readonly model: Model<RecordLinkDocument>;
+  private readonly states: Model<RecordLinkStateDocument>;
 
   constructor(connection: MongoConnection) {
     this.model = (connection.models.RecordLink as Model<RecordLinkDocument> | undefined) ?? connection.model<RecordLinkDocument>('RecordLink', recordLinkSchema);
+    this.states = (connection.models.RecordLinkState as Model<RecordLinkStateDocument> | undefined) ?? connection.model<RecordLinkStateDocument>('RecordLinkState', recordLinkStateSchema);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.model.createCollection().catch(() => undefined);
     await this.model.createIndexes();
+    await this.states.createCollection().catch(() => undefined);
+    await this.states.createIndexes();
   }
 
   /**
    * Creates or refreshes links (idempotent: replaying an import leaves the same state). New links are inserted in
-   * one batch; existing ones keep what this call does not set (journy id, last written values). Few existing
-   * links are updated one by one; many (a re-import) are replaced as a batch, merged in memory, because bulk
-   * updates crawl on FerretDB.
+   * one batch; existing ones are updated one by one, keeping what this call does not set (journy id, last
+   * written values).
    */
   async upsertMany(tenantId: string, connectionId: string, links: RecordLinkInput[], at = new Date()): Promise<void> {
     if (links.length === 0) return;
     const unique = [...new Map(links.map((link) => [link.salesforceId, link])).values()];
-    const docs = unique.map((link) => this.newDocument(tenantId, connectionId, link, at));
+    const docs = unique.map((link) => ({ _id: linkId(tenantId, connectionId, link.salesforceId), ...this.changes(tenantId, connectionId, link, at) }) as RecordLinkDocument);
     const existing = new Set(await insertNew(this.model.collection, docs));
     if (existing.size === 0) return;
-    const again = unique.filter((link) => existing.has(`${connectionId}:${link.salesforceId}`));
-    if (again.length <= 20) {
-      for (const link of again) {
-        await this.model.updateOne({ _id: `${connectionId}:${link.salesforceId}`, tenantId }, { $set: this.changes(tenantId, connectionId, link, at) });
-      }
-      return;
-    }
-    const stored = new Map((await this.model.find({ _id: { $in: [...existing] }, tenantId }).lean<RecordLinkDocument[]>()).map((d) => [d._id, d]));
-    const merged = again.map((link) => ({ ...stored.get(`${connectionId}:${link.salesforceId}`), ...this.changes(tenantId, connectionId, link, at), _id: `${connectionId}:${link.salesforceId}` }));
-    await this.model.deleteMany({ _id: { $in: merged.map((d) => d._id) }, tenantId });
-    await insertNew(this.model.collection, merged);
-  }
-
-  private changes(tenantId: string, connectionId: string, link: RecordLinkInput, at: Date): Record<string, unknown> {
-    const set: Record<string, unknown> = {
-      tenantId, connectionId, kind: link.kind, salesforceObject: link.salesforceObject, salesforceId: link.salesforceId,
-      journyKey: normalizeJournyKey(link.kind, link.journyKey), deleted: false, updatedAt: at,
-    };
-    if (link.journyId !== undefined) set.journyId = link.journyId;
-    if (link.lastRead !== undefined) Object.assign(set, { lastRead: link.lastRead, lastReadAt: at });
-    if (link.lastWritten !== undefined) Object.assign(set, { lastWritten: link.lastWritten, lastWrittenAt: at });
-    return set;
-  }
-
-  private newDocument(tenantId: string, connectionId: string, link: RecordLinkInput, at: Date): RecordLinkDocument {
-    // The _id embeds the connection, which belongs to one tenant.
-    return {
-      _id: `${connectionId}:${link.salesforceId}`, journyId: null, lastRead: {}, lastReadAt: null, lastWritten: {}, lastWrittenAt: null,
-      ...(this.changes(tenantId, connectionId, link, at) as Omit<RecordLink, 'journyId' | 'lastRead' | 'lastReadAt' | 'lastWritten' | 'lastWrittenAt'>),
-    };
+    const again = unique.filter((link) => existing.has(linkId(tenantId, connectionId, link.salesforceId)));
+    const stored = new Map((await this.findBySalesforceIds(tenantId, connectionId, again.map((l) => l.salesforceId))).map((l) => [l.salesforceId, l]));
+    await inParallel(again, READ_CONCURRENCY, async (link) => {
+      const id = linkId(tenantId, connectionId, link.salesforceId);
+      const key = normalizeJournyKey(link.kind, link.journyKey);
+      if (stored.get(link.salesforceId)?.journyKey !== key) await this.model.updateOne({ _id: id }, { $set: { journyKey: key, updatedAt: at } });
+      const state: Partial<RecordLinkStateDocument> = { deleted: false };
+      if (link.journyId !== undefined) state.journyId = link.journyId;
+      if (link.lastRead !== undefined) Object.assign(state, { lastRead: JSON.stringify(link.lastRead), lastReadAt: at });
+      if (link.lastWritten !== undefined) Object.assign(state, { lastWritten: JSON.stringify(link.lastWritten), lastWrittenAt: at });
+      await this.writeState(tenantId, id, state, at);
+    });
   }
 
   async findBySalesforceIds(tenantId: string, connectionId: string, ids: string[]): Promise<RecordLink[]> {
     if (ids.length === 0) return [];
-    return this.strip(await this.model.find({ _id: { $in: ids.map((id) => `${connectionId}:${id}`) }, tenantId }).lean<RecordLinkDocument[]>());
+    const found = await inParallel([...new Set(ids)], READ_CONCURRENCY, async (id) => {
+      const [link, state] = await Promise.all([
+        this.model.findOne({ _id: linkId(tenantId, connectionId, id) }).lean<RecordLinkDocument>(),
+        this.states.findOne({ _id: linkId(tenantId, connectionId, id) }).lean<RecordLinkStateDocument>(),
+      ]);
+      return link && link.tenantId === tenantId ? toLink(link, state) : null;
+    });
+    return found.filter((l): l is RecordLink => l !== null);
   }
 
   /** By email (users) or external id (accounts); several links for one key mean an ambiguous match. */
   async findByJournyKeys(tenantId: string, connectionId: string, kind: RecordLink['kind'], keys: string[]): Promise<RecordLink[]> {
     if (keys.length === 0) return [];
     const normalized = keys.map((k) => normalizeJournyKey(kind, k));
-    return this.strip(await this.model.find({ tenantId, connectionId, kind, journyKey: { $in: normalized }, deleted: false }).lean<RecordLinkDocument[]>());
+    const found = await this.model.find({ tenantId, connectionId, kind, journyKey: { $in: normalized } }).lean<RecordLinkDocument[]>();
+    const links = await this.findBySalesforceIds(tenantId, connectionId, found.map((d) => d.salesforceId)); // with their state
+    return links.filter((l) => !l.deleted);
   }
 
   /** Remembers what was written to Salesforce (merged field by field), for no-op and echo detection. */
   async recordWritten(tenantId: string, connectionId: string, salesforceId: string, values: Record<string, unknown>, at = new Date()): Promise<void> {
-    const set: Record<string, unknown> = { lastWrittenAt: at, updatedAt: at };
-    for (const [field, value] of Object.entries(values)) set[`lastWritten.${field}`] = value;
-    await this.model.updateOne({ _id: `${connectionId}:${salesforceId}`, tenantId }, { $set: set });
+    const [current] = await this.findBySalesforceIds(tenantId, connectionId, [salesforceId]);
+    if (!current) return;
+    await this.writeState(tenantId, linkId(tenantId, connectionId, salesforceId), { lastWritten: JSON.stringify({ ...current.lastWritten, ...values }), lastWrittenAt: at }, at);
   }
 
   /** Remembers values read from Salesforce and sent to journy (merged field by field), for change detection. */
   async recordRead(tenantId: string, connectionId: string, salesforceId: string, values: Record<string, unknown>, journyKey?: string, at = new Date()): Promise<void> {
-    const set: Record<string, unknown> = { lastReadAt: at, updatedAt: at };
-    for (const [field, value] of Object.entries(values)) set[`lastRead.${field}`] = value;
-    if (journyKey !== undefined) set.journyKey = journyKey;
-    await this.model.updateOne({ _id: `${connectionId}:${salesforceId}`, tenantId }, { $set: set });
+    const [current] = await this.findBySalesforceIds(tenantId, connectionId, [salesforceId]);
+    if (!current) return;
+    const id = linkId(tenantId, connectionId, salesforceId);
+    if (journyKey !== undefined && normalizeJournyKey(current.kind, journyKey) !== current.journyKey) {
+      await this.model.updateOne({ _id: id }, { $set: { journyKey: normalizeJournyKey(current.kind, journyKey), updatedAt: at } }); // rare: an email or account id changed
+    }
+    await this.writeState(tenantId, id, { lastRead: JSON.stringify({ ...current.lastRead, ...values }), lastReadAt: at }, at);
   }
 
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {
-    await this.model.updateOne({ _id: `${connectionId}:${salesforceId}`, tenantId }, { $set: { deleted, updatedAt: at } });
+    await this.writeState(tenantId, linkId(tenantId, connectionId, salesforceId), { deleted }, at);
   }
 
-  /** Plain objects, with absent optional values as null (stores differ in keeping a null set on insert). */
-  private strip(documents: RecordLinkDocument[]): RecordLink[] {
-    return documents.map(({ _id: _ignored, ...rest }) => ({
-      ...rest,
-      journyId: rest.journyId ?? null,
-      lastRead: rest.lastRead ?? {},
-      lastReadAt: rest.lastReadAt ?? null,
-      lastWritten: rest.lastWritten ?? {},
-      lastWrittenAt: rest.lastWrittenAt ?? null,
-      deleted: rest.deleted ?? false,
-    }));
+  /** Creates the link's state document, or updates the existing one (insert first: the common case is a first change). */
+  private async writeState(tenantId: string, id: string, fields: Partial<RecordLinkStateDocument>, at: Date): Promise<void> {
+    const existing = await insertNew(this.states.collection, [{ _id: id, tenantId, ...fields, updatedAt: at } as RecordLinkStateDocument]);
+    if (existing.length > 0) await this.states.updateOne({ _id: id }, { $set: { ...fields, updatedAt: at } });
   }
+
+  /** What a write of this input sets: only the fields it carries (absent ones stay as stored, or default). */
+  private changes(tenantId: string, connectionId: string, link: RecordLinkInput, at: Date): Partial<RecordLinkDocument> {
+    const set: Partial<RecordLinkDocument> = { tenantId, connectionId, kind: link.kind, salesforceId: link.salesforceId, journyKey: normalizeJournyKey(link.kind, link.journyKey), updatedAt: at };
+    if (link.journyId !== undefined) set.journyId = link.journyId;
+    if (link.lastRead !== undefined) Object.assign(set, { lastRead: JSON.stringify(link.lastRead), lastReadAt: at });
+    if (link.lastWritten !== undefined) Object.assign(set, { lastWritten: JSON.stringify(link.lastWritten), lastWrittenAt: at });
+    return set;
+  }
+}
+
+function linkId(tenantId: string, connectionId: string, salesforceId: string): string {
+  return `${tenantId}:${connectionId}:${salesforceId}`;
+}
+
+function parse(json: string | Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!json) return {};
+  return typeof json === 'string' ? (JSON.parse(json) as Record<string, unknown>) : json; // objects: links stored before the compact form
+}
+
+function toLink(base: RecordLinkDocument, state: RecordLinkStateDocument | null = null): RecordLink {
+  const document = { ...base, ...(state ? withoutUndefined({ ...state, _id: base._id, tenantId: base.tenantId }) : {}) } as RecordLinkDocument;
+  return {
+    tenantId: document.tenantId,
+    connectionId: document.connectionId,
+    kind: document.kind,
+    salesforceObject: OBJECT_OF[document.kind],
+    salesforceId: document.salesforceId,
+    journyId: document.journyId ?? null,
+    journyKey: document.journyKey,
+    lastRead: parse(document.lastRead),
+    lastReadAt: document.lastReadAt ?? null,
+    lastWritten: parse(document.lastWritten),
+    lastWrittenAt: document.lastWrittenAt ?? null,
+    deleted: document.deleted ?? false,
+    updatedAt: document.updatedAt,
+  };
+}
+
+async function inParallel<T, R>(items: T[], concurrency: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
