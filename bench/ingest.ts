@@ -104,7 +104,8 @@ async function main(): Promise<void> {
       settings: { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', source: { ongoingImport: true } },
     }, id);
 
-    const ingest = spawnLogged(['dist/apps/ingest/src/main.js'], {
+    // The heap cap the Dockerfile gives the apps (ENV NODE_OPTIONS), so the figures are the deployed app's.
+    const ingest = spawnLogged([`--max-old-space-size=${process.env.BENCH_INGEST_HEAP_MB ?? 192}`, 'dist/apps/ingest/src/main.js'], {
       MONGODB_URI: mongoUri, INGEST_PORT: String(INGEST_PORT), HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', TOKEN_ENCRYPTION_KEYS: KEY,
       SALESFORCE_CLIENT_ID: CLIENT.clientId, SALESFORCE_CLIENT_SECRET: CLIENT.clientSecret, SALESFORCE_LOGIN_URL: EMULATOR, SALESFORCE_SANDBOX_LOGIN_URL: EMULATOR,
       SALESFORCE_INSECURE_HOSTS: `127.0.0.1:${EMULATOR_PORT}`, INGEST_IMPORT_PAGE_SIZE: PAGE_SIZE, INGEST_OWNERSHIP_GROUP: `bench-owners-${Date.now()}`, INGEST_POLL_INTERVAL_MS: '200',

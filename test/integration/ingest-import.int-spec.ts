@@ -101,4 +101,27 @@ describe('initial import: a seeded org with relationships becomes journy command
       await ingest.stop();
     }
   });
+
+  it('reports a stream that cannot run as stuck in its health check, with the reason', async () => {
+    const tenantId = uniqueName('tenant');
+    const connection = await connectOrg(emulator, url, store.connections, store.cipher, { tenantId });
+    // The org moved somewhere that does not answer: the stream keeps failing.
+    await store.connections.update(tenantId, connection.id, { org: { ...connection.org, instanceUrl: 'http://127.0.0.1:9' } });
+    const { logger } = logCapture();
+    const ingest = await startIngest(store, ingestEnv(url, { INGEST_STREAM_STUCK_MS: '1500', INGEST_POLL_INTERVAL_MS: '200' }), logger);
+    try {
+      let health = ingest.runtime.health();
+      for (let i = 0; i < 100 && health.status === 'up'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = ingest.runtime.health();
+      }
+      expect(health.status).toBe('down');
+      expect(health.details!.reason).toContain(connection.id);
+      const status = (health.details!.connections as { connectionId: string; state: string; lastError: string }[]).find((c) => c.connectionId === connection.id)!;
+      expect(status.state).toBe('retrying');
+      expect(status.lastError).toMatch(/did not answer|unreachable|fetch failed|ECONNREFUSED/i);
+    } finally {
+      await ingest.stop();
+    }
+  });
 });
