@@ -1,4 +1,4 @@
-import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
+import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, TopicProvisioner, kafkaRuntimeConfig } from '@connector/kafka';
 import { MetricsRegistry, createLogger, type Logger } from '@connector/observability';
 import {
   Connection, ConnectionSettings, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings,
@@ -114,6 +114,8 @@ export class Tap {
     const serde = new AvroSerde(stack.schemaRegistryUrl);
     const admin = kafka.admin();
     await admin.connect();
+    // On a fresh stack the apps may not have created the topics yet: create them as they would.
+    await new TopicProvisioner(admin, { partitions: 6, replicationFactor: 1, retentionMs: 7 * 24 * 3600_000 }, createLogger({ name: 'tap', level: 'warn' })).ensure([TOPICS.commands, TOPICS.syncLog]);
     const ends = new Map<string, { partition: number; offset: string }[]>();
     for (const topic of [TOPICS.commands.name, TOPICS.syncLog.name]) ends.set(topic, await admin.fetchTopicOffsets(topic));
     await admin.disconnect();
