@@ -38,9 +38,9 @@ describe('the ingest app as processes', () => {
   });
   afterAll(async () => {
     for (const app of running) if (app.process.exitCode === null && app.process.signalCode === null) await stopApp(app, 5000);
-    await tap.close();
-    await store.close();
-    await emulator.stop();
+    await tap?.close();
+    await store?.close();
+    await emulator?.stop();
   });
 
   it('resumes an import killed with SIGKILL from its checkpoint, re-sending at most the page in flight', async () => {

@@ -20,9 +20,9 @@ describe('initial import: a seeded org with relationships becomes journy command
     tap = await Tap.open(() => connectionId);
   });
   afterAll(async () => {
-    await tap.close();
-    await store.close();
-    await emulator.stop();
+    await tap?.close();
+    await store?.close();
+    await emulator?.stop();
   });
 
   it('publishes every account, user and membership exactly, skips records without a key with the reason, and counts it all', async () => {

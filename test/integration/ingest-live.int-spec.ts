@@ -47,9 +47,9 @@ describe('live change capture', () => {
   });
   afterAll(async () => {
     await ingest?.stop();
-    await tap.close();
-    await store.close();
-    await emulator.stop();
+    await tap?.close();
+    await store?.close();
+    await emulator?.stop();
   });
 
   async function waitStreaming(): Promise<void> {
@@ -156,6 +156,7 @@ describe('live change capture', () => {
     await admin('replay/expire');
     ingest = await startIngest(store, env(), logs.logger);
     await tap.until(() => commandsFor(contact.Id as string).some((c) => c.mode === 'RESYNC' && (body(c).properties as Record<string, unknown>).last_name === 'WhileAway'), 'the re-read change', 40_000);
+    for (let i = 0; i < 100 && !logs.lines().some((l) => l.msg === 'records re-read after missed change events'); i++) await sleep(100); // logged once every object is re-read
     expect(logs.lines().some((l) => l.msg === 'records re-read after missed change events')).toBe(true);
     await waitStreaming();
     await asRep([{ op: 'update', object: 'Contact', id: contact.Id, fields: { LastName: 'Back' } }]);
