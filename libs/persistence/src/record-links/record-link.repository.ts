@@ -8,26 +8,11 @@ import { recordLinkSchema, recordLinkStateSchema } from './record-link.schema';
  * an insert costs. Field values are JSON text (one field instead of one per Salesforce field); absent optional
  * fields read as their defaults.
  */
-interface RecordLinkDocument {
-  _id: string;
-  tenantId: string;
-  connectionId: string;
-  kind: RecordLink['kind'];
-  salesforceId: string;
-  journyKey: string;
-  journyId?: string | null;
-  lastRead?: string;
-  lastReadAt?: Date | null;
-  lastWritten?: string;
-  lastWrittenAt?: Date | null;
-  deleted?: boolean;
-  updatedAt: Date;
-}
-
 /**
- * What changes after a link is made (values read and written, deleted), kept apart from the link: links are
- * written once per imported record (millions, inserts only), states only for records that change later. On
- * FerretDB an update scans its collection, so the small one takes the updates.
+ * What changes after a link is made (values read and written, deleted). The link document carries it as first
+ * written; later changes go to a state document of the same _id: links are written once per imported record
+ * (millions, inserts only), states only for records that change later, and on FerretDB an update scans its
+ * collection, so the small one takes the updates.
  */
 interface RecordLinkStateDocument {
   _id: string;
@@ -39,6 +24,13 @@ interface RecordLinkStateDocument {
   lastWrittenAt?: Date | null;
   deleted?: boolean;
   updatedAt: Date;
+}
+
+interface RecordLinkDocument extends RecordLinkStateDocument {
+  connectionId: string;
+  kind: RecordLink['kind'];
+  salesforceId: string;
+  journyKey: string;
 }
 
 const OBJECT_OF: Record<RecordLink['kind'], RecordLink['salesforceObject']> = { USER: 'Contact', ACCOUNT: 'Account' };
