@@ -11,6 +11,8 @@ if [[ -f .env ]]; then set -a; source .env; set +a; fi
 
 bash scripts/stack.sh up
 eval "$(bash scripts/stack.sh env)"
+# The local run keeps its own database on the local store: the tests' connections (in "connector") stay out of it.
+[[ "$MONGODB_URI" == */connector ]] && export MONGODB_URI="${MONGODB_URI%/connector}/connector_local"
 npm run -s build
 
 # A local signing key for callers' tokens, kept in .cache so tokens survive restarts (never used in production).
