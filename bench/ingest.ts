@@ -5,7 +5,7 @@
 import { AvroSerde, TOPICS } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
-import { SalesforceOAuthClient } from '@connector/salesforce';
+import { CdcStream, SalesforceOAuthClient, SharedRefreshSession } from '@connector/salesforce';
 import { Kafka, logLevel } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -199,21 +199,23 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-/** 100 changes at 20/s seen by a plain faye client: the delay the emulator itself adds. */
+/** 100 changes at 20/s seen by a bare CometD subscriber (the CdcStream client, nothing behind it): the delay the emulator itself adds. */
 async function emulatorDelivery(accessToken: string, instanceUrl: string): Promise<number[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Faye = require('faye') as { Client: new (url: string, options?: Record<string, unknown>) => { setHeader(n: string, v: string): void; subscribe(c: string, f: (m: { payload: { ChangeEventHeader: { commitTimestamp: number } } }) => void): PromiseLike<unknown>; disconnect(): void } };
-  const client = new Faye.Client(`${instanceUrl}/cometd/62.0`, { timeout: 60 });
-  client.setHeader('Authorization', `OAuth ${accessToken}`);
   const delays: number[] = [];
-  await client.subscribe('/data/ChangeEvents', (m) => delays.push(Date.now() - m.payload.ChangeEventHeader.commitTimestamp));
+  const stream = new CdcStream(new SharedRefreshSession(instanceUrl, accessToken, async () => accessToken), {
+    channel: '/data/ChangeEvents',
+    replayFrom: () => -1,
+    onEvent: async (event) => void delays.push(Date.now() - event.header.commitTimestamp),
+    onProblem: (problem) => process.stderr.write(`delivery probe: ${problem.kind}\n`),
+  });
+  await stream.start();
   const contacts = (await admin<{ records: { Id: string }[] }>('records/Contact?limit=100')).records;
   for (const [i, contact] of contacts.entries()) {
     await admin('act-as', { username: 'rep.alex@journy-demo.example', operations: [{ op: 'update', object: 'Contact', id: contact.Id, fields: { Title: `Probe${i}` } }] });
     await sleep(50);
   }
   await sleep(1000);
-  client.disconnect();
+  await stream.stop();
   return delays;
 }
 

@@ -75,7 +75,7 @@ export class ChangeProcessor {
     } else if (header.changeType === 'UPDATE') {
       await this.updated(entity, event, sources, outbox);
     } else if (header.changeType === 'DELETE' || header.changeType === 'UNDELETE') {
-      await this.deletedOrRestored(entity, header.changeType, sources, outbox);
+      await this.deletedOrRestored(entity, header.changeType, event, sources, outbox);
     } else {
       this.deps.logger.warn({ replayId: event.replayId, changeType: header.changeType }, 'unknown change type: skipped');
       this.deps.onOutcome?.('unknown-change-type');
@@ -216,7 +216,7 @@ export class ChangeProcessor {
         read.AccountId = row.AccountId ?? null;
         await this.accountMove(link, email, row.AccountId, source, outbox);
       }
-      this.later(() => this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, email));
+      this.later(() => this.deps.links.recordRead(link, read, email));
     } else {
       const accountId = model.externalIdField && present(model.externalIdField) ? externalIdOf(model, row) : link.journyKey;
       if (!accountId) {
@@ -227,7 +227,7 @@ export class ChangeProcessor {
       if (present('Website')) read.Website = row.Website ?? null;
       if (model.externalIdField && present(model.externalIdField)) read[model.externalIdField] = accountId;
       outbox.upsertAccount({ accountId, domain, properties: converted.properties, source, operation, message });
-      this.later(() => this.deps.links.recordRead(this.context.tenantId, this.context.connectionId, link.salesforceId, read, accountId));
+      this.later(() => this.deps.links.recordRead(link, read, accountId));
     }
     return true;
   }
@@ -289,10 +289,8 @@ export class ChangeProcessor {
     translateRelations(this.deps.model, outbox, rows, options, kind === 'REMOVE' ? 'REMOVE' : 'ADD');
   }
 
-  private async deletedOrRestored(entity: ObjectName, changeType: 'DELETE' | 'UNDELETE', sources: SourceRecord[], outbox: Outbox): Promise<void> {
-    if (entity === 'AccountContactRelation') {
-      return this.relationChanged(changeType === 'DELETE' ? 'REMOVE' : 'ADD', { channel: '', replayId: Number(sources[0]?.replayId ?? 0), header: { commitTimestamp: sources[0]?.modifiedAt ?? 0, changedFields: [] } as never, fields: {} }, sources, outbox);
-    }
+  private async deletedOrRestored(entity: ObjectName, changeType: 'DELETE' | 'UNDELETE', event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
+    if (entity === 'AccountContactRelation') return this.relationChanged(changeType === 'DELETE' ? 'REMOVE' : 'ADD', event, sources, outbox);
     const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, sources.map((s) => s.recordId))).map((l) => [l.salesforceId, l]));
     for (const source of sources) {
       const link = links.get(source.recordId);

@@ -164,18 +164,12 @@ export class ConnectionWorker {
   }
 
   private async openStream(connection: Connection): Promise<void> {
-    const rest = this.deps.sessions.client(connection);
-    const model = await this.model(connection, rest);
     const start = await this.ensureStartingPoint(connection);
     this.position = start;
     // Replaying everything retained (-2) from a floor: events committed before it are not ours to process.
     const floor = start.replayId < 0 ? start.commitTimestamp : null;
     const lastImport = (await this.deps.jobs.list(this.tenantId, connection.id, 5)).find((j) => j.state === 'SUCCEEDED');
-    const relationsSnapshotAt = (lastImport?.checkpoint as ImportCheckpoint | null)?.queriedAt?.AccountContactRelation ?? null;
-    const processor = new ChangeProcessor({
-      connection, model, rest, links: this.deps.links, publisher: this.deps.publisher, logger: this.log, relationsSnapshotAt,
-      onOutcome: (outcome) => this.deps.metrics.eventProcessed(outcome, null),
-    });
+    const processor = await this.processor(connection, (lastImport?.checkpoint as ImportCheckpoint | null)?.queriedAt?.AccountContactRelation ?? null);
     const stream = new CdcStream(this.deps.sessions.session(connection), {
       channel: this.deps.settings.channel,
       replayFrom: () => this.position?.replayId ?? -1,
@@ -231,15 +225,21 @@ export class ConnectionWorker {
       const stored = await this.deps.offsets.get(this.tenantId, connection.id, this.deps.settings.channel);
       const since = stored?.commitTimestamp ?? connection.createdAt.getTime();
       const floor = Date.now();
-      const rest = this.deps.sessions.client(connection);
-      const model = await this.model(connection, rest);
-      const processor = new ChangeProcessor({ connection, model, rest, links: this.deps.links, publisher: this.deps.publisher, logger: this.log, relationsSnapshotAt: null });
+      const processor = await this.processor(connection, null);
       await processor.rereadSince(since, 'replay id invalid or expired');
       await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, -2);
       this.deps.metrics.recovered('replay-invalid');
       return;
     }
     throw new Error(problem.kind === 'handler-failed' ? `event ${problem.replayId} could not be processed: ${describeError(problem.error).message}` : `subscribe failed: ${problem.error}`);
+  }
+
+  private async processor(connection: Connection, relationsSnapshotAt: number | null): Promise<ChangeProcessor> {
+    const rest = this.deps.sessions.client(connection);
+    return new ChangeProcessor({
+      connection, model: await this.model(connection, rest), rest, links: this.deps.links, publisher: this.deps.publisher, logger: this.log, relationsSnapshotAt,
+      onOutcome: (outcome) => this.deps.metrics.eventProcessed(outcome, null),
+    });
   }
 
   private async closeStream(): Promise<void> {

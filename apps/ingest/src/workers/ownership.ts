@@ -2,7 +2,7 @@ import { describeError } from '@connector/domain';
 import { ConnectionChange, KafkaRuntime, TOPICS, type AvroConsumer } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { ConnectionsRepository } from '@connector/persistence';
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
 
 /** What ownership drives: the set of connections this instance runs. */
 export interface OwnedConnections {
@@ -21,7 +21,7 @@ export interface OwnedConnections {
 export class Ownership {
   private consumer: AvroConsumer<ConnectionChange> | null = null;
   private assigned = new Set<number>();
-  private partitions = 0;
+  private partitionMetadata: PartitionMetadata[] = [];
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private queue: Promise<void> = Promise.resolve();
 
@@ -38,7 +38,7 @@ export class Ownership {
     await admin.connect();
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.connectionChanges.name] });
-      this.partitions = metadata.topics[0].partitions.length;
+      this.partitionMetadata = metadata.topics[0].partitions.map(({ partitionId }) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
     } finally {
       await admin.disconnect();
     }
@@ -46,12 +46,12 @@ export class Ownership {
       groupId: this.options.groupId,
       topics: [TOPICS.connectionChanges.name],
       fromBeginning: false,
-      partitionsConsumedConcurrently: this.partitions,
+      partitionsConsumedConcurrently: this.partitionMetadata.length,
       sessionTimeoutMs: this.options.sessionTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       onAssignment: (assignment) => {
         this.assigned = new Set(assignment[TOPICS.connectionChanges.name] ?? []);
-        this.logger.info({ partitions: [...this.assigned].sort((a, b) => a - b), of: this.partitions }, 'connection partitions assigned');
+        this.logger.info({ partitions: [...this.assigned].sort((a, b) => a - b), of: this.partitionMetadata.length }, 'connection partitions assigned');
         this.enqueue(() => this.reconcile());
       },
       handler: async (message) => {
@@ -67,7 +67,7 @@ export class Ownership {
   partitionOf(connectionId: string): number {
     return this.partitioner({
       topic: TOPICS.connectionChanges.name,
-      partitionMetadata: Array.from({ length: this.partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 })),
+      partitionMetadata: this.partitionMetadata,
       message: { key: connectionId, value: null },
     });
   }

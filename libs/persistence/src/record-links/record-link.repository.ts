@@ -1,5 +1,5 @@
 import type { Connection as MongoConnection, Model } from 'mongoose';
-import { insertNew } from '../errors';
+import { insertNew } from '../insert-new';
 import { RecordLink, RecordLinkInput, normalizeJournyKey } from './record-link.entity';
 import { recordLinkSchema, recordLinkStateSchema } from './record-link.schema';
 
@@ -111,15 +111,16 @@ export class RecordLinksRepository {
     await this.writeState(tenantId, linkId(tenantId, connectionId, salesforceId), { lastWritten: JSON.stringify({ ...current.lastWritten, ...values }), lastWrittenAt: at }, at);
   }
 
-  /** Remembers values read from Salesforce and sent to journy (merged field by field), for change detection. */
-  async recordRead(tenantId: string, connectionId: string, salesforceId: string, values: Record<string, unknown>, journyKey?: string, at = new Date()): Promise<void> {
-    const [current] = await this.findBySalesforceIds(tenantId, connectionId, [salesforceId]);
-    if (!current) return;
-    const id = linkId(tenantId, connectionId, salesforceId);
-    if (journyKey !== undefined && normalizeJournyKey(current.kind, journyKey) !== current.journyKey) {
-      await this.model.updateOne({ _id: id }, { $set: { journyKey: normalizeJournyKey(current.kind, journyKey), updatedAt: at } }); // rare: an email or account id changed
+  /**
+   * Remembers values read from Salesforce and sent to journy (merged field by field into the link as the caller
+   * read it: only the connection's owner writes them), for change detection.
+   */
+  async recordRead(link: RecordLink, values: Record<string, unknown>, journyKey?: string, at = new Date()): Promise<void> {
+    const id = linkId(link.tenantId, link.connectionId, link.salesforceId);
+    if (journyKey !== undefined && normalizeJournyKey(link.kind, journyKey) !== link.journyKey) {
+      await this.model.updateOne({ _id: id }, { $set: { journyKey: normalizeJournyKey(link.kind, journyKey), updatedAt: at } }); // rare: an email or account id changed
     }
-    await this.writeState(tenantId, id, { lastRead: JSON.stringify({ ...current.lastRead, ...values }), lastReadAt: at }, at);
+    await this.writeState(link.tenantId, id, { lastRead: JSON.stringify({ ...link.lastRead, ...values }), lastReadAt: at }, at);
   }
 
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {

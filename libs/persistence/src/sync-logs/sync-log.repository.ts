@@ -1,4 +1,4 @@
-import { insertNew } from '../errors';
+import { insertNew } from '../insert-new';
 import type { Connection as MongoConnection, FilterQuery, Model } from 'mongoose';
 import { RecordKey, SyncLogEntry, recordKeyString, recordKeysOf } from './sync-log.entity';
 import { syncLogSchema } from './sync-log.schema';
