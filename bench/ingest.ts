@@ -2,7 +2,7 @@
 // and the real local stack. The emulator and the ingest app run as their own processes; this script connects
 // the org, runs the initial import, then drives live changes at a steady rate. Prints a table and writes
 // bench/results/ingest.json.
-import { AvroSerde, TOPICS } from '@connector/kafka';
+import { AvroSerde, TOPICS, startGroupAtEnd } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
 import { CdcStream, SalesforceOAuthClient, SharedRefreshSession } from '@connector/salesforce';
@@ -152,12 +152,10 @@ async function main(): Promise<void> {
     }
     const kafka = new Kafka({ brokers: env('KAFKA_BROKERS').split(','), clientId: 'bench-tap', logLevel: logLevel.NOTHING });
     const serde = new AvroSerde(env('SCHEMA_REGISTRY_URL'));
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    const ends = await kafkaAdmin.fetchTopicOffsets(TOPICS.commands.name);
-    await kafkaAdmin.disconnect();
     const latencies: number[] = [];
-    const consumer = kafka.consumer({ groupId: `bench-tap-${Date.now()}`, maxWaitTimeInMs: 50 });
+    const groupId = `bench-tap-${Date.now()}`;
+    await startGroupAtEnd(kafka, groupId, [TOPICS.commands.name]);
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPICS.commands.name });
     await consumer.run({
@@ -167,7 +165,6 @@ async function main(): Promise<void> {
         if (command.connectionId === id && command.mode === 'LIVE' && command.source?.modifiedAt) latencies.push(received - command.source.modifiedAt);
       },
     });
-    for (const { partition, offset } of ends) consumer.seek({ topic: TOPICS.commands.name, partition, offset });
     await sleep(1000);
     const contacts = (await admin<{ records: { Id: string }[] }>(`records/Contact?limit=${LIVE_RATE * LIVE_SECONDS}`)).records;
     const total = Math.min(contacts.length, LIVE_RATE * LIVE_SECONDS);

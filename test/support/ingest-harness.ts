@@ -1,4 +1,4 @@
-import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, TopicProvisioner, kafkaRuntimeConfig } from '@connector/kafka';
+import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, TopicProvisioner, kafkaRuntimeConfig, startGroupAtEnd } from '@connector/kafka';
 import { MetricsRegistry, createLogger, type Logger } from '@connector/observability';
 import {
   Connection, ConnectionSettings, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings,
@@ -116,12 +116,12 @@ export class Tap {
     await admin.connect();
     // On a fresh stack the apps may not have created the topics yet: create them as they would.
     await new TopicProvisioner(admin, { partitions: 6, replicationFactor: 1, retentionMs: 7 * 24 * 3600_000 }, createLogger({ name: 'tap', level: 'warn' })).ensure([TOPICS.commands, TOPICS.syncLog]);
-    const ends = new Map<string, { partition: number; offset: string }[]>();
-    for (const topic of [TOPICS.commands.name, TOPICS.syncLog.name]) ends.set(topic, await admin.fetchTopicOffsets(topic));
     await admin.disconnect();
-    const consumer = kafka.consumer({ groupId: uniqueName('tap'), maxWaitTimeInMs: 100 });
+    const groupId = uniqueName('tap');
+    await startGroupAtEnd(kafka, groupId, [TOPICS.commands.name, TOPICS.syncLog.name]);
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...ends.keys()], fromBeginning: false });
+    await consumer.subscribe({ topics: [TOPICS.commands.name, TOPICS.syncLog.name] });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
         const value = JSON.parse(JSON.stringify(await serde.decode(message.value))) as Command | SyncLogRecord; // plain data, not avsc records
@@ -130,7 +130,6 @@ export class Tap {
         else this.logs.push(value as SyncLogRecord);
       },
     });
-    for (const [topic, offsets] of ends) for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
     this.consumer = consumer;
   }
 

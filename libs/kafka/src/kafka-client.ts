@@ -33,3 +33,20 @@ export function createKafkaClient(config: KafkaClientConfig, logger: Logger): Ka
     },
   });
 }
+
+/**
+ * Commits a new consumer group's offsets at the topics' current ends, so its consumers read only what comes next.
+ * Done before the group has a member: a seek after `run()` races the first join (and is lost if the join retries).
+ */
+export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, offset }) => ({ partition, offset })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
