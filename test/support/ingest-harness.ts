@@ -1,7 +1,7 @@
 import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, TopicProvisioner, kafkaRuntimeConfig, startGroupAtEnd } from '@connector/kafka';
 import { MetricsRegistry, createLogger, type Logger } from '@connector/observability';
 import {
-  Connection, ConnectionSettings, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings,
+  ApiUsageRepository, Connection, ConnectionSettings, OutboundLinksRepository, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings,
 } from '@connector/persistence';
 import { SalesforceOAuthClient } from '@connector/salesforce';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -59,6 +59,8 @@ export interface Store {
   jobs: ImportJobsRepository;
   links: RecordLinksRepository;
   offsets: StreamOffsetsRepository;
+  outboundLinks: OutboundLinksRepository;
+  apiUsage: ApiUsageRepository;
   cipher: TokenCipher;
   close(): Promise<void>;
 }
@@ -70,10 +72,11 @@ export async function openStore(database = uniqueName('ingest').replace(/-/g, '_
   const store = {
     mongo, uri,
     connections: new ConnectionsRepository(mongo), jobs: new ImportJobsRepository(mongo), links: new RecordLinksRepository(mongo), offsets: new StreamOffsetsRepository(mongo),
+    outboundLinks: new OutboundLinksRepository(mongo), apiUsage: new ApiUsageRepository(mongo),
     cipher: TokenCipher.fromConfig(apiTestEnv().TOKEN_ENCRYPTION_KEYS),
     close: () => mongo.close(),
   };
-  for (const repository of [store.connections, store.jobs, store.links, store.offsets]) await repository.ensureIndexes();
+  for (const repository of [store.connections, store.jobs, store.links, store.offsets, store.outboundLinks, store.apiUsage]) await repository.ensureIndexes();
   return store;
 }
 
@@ -84,7 +87,7 @@ export async function startIngest(store: Store, env: Record<string, string>, log
   await kafka.start();
   const metrics = new MetricsRegistry('ingest', { defaultMetrics: false });
   const runtime = new IngestRuntime({
-    config, kafka, connections: store.connections, jobs: store.jobs, links: store.links, offsets: store.offsets, metrics, logger, cipher: store.cipher,
+    config, kafka, connections: store.connections, jobs: store.jobs, links: store.links, offsets: store.offsets, apiUsage: store.apiUsage, metrics, logger, cipher: store.cipher,
     oauth: new SalesforceOAuthClient({ clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: 'urn:test' }, { productionLoginUrl: config.SALESFORCE_LOGIN_URL, sandboxLoginUrl: config.SALESFORCE_SANDBOX_LOGIN_URL, insecureHosts: config.SALESFORCE_INSECURE_HOSTS }),
   });
   await runtime.start();

@@ -1,7 +1,7 @@
-import { ConnectionChangesPublisher, OrgSessions } from '@connector/connections';
+import { ApiQuota, ConnectionChangesPublisher, OrgSessions } from '@connector/connections';
 import { KafkaRuntime } from '@connector/kafka';
 import type { HealthCheckResult, Logger, MetricsRegistry } from '@connector/observability';
-import type { ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher } from '@connector/persistence';
+import type { ApiUsageRepository, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher } from '@connector/persistence';
 import type { SalesforceOAuthClient } from '@connector/salesforce';
 import { ImportRunner } from './import/import-runner';
 import type { IngestConfig } from './ingest.config';
@@ -17,6 +17,8 @@ export interface IngestRuntimeDeps {
   jobs: ImportJobsRepository;
   links: RecordLinksRepository;
   offsets: StreamOffsetsRepository;
+  /** Where the org's API usage seen by this app is shared with journy-events (its quota governor) and the API. */
+  apiUsage: ApiUsageRepository;
   cipher: TokenCipher;
   oauth: SalesforceOAuthClient;
   metrics: MetricsRegistry;
@@ -43,7 +45,8 @@ export class IngestRuntime {
     const rows = metrics.counter('ingest_import_rows_total', 'Rows read by imports', ['object']);
     const publisher = new JournyPublisher(deps.kafka.producer);
     const changes = new ConnectionChangesPublisher(deps.kafka);
-    const sessions = new OrgSessions(deps.connections, deps.cipher, deps.oauth, (c) => changes.changed('UPDATED', c), deps.logger.child({ component: 'org-sessions' }));
+    const quota = new ApiQuota(deps.apiUsage, { reservePercent: 0 }, deps.logger.child({ component: 'api-quota' })); // reports usage; reads are never paused
+    const sessions = new OrgSessions(deps.connections, deps.cipher, deps.oauth, (c) => changes.changed('UPDATED', c), deps.logger.child({ component: 'org-sessions' }), (c, usage) => quota.observe(c, usage));
     const importer = new ImportRunner({ jobs: deps.jobs, links: deps.links, publisher, logger: deps.logger.child({ component: 'import' }), pageSize: config.INGEST_IMPORT_PAGE_SIZE, onPage: (object, n) => rows.inc({ object }, n) });
     this.supervisor = new Supervisor(
       {

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, DynamicModule, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { HealthRegistry, LOGGER, MetricsRegistry, ObservabilityModule, type Logger } from '@connector/observability';
-import { ConnectionsRepository, ImportJobsRepository, PersistenceModule, RecordLinksRepository, StreamOffsetsRepository, TokenCipher } from '@connector/persistence';
+import { ApiUsageRepository, ConnectionsRepository, ImportJobsRepository, PersistenceModule, RecordLinksRepository, StreamOffsetsRepository, TokenCipher } from '@connector/persistence';
 import { SalesforceOAuthClient } from '@connector/salesforce';
 import type { IngestConfig } from './ingest.config';
 import { IngestRuntime } from './ingest-runtime';
@@ -20,10 +20,10 @@ export class IngestModule implements OnApplicationBootstrap, BeforeApplicationSh
       providers: [
         {
           provide: IngestRuntime,
-          inject: [KafkaRuntime, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, MetricsRegistry, LOGGER],
-          useFactory: (kafka: KafkaRuntime, connections: ConnectionsRepository, jobs: ImportJobsRepository, links: RecordLinksRepository, offsets: StreamOffsetsRepository, metrics: MetricsRegistry, log: Logger) =>
+          inject: [KafkaRuntime, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, ApiUsageRepository, MetricsRegistry, LOGGER],
+          useFactory: (kafka: KafkaRuntime, connections: ConnectionsRepository, jobs: ImportJobsRepository, links: RecordLinksRepository, offsets: StreamOffsetsRepository, apiUsage: ApiUsageRepository, metrics: MetricsRegistry, log: Logger) =>
             new IngestRuntime({
-              config, kafka, connections, jobs, links, offsets, metrics, logger: log.child({ component: 'ingest' }),
+              config, kafka, connections, jobs, links, offsets, apiUsage, metrics, logger: log.child({ component: 'ingest' }),
               cipher: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS),
               oauth: new SalesforceOAuthClient(
                 { clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: 'urn:ingest:refresh-only' },

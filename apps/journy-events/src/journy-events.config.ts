@@ -1,11 +1,26 @@
-import { httpFragment, kafkaFragment, loadConfig, mongoFragment, type Env } from '@connector/config';
+import { configPrimitives, httpFragment, kafkaFragment, loadConfig, mongoFragment, salesforceFragment, type Env } from '@connector/config';
 import { z } from 'zod';
+
+const { positiveInt } = configPrimitives;
 
 /** Every variable of the journy-events app; documented in .env.example. */
 export const journyEventsConfigSchema = z.object({
   ...httpFragment('JOURNY_EVENTS_PORT', 3002),
   ...kafkaFragment,
   ...mongoFragment,
+  ...salesforceFragment,
+  /** The consumer group of journy.profile-events.v1 (one per deployment; instances share its partitions). */
+  JOURNY_EVENTS_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('connector-journy-events'),
+  /** Partitions handled at once per instance (events of one entity stay in order either way). */
+  JOURNY_EVENTS_CONCURRENCY: positiveInt.max(64).default(3),
+  /** Records of one object in one batch from which a Bulk API 2.0 job is cheaper than sObject Collections calls. */
+  JOURNY_EVENTS_BULK_MIN_RECORDS: positiveInt.default(2000),
+  /** Share of the org's daily API allocation kept for everyone else: writes pause when less than this is left. */
+  JOURNY_EVENTS_API_RESERVE_PERCENT: z.coerce.number().min(0).max(90).default(10),
+  /** How long a connection paused for API quota waits before reading /limits again, ms. */
+  JOURNY_EVENTS_QUOTA_PAUSE_MS: positiveInt.default(60_000),
+  /** How many entities' recent state (values last written, version) each instance keeps in memory. */
+  JOURNY_EVENTS_STATE_CACHE_SIZE: positiveInt.default(200_000),
 });
 
 export type JournyEventsConfig = z.infer<typeof journyEventsConfigSchema>;

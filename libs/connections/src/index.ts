@@ -1,3 +1,4 @@
 /** What every app needs of a connection beyond its stored state: Salesforce sessions, and telling the others it changed. */
 export * from './org-sessions';
 export * from './connection-changes';
+export * from './api-quota';

@@ -1,7 +1,7 @@
 import { AuthError } from '@connector/domain';
 import type { Logger } from '@connector/observability';
 import { Connection, ConnectionsRepository, RevisionConflictError, TokenCipher } from '@connector/persistence';
-import { SalesforceOAuthClient, SalesforceRestClient, SharedRefreshSession, type SalesforceSession } from '@connector/salesforce';
+import { SalesforceOAuthClient, SalesforceRestClient, SharedRefreshSession, type ApiUsage, type SalesforceSession } from '@connector/salesforce';
 
 /** The connector's id in Sforce-Call-Options: change events carrying it are the connector's own writes. */
 export const CALL_OPTIONS_CLIENT = 'journy-connector';
@@ -30,6 +30,8 @@ export class OrgSessions {
     private readonly oauth: SalesforceOAuthClient,
     private readonly onGrantRevoked: GrantRevokedListener,
     private readonly logger: Logger,
+    /** Told of the org's API usage on every response (the quota governor). */
+    private readonly onApiUsage?: (connection: Connection, usage: ApiUsage) => void,
   ) {}
 
   /** The session of a connection (for a stream client), or ConnectionNeedsReconnect. */
@@ -47,7 +49,8 @@ export class OrgSessions {
 
   /** A REST client whose writes carry the connector's call-options client (for echo suppression). */
   client(connection: Connection): SalesforceRestClient {
-    return new SalesforceRestClient(this.session(connection), { callOptionsClient: CALL_OPTIONS_CLIENT });
+    const onApiUsage = this.onApiUsage;
+    return new SalesforceRestClient(this.session(connection), { callOptionsClient: CALL_OPTIONS_CLIENT, onApiUsage: onApiUsage && ((usage) => onApiUsage(connection, usage)) });
   }
 
   forget(connectionId: string): void {

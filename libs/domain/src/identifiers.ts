@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** A journy project: the unit of tenancy. Every stored document and every query is scoped to one. */
 export type TenantId = string & { readonly __brand: 'TenantId' };
 export type ConnectionId = string & { readonly __brand: 'ConnectionId' };
@@ -48,4 +50,9 @@ export function toSalesforceId18(id: string): string {
     suffix += CHECKSUM_ALPHABET[bits];
   }
   return base + suffix;
+}
+
+/** A deterministic id: the same record and change always give the same id (consumers apply it once). */
+export function stableId(prefix: string, ...parts: (string | number | null)[]): string {
+  return `${prefix}_${createHash('sha256').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('base64url').slice(0, 27)}`;
 }

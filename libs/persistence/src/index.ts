@@ -14,3 +14,5 @@ export * from './sync-logs/sync-log.repository';
 export * from './record-links/record-link.entity';
 export * from './record-links/record-link.repository';
 export * from './stream-offsets/stream-offset.repository';
+export * from './outbound/outbound.repository';
+export * from './outbound/api-usage.repository';

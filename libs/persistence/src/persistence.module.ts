@@ -7,6 +7,8 @@ import { ImportJobsRepository } from './import-jobs/import-job.repository';
 import { SyncLogsRepository } from './sync-logs/sync-log.repository';
 import { RecordLinksRepository } from './record-links/record-link.repository';
 import { StreamOffsetsRepository } from './stream-offsets/stream-offset.repository';
+import { OutboundLinksRepository } from './outbound/outbound.repository';
+import { ApiUsageRepository } from './outbound/api-usage.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -36,8 +38,10 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: SyncLogsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new SyncLogsRepository(connection) },
         { provide: RecordLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RecordLinksRepository(connection) },
         { provide: StreamOffsetsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new StreamOffsetsRepository(connection) },
+        { provide: OutboundLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OutboundLinksRepository(connection) },
+        { provide: ApiUsageRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ApiUsageRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository, OutboundLinksRepository, ApiUsageRepository],
     };
   }
 
@@ -50,6 +54,8 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     private readonly syncLogs: SyncLogsRepository,
     private readonly recordLinks: RecordLinksRepository,
     private readonly streamOffsets: StreamOffsetsRepository,
+    private readonly outboundLinks: OutboundLinksRepository,
+    private readonly apiUsage: ApiUsageRepository,
     private readonly health: HealthRegistry,
   ) {}
 
@@ -60,6 +66,8 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     await this.syncLogs.ensureIndexes();
     await this.recordLinks.ensureIndexes();
     await this.streamOffsets.ensureIndexes();
+    await this.outboundLinks.ensureIndexes();
+    await this.apiUsage.ensureIndexes();
     this.health.register({
       name: 'mongodb',
       check: async () => {

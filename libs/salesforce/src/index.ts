@@ -6,3 +6,5 @@ export * from './rest-client';
 export * from './csv';
 export * from './bulk-query';
 export * from './cdc-stream';
+export * from './record-writer';
+export * from './soql';

@@ -22,6 +22,11 @@ export interface SalesforceApiError {
 
 type Fetch = typeof fetch;
 
+/** A request body sent as it is (a Bulk API CSV upload), not as JSON. */
+export class RawBody {
+  constructor(readonly text: string, readonly contentType: string) {}
+}
+
 /**
  * The REST API of one org: authenticated calls with one refresh-and-retry on 401, usage tracking from
  * Sforce-Limit-Info, and errors in the domain taxonomy (REQUEST_LIMIT_EXCEEDED and 5xx retryable,
@@ -75,10 +80,10 @@ export class SalesforceRestClient {
           Authorization: `Bearer ${this.session.accessToken()}`,
           Accept: 'application/json',
           'Sforce-Call-Options': `client=${this.options.callOptionsClient}`,
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(body === undefined ? {} : { 'Content-Type': body instanceof RawBody ? body.contentType : 'application/json' }),
           ...headers,
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body),
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });

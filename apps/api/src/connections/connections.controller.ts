@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
-import { Connection, ConnectionsRepository } from '@connector/persistence';
+import { ApiUsageRepository, ApiUsageSnapshot, Connection, ConnectionsRepository } from '@connector/persistence';
 import { z } from 'zod';
 import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
 import { CallbackFailure, ConnectService } from './connect.service';
@@ -10,7 +10,7 @@ import { DescribeCache } from '../salesforce/describe-cache.service';
 import type { Principal } from '../auth/jwt-verifier';
 
 /** What the API shows of a connection: never its credentials. */
-export function connectionView(connection: Connection) {
+export function connectionView(connection: Connection, usage?: ApiUsageSnapshot | null) {
   return {
     id: connection.id,
     name: connection.name,
@@ -32,8 +32,23 @@ export function connectionView(connection: Connection) {
       },
     },
     revision: connection.revision,
+    ...(usage === undefined ? {} : { apiUsage: apiUsageView(usage) }),
     createdAt: connection.createdAt.toISOString(),
     updatedAt: connection.updatedAt.toISOString(),
+  };
+}
+
+/** The org's daily API usage as the apps last saw it, and whether journy → Salesforce writes are paused for it. */
+function apiUsageView(usage: ApiUsageSnapshot | null) {
+  if (!usage) return null;
+  return {
+    used: usage.used,
+    limit: usage.limit,
+    remaining: Math.max(0, usage.limit - usage.used),
+    paused: usage.pausedUntil !== null && usage.pausedUntil.getTime() > Date.now(),
+    pausedUntil: usage.pausedUntil?.toISOString() ?? null,
+    pauseReason: usage.pauseReason,
+    observedAt: usage.observedAt.toISOString(),
   };
 }
 
@@ -74,6 +89,7 @@ export class ConnectionsController {
     private readonly connect: ConnectService,
     private readonly settings: SettingsService,
     private readonly describe: DescribeCache,
+    private readonly apiUsage: ApiUsageRepository,
   ) {}
 
   /** Changes settings (any of the three tabs); validated against the org's metadata; 409 on a stale revision. */
@@ -132,7 +148,7 @@ export class ConnectionsController {
   @Get()
   async list(@CurrentPrincipal() principal: Principal) {
     const connections = await this.connections.list(principal.tenantId);
-    return { connections: connections.map(connectionView) };
+    return { connections: connections.map((c) => connectionView(c)) };
   }
 
   /** Another tenant's connection answers 404, exactly like one that does not exist. */
@@ -140,7 +156,7 @@ export class ConnectionsController {
   async get(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string) {
     const connection = CONNECTION_ID.test(connectionId) ? await this.connections.findById(principal.tenantId, connectionId) : null;
     if (!connection) throw new NotFoundException({ code: 'CONNECTION_NOT_FOUND', message: `no connection ${connectionId} in this project` });
-    return connectionView(connection);
+    return connectionView(connection, await this.apiUsage.find(principal.tenantId, connection.id));
   }
 }
 

@@ -1,5 +1,5 @@
 import { IntegrationError } from '@connector/domain';
-import { BulkQueryClient, SalesforceRestClient } from '@connector/salesforce';
+import { BulkQueryClient, SalesforceRestClient, queryRecords, soqlList } from '@connector/salesforce';
 import { Row, flattenRestRecord } from '../model/inbound-model';
 
 /** A page of records and where to resume after it (null once the query is read to its end). */
@@ -65,14 +65,7 @@ export class RecordReader {
 
 /** Every row of a (small) query over REST: re-reads after a gap, lookups of related records. */
 export async function queryAll(rest: SalesforceRestClient, soql: string, includeDeleted = false): Promise<Row[]> {
-  const rows: Row[] = [];
-  let path = `/${includeDeleted ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`;
-  for (;;) {
-    const result = await rest.request<{ records: Record<string, unknown>[]; done: boolean; nextRecordsUrl?: string }>('GET', path);
-    rows.push(...result.records.map((r) => flattenRestRecord(r)));
-    if (result.done || !result.nextRecordsUrl) return rows;
-    path = restPath(result.nextRecordsUrl);
-  }
+  return (await queryRecords(rest, soql, includeDeleted)).map((r) => flattenRestRecord(r));
 }
 
 /** `/services/data/vXX.X/query/01g…` → `/query/01g…` (the client adds the versioned prefix). */
@@ -80,12 +73,7 @@ function restPath(url: string): string {
   return url.replace(/^\/services\/data\/v\d+\.\d+/, '');
 }
 
-/** SOQL text literal with quotes and backslashes escaped. */
-export function soqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** `Id IN ('…','…')` for ids already validated as Salesforce ids. */
 export function idList(ids: string[]): string {
-  return `(${ids.map((id) => soqlString(id)).join(',')})`;
+  return soqlList(ids);
 }

@@ -1,6 +1,6 @@
 import type { Command, FieldChange, ObjectType, Operation, SyncLogRecord, SyncMode } from '@connector/kafka';
 import type { JournyValue } from '@connector/mapping';
-import { createHash } from 'node:crypto';
+import { stableId } from '@connector/domain';
 
 export interface OutboxContext {
   tenantId: string;
@@ -28,10 +28,7 @@ export interface LogInput {
   correlationId?: string | null;
 }
 
-/** A deterministic id: the same record and change always give the same command (journy applies it once). */
-export function stableId(prefix: string, ...parts: (string | number | null)[]): string {
-  return `${prefix}_${createHash('sha256').update(parts.map((p) => String(p ?? '')).join('\u0000')).digest('base64url').slice(0, 27)}`;
-}
+export { stableId } from '@connector/domain';
 
 export const MAX_MEMBERS_PER_COMMAND = 100;
 

@@ -1,0 +1,433 @@
+import type { SyncLogRecord } from '@connector/kafka';
+import type { SalesforceValue } from '@connector/mapping';
+import type { Connection, OutboundLink, OutboundLinksRepository, RecordLinksRepository } from '@connector/persistence';
+import { RecordWriter, queryRecords, soqlList, type RecordResult, type SalesforceRestClient, type WriteRecord } from '@connector/salesforce';
+import { emptyMemory, planEntity, type EntityMemory, type Intent, type MembershipChange } from '../model/plan';
+import { entityKey, type EntityKind, type ProfileEvent } from '../model/profile-event';
+import type { ConnectionContext } from './connection-context';
+import { outboundLog } from './outbound-log';
+import type { LruCache } from './state-cache';
+
+/** What the app keeps of an entity between batches: its memory and its stored link. */
+export interface CachedEntity {
+  memory: EntityMemory;
+  link: OutboundLink | null;
+}
+
+export interface ConnectionSyncDeps {
+  links: OutboundLinksRepository;
+  recordLinks: RecordLinksRepository;
+  cache: LruCache<CachedEntity>;
+  bulkMinRecords: number;
+  onCall: (kind: 'collections' | 'bulk' | 'query') => void;
+}
+
+export interface SyncOutcome {
+  logs: SyncLogRecord[];
+  /** Records written (successfully) to Salesforce. */
+  applied: number;
+  /** Event time → written, ms, per written record. */
+  latencies: number[];
+}
+
+const LOOKUP_CHUNK = 150;
+
+/**
+ * Applies one batch of profile events to one connection: plans every entity (segments, mappings, no-ops,
+ * echoes), finds the Salesforce records (stored links first, then one SOQL query for many keys), writes in
+ * batches (accounts first, so contacts can be attached to them), and logs every record's outcome. Memory and
+ * links are kept only for what Salesforce accepted. A failure of the call itself (5xx, timeout, quota) throws:
+ * nothing of the batch is remembered and the whole batch is applied again (idempotently) later.
+ */
+export class ConnectionSync {
+  private readonly writer: RecordWriter;
+  private readonly logs: SyncLogRecord[] = [];
+  private readonly linksToSave = new Map<string, OutboundLink>();
+  private readonly memories = new Map<string, EntityMemory>();
+  private applied = 0;
+  private readonly latencies: number[] = [];
+
+  constructor(
+    private readonly deps: ConnectionSyncDeps,
+    private readonly connection: Connection,
+    private readonly client: SalesforceRestClient,
+    private readonly context: ConnectionContext,
+  ) {
+    this.writer = new RecordWriter(client, { bulkMinRecords: deps.bulkMinRecords, onCall: deps.onCall });
+  }
+
+  async run(events: ProfileEvent[]): Promise<SyncOutcome> {
+    const users = await this.plan('USER', events.filter((e) => e.entityType === 'USER'));
+    const accounts = await this.plan('ACCOUNT', events.filter((e) => e.entityType === 'ACCOUNT'));
+    const accountIds = await this.writeAccounts(accounts);
+    await this.writeContacts(users, [...users, ...accounts].flatMap((i) => i.memberships), accountIds);
+    await this.deps.links.save([...this.linksToSave.values()]);
+    for (const [key, memory] of this.memories) {
+      const cached = this.deps.cache.get(key);
+      this.deps.cache.set(key, { memory, link: this.linksToSave.get(key) ?? cached?.link ?? null });
+    }
+    return { logs: this.logs, applied: this.applied, latencies: this.latencies };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // planning
+
+  private async plan(kind: EntityKind, events: ProfileEvent[]): Promise<Intent[]> {
+    const byEntity = new Map<string, ProfileEvent[]>();
+    for (const event of events) {
+      const key = entityKey(event)!;
+      const list = byEntity.get(key) ?? [];
+      list.push(event);
+      byEntity.set(key, list);
+    }
+    const entries = await this.entries(kind, [...byEntity.keys()]);
+    const rules = kind === 'USER' ? this.context.users : this.context.accounts;
+    const intents: Intent[] = [];
+    for (const [key, list] of byEntity) {
+      const cached = entries.get(key)!;
+      const intent = planEntity(rules, list, cached.memory);
+      intents.push(intent);
+      for (const skip of intent.skips) {
+        const event = list.find((e) => e.eventId === skip.eventId)!;
+        this.log(intent, { status: 'SKIPPED', operation: 'UPDATE', reason: skip.reason, message: skip.message, eventIds: [skip.eventId], recordId: cached.link?.salesforceId ?? null, entity: event.entity });
+      }
+      const segmentsChanged = JSON.stringify(intent.next.segments) !== JSON.stringify(cached.link?.segments ?? null) && intent.next.segments !== null;
+      if (segmentsChanged) this.keepLink(kind, key, { ...(cached.link ?? this.newLink(kind, key)), segments: intent.next.segments });
+      if (!intent.inScope || (Object.keys(intent.fields).length === 0 && intent.rejected.length === 0 && intent.memberships.length === 0)) {
+        if (intent.inScope && intent.skips.length === 0) this.log(intent, { status: 'SKIPPED', operation: 'UPDATE', reason: 'NO_CHANGE', message: 'every mapped value is what was last written', recordId: cached.link?.salesforceId ?? null });
+        this.memories.set(this.cacheKey(kind, key), intent.next);
+      }
+    }
+    return intents;
+  }
+
+  /** Cached entities, with the stored links of those not in memory (read by _id). */
+  private async entries(kind: EntityKind, keys: string[]): Promise<Map<string, CachedEntity>> {
+    const out = new Map<string, CachedEntity>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const cached = this.deps.cache.get(this.cacheKey(kind, key));
+      if (cached) out.set(key, cached);
+      else missing.push(key);
+    }
+    const stored = await this.deps.links.find(this.connection.tenantId, this.connection.id, kind, missing);
+    for (const key of missing) {
+      const link = stored.get(key) ?? null;
+      const entry = { memory: emptyMemory(link?.segments ?? null), link };
+      out.set(key, entry);
+      this.deps.cache.set(this.cacheKey(kind, key), entry); // what the store holds: true whatever this batch does
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // accounts
+
+  /** Writes the accounts; returns the Salesforce id of every journy account id known after it. */
+  private async writeAccounts(intents: Intent[]): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    const writable = intents.filter((i) => i.inScope && (Object.keys(i.fields).length > 0 || i.rejected.length > 0));
+    const field = this.context.accountExternalIdField;
+    const updates: { intent: Intent; record: WriteRecord }[] = [];
+    const upserts: { intent: Intent; record: WriteRecord }[] = [];
+    const unlinked: Intent[] = [];
+    for (const intent of writable) {
+      const link = this.linkOf('ACCOUNT', intent.entityKey);
+      if (link?.salesforceId) {
+        if (intent.entity.accountId) ids.set(intent.entity.accountId, link.salesforceId);
+        updates.push({ intent, record: { Id: link.salesforceId, ...intent.fields } });
+      } else if (!field || !intent.entity.accountId) {
+        this.fail(intent, 'SKIPPED', field ? 'MISSING_KEY' : 'NO_EXTERNAL_ID_FIELD', field ? 'the account has no journy account id to match on' : 'the connection has no External ID field for accounts: accounts cannot be matched');
+      } else if (this.context.createAccounts) {
+        upserts.push({ intent, record: { [field]: intent.entity.accountId, ...intent.fields } });
+      } else {
+        unlinked.push(intent);
+      }
+    }
+    if (field && unlinked.length > 0) {
+      const found = await this.lookup('Account', field, unlinked.map((i) => i.entity.accountId!), false);
+      for (const intent of unlinked) {
+        const matches = found.get(intent.entity.accountId!) ?? [];
+        if (matches.length === 1) updates.push({ intent, record: { Id: matches[0].Id as string, ...intent.fields } });
+        else if (matches.length > 1) this.fail(intent, 'SKIPPED', 'AMBIGUOUS_MATCH', `${matches.length} accounts have ${field} = ${intent.entity.accountId}: not guessing`);
+        else this.fail(intent, 'SKIPPED', 'CREATE_NOT_ALLOWED', `no account has ${field} = ${intent.entity.accountId}, and creating accounts is off`);
+      }
+    }
+    const withFields = (list: typeof updates) => list.filter((u) => Object.keys(u.intent.fields).length > 0 || (this.settle(u.intent, u.record.Id as string | undefined), false));
+    const toUpdate = withFields(updates);
+    const updated = toUpdate.length ? await this.writer.update('Account', toUpdate.map((u) => u.record)) : [];
+    toUpdate.forEach((u, i) => this.settleWrite(u.intent, 'Account', 'UPDATE', updated[i], u.record));
+    const toUpsert = upserts.filter((u) => Object.keys(u.intent.fields).length > 0 || (this.fail(u.intent, 'SKIPPED', 'NO_WRITABLE_VALUE', 'nothing mapped could be written'), false));
+    const upserted = toUpsert.length ? await this.writer.upsert('Account', field!, toUpsert.map((u) => u.record)) : [];
+    toUpsert.forEach((u, i) => this.settleWrite(u.intent, 'Account', upserted[i]?.created ? 'CREATE' : 'UPDATE', upserted[i], u.record));
+    for (const u of [...toUpdate, ...toUpsert]) {
+      const link = this.linkOf('ACCOUNT', u.intent.entityKey);
+      if (link?.salesforceId && u.intent.entity.accountId) ids.set(u.intent.entity.accountId, link.salesforceId);
+    }
+    return ids;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // contacts and memberships
+
+  private async writeContacts(intents: Intent[], memberships: MembershipChange[], accountIds: Map<string, string>): Promise<void> {
+    const writable = intents.filter((i) => i.inScope && (Object.keys(i.fields).length > 0 || i.rejected.length > 0));
+    // Who each contact is: the stored link, else one lookup by email for all of them.
+    const contactOf = new Map<string, { id: string | null; accountSfId: string | null; ambiguous: number }>();
+    const userKeys = new Map<string, ProfileEvent['entity']>();
+    for (const intent of writable) userKeys.set(intent.entityKey, intent.entity);
+    for (const change of memberships) {
+      const key = entityKey({ entityType: 'USER', entity: change.user });
+      if (key && !userKeys.has(key)) userKeys.set(key, change.user);
+    }
+    const needLookup: { key: string; email: string }[] = [];
+    const missingLinks = [...userKeys.keys()].filter((k) => this.linkOf('USER', k) === undefined);
+    const stored = await this.deps.links.find(this.connection.tenantId, this.connection.id, 'USER', missingLinks);
+    for (const [key, link] of stored) this.deps.cache.set(this.cacheKey('USER', key), { memory: this.deps.cache.get(this.cacheKey('USER', key))?.memory ?? emptyMemory(link.segments), link });
+    for (const [key, entity] of userKeys) {
+      const link = this.linkOf('USER', key) ?? stored.get(key);
+      if (link?.salesforceId) contactOf.set(key, { id: link.salesforceId, accountSfId: null, ambiguous: 0 });
+      else if (entity.email) needLookup.push({ key, email: entity.email.trim().toLowerCase() });
+    }
+    if (needLookup.length > 0) {
+      const found = await this.lookup('Contact', 'Email', needLookup.map((n) => n.email), true);
+      for (const { key, email } of needLookup) {
+        const matches = found.get(email) ?? [];
+        contactOf.set(key, { id: matches.length === 1 ? (matches[0].Id as string) : null, accountSfId: matches.length === 1 ? ((matches[0].AccountId as string | null) ?? null) : null, ambiguous: matches.length > 1 ? matches.length : 0 });
+      }
+    }
+
+    // Memberships: which account each contact is attached to, and secondary relations.
+    const attach = new Map<string, { accountId: string | null; accountSfId: string | null; eventIds: string[] }>();
+    const relations: { change: MembershipChange; contactId: string; accountSfId: string }[] = [];
+    const unresolvedAccounts = memberships.map((m) => m.account.accountId).filter((a): a is string => !!a && !accountIds.has(a));
+    await this.resolveAccounts(unresolvedAccounts, accountIds);
+    for (const change of memberships) {
+      const userKey = entityKey({ entityType: 'USER', entity: change.user });
+      const contact = userKey ? contactOf.get(userKey) : undefined;
+      const accountSfId = change.account.accountId ? accountIds.get(change.account.accountId) : undefined;
+      const logOf = (status: 'SKIPPED' | 'FAILED', reason: string, message: string) => this.logs.push(outboundLog({
+        tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: change.op === 'ADD' ? 'LINK' : 'UNLINK', status, reason, message,
+        entity: { ...change.user, accountId: change.account.accountId, domain: change.account.domain }, salesforce: { objectType: 'Contact', recordId: contact?.id ?? null }, eventIds: [change.eventId],
+      }));
+      if (!contact?.id) { logOf('SKIPPED', 'NOT_LINKED', 'the user has no Salesforce contact'); continue; }
+      if (!accountSfId) { logOf('SKIPPED', 'NOT_LINKED', `account ${change.account.accountId ?? change.account.domain} has no Salesforce account`); continue; }
+      const current = this.linkOf('USER', userKey!)?.accountId ?? null;
+      if (change.op === 'ADD') {
+        if (current === change.account.accountId || contact.accountSfId === accountSfId) attach.set(userKey!, { accountId: change.account.accountId, accountSfId, eventIds: [change.eventId] });
+        else if (current === null && contact.accountSfId === null) attach.set(userKey!, { accountId: change.account.accountId, accountSfId, eventIds: [change.eventId] });
+        else relations.push({ change, contactId: contact.id, accountSfId });
+      } else if (current === change.account.accountId || contact.accountSfId === accountSfId) {
+        attach.set(userKey!, { accountId: null, accountSfId: null, eventIds: [change.eventId] });
+      } else {
+        relations.push({ change, contactId: contact.id, accountSfId });
+      }
+    }
+
+    // Contact writes: field updates and attachments together, one record per contact.
+    const updates = new Map<string, { key: string; intent: Intent | null; record: WriteRecord }>();
+    const creates: { intent: Intent; record: WriteRecord }[] = [];
+    for (const intent of writable) {
+      const contact = contactOf.get(intent.entityKey);
+      if (contact?.ambiguous) { this.fail(intent, 'SKIPPED', 'AMBIGUOUS_MATCH', `${contact.ambiguous} contacts have the email ${intent.entity.email}: not guessing`); continue; }
+      if (!contact?.id && !intent.entity.email) { this.fail(intent, 'SKIPPED', 'MISSING_KEY', 'the user has no email to match a contact on'); continue; }
+      if (Object.keys(intent.fields).length === 0) { this.settle(intent, contact?.id ?? undefined); continue; }
+      if (contact?.id) updates.set(intent.entityKey, { key: intent.entityKey, intent, record: { Id: contact.id, ...intent.fields } });
+      else if (!this.context.createContacts) this.fail(intent, 'SKIPPED', 'CREATE_NOT_ALLOWED', `no contact has the email ${intent.entity.email}, and creating contacts is off`);
+      else creates.push({ intent, record: this.newContact(intent) });
+    }
+    for (const [key, a] of attach) {
+      const contact = contactOf.get(key)!;
+      const entry = updates.get(key) ?? { key, intent: null, record: { Id: contact.id! } };
+      entry.record.AccountId = a.accountSfId;
+      updates.set(key, entry);
+    }
+    const list = [...updates.values()];
+    const updated = list.length ? await this.writer.update('Contact', list.map((u) => u.record)) : [];
+    list.forEach((u, i) => {
+      const a = attach.get(u.key);
+      if (u.intent) this.settleWrite(u.intent, 'Contact', 'UPDATE', updated[i], u.record);
+      if (a) this.settleAttach(u.key, a, updated[i], userKeys.get(u.key)!);
+    });
+    const created = creates.length ? await this.writer.create('Contact', creates.map((c) => c.record)) : [];
+    creates.forEach((c, i) => this.settleWrite(c.intent, 'Contact', 'CREATE', created[i], c.record));
+    await this.writeRelations(relations, userKeys);
+    const newLinks = creates.map((c, i) => ({ c, r: created[i] })).filter(({ r }) => r.success && r.id);
+    if (newLinks.length > 0) {
+      await this.deps.recordLinks.upsertMany(this.connection.tenantId, this.connection.id, newLinks.map(({ c, r }) => ({
+        kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: r.id!, journyKey: c.intent.entity.email!, journyId: c.intent.entity.userId ?? undefined, lastWritten: c.record as Record<string, unknown>,
+      })));
+    }
+  }
+
+  /** Secondary account relations: created on ADD (an existing one counts as done), deleted on REMOVE. */
+  private async writeRelations(relations: { change: MembershipChange; contactId: string; accountSfId: string }[], users: Map<string, ProfileEvent['entity']>): Promise<void> {
+    if (relations.length === 0) return;
+    const log = (r: (typeof relations)[number], result: RecordResult | null, reason: string | null = null) => this.logs.push(outboundLog({
+      tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: r.change.op === 'ADD' ? 'LINK' : 'UNLINK',
+      status: result === null ? 'SKIPPED' : result.success ? 'SUCCEEDED' : 'FAILED', reason, message: result && !result.success ? result.errors.map((e) => e.message).join('; ') : null,
+      error: result && !result.success ? result.errors[0] : null, entity: { ...r.change.user, accountId: r.change.account.accountId, domain: r.change.account.domain },
+      salesforce: { objectType: 'AccountContactRelation', recordId: result?.id ?? null }, eventIds: [r.change.eventId],
+    }));
+    const adds = relations.filter((r) => r.change.op === 'ADD');
+    const results = adds.length ? await this.writer.create('AccountContactRelation', adds.map((r) => ({ AccountId: r.accountSfId, ContactId: r.contactId }))) : [];
+    adds.forEach((r, i) => {
+      const duplicate = !results[i].success && results[i].errors.some((e) => e.code === 'DUPLICATE_VALUE');
+      log(r, duplicate ? null : results[i], duplicate ? 'NO_CHANGE' : null);
+      if (results[i].success) this.applied++;
+    });
+    const removes = relations.filter((r) => r.change.op === 'REMOVE');
+    if (removes.length === 0) return;
+    this.deps.onCall('query');
+    const rows = await queryRecords(this.client, `SELECT Id, AccountId, ContactId FROM AccountContactRelation WHERE ContactId IN ${soqlList([...new Set(removes.map((r) => r.contactId))])} AND IsDirect = false`);
+    const found = removes.map((r) => rows.find((row) => row.ContactId === r.contactId && row.AccountId === r.accountSfId)?.Id as string | undefined);
+    const ids = found.filter((id): id is string => !!id);
+    const deleted = ids.length ? await this.writer.remove(ids) : [];
+    removes.forEach((r, i) => {
+      const id = found[i];
+      log(r, id ? deleted[ids.indexOf(id)] : null, id ? null : 'NO_CHANGE');
+    });
+    void users;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // lookups
+
+  /** One SOQL query per 150 keys: records of `object` whose `field` is one of the values, by lower-cased value. */
+  private async lookup(object: 'Contact' | 'Account', field: string, values: string[], lowerCase: boolean): Promise<Map<string, Record<string, unknown>[]>> {
+    const found = new Map<string, Record<string, unknown>[]>();
+    const unique = [...new Set(values)];
+    const columns = object === 'Contact' ? 'Id, Email, AccountId' : `Id, ${field}`;
+    for (let start = 0; start < unique.length; start += LOOKUP_CHUNK) {
+      this.deps.onCall('query');
+      const rows = await queryRecords(this.client, `SELECT ${columns} FROM ${object} WHERE ${field} IN ${soqlList(unique.slice(start, start + LOOKUP_CHUNK))}`);
+      for (const row of rows) {
+        const raw = row[field];
+        if (raw === null || raw === undefined) continue;
+        const key = lowerCase ? String(raw).toLowerCase() : String(raw);
+        found.set(key, [...(found.get(key) ?? []), row]);
+      }
+    }
+    return found;
+  }
+
+  /** Salesforce ids of journy accounts: stored links first, then one lookup by the External ID field. */
+  private async resolveAccounts(accountIds: string[], into: Map<string, string>): Promise<void> {
+    const keys = [...new Set(accountIds)].map((a) => `a:${a}`);
+    if (keys.length === 0) return;
+    const missing = keys.filter((k) => !this.linkOf('ACCOUNT', k)?.salesforceId);
+    const stored = await this.deps.links.find(this.connection.tenantId, this.connection.id, 'ACCOUNT', missing);
+    for (const key of keys) {
+      const id = this.linkOf('ACCOUNT', key)?.salesforceId ?? stored.get(key)?.salesforceId;
+      if (id) into.set(key.slice(2), id);
+    }
+    const field = this.context.accountExternalIdField;
+    const unresolved = accountIds.filter((a) => !into.has(a));
+    if (!field || unresolved.length === 0) return;
+    const found = await this.lookup('Account', field, unresolved, false);
+    for (const a of unresolved) {
+      const matches = found.get(a) ?? [];
+      if (matches.length === 1) {
+        into.set(a, matches[0].Id as string);
+        this.keepLink('ACCOUNT', `a:${a}`, { ...(stored.get(`a:${a}`) ?? this.newLink('ACCOUNT', `a:${a}`)), salesforceId: matches[0].Id as string });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // outcomes
+
+  private settleWrite(intent: Intent, object: 'Contact' | 'Account', operation: 'CREATE' | 'UPDATE', result: RecordResult, record: WriteRecord): void {
+    const kind = intent.kind;
+    if (!result.success) {
+      const [first] = result.errors;
+      this.log(intent, {
+        status: 'FAILED', operation, reason: 'SALESFORCE_REJECTED', message: result.errors.map((e) => `${e.code}: ${e.message}`).join('; '),
+        error: first ? { code: first.code, message: first.message, fields: first.fields } : null, recordId: result.id, fields: record,
+      });
+      this.memories.set(this.cacheKey(kind, intent.entityKey), { ...intent.next, lastWritten: this.memoryOf(kind, intent.entityKey).lastWritten });
+      return;
+    }
+    this.applied++;
+    const written: Record<string, SalesforceValue> = {};
+    for (const [field, value] of Object.entries(record)) if (field in intent.fields) written[field] = value;
+    this.memories.set(this.cacheKey(kind, intent.entityKey), { ...intent.next, lastWritten: { ...intent.next.lastWritten, ...written } });
+    const link = this.linkOf(kind, intent.entityKey);
+    if (result.id && link?.salesforceId !== result.id) this.keepLink(kind, intent.entityKey, { ...(link ?? this.newLink(kind, intent.entityKey)), salesforceId: result.id, segments: intent.next.segments });
+    const first = Math.min(...intent.events.map((e) => e.occurredAt));
+    this.latencies.push(Date.now() - first);
+    const rejected = intent.rejected.map((r) => `${r.property} → ${r.reason}`);
+    this.log(intent, {
+      status: 'SUCCEEDED', operation, recordId: result.id, fields: record, objectName: object,
+      message: [intent.full ? 'full sync of every mapped field' : null, rejected.length ? `not written: ${rejected.join('; ')}` : null].filter(Boolean).join('. ') || null,
+    });
+  }
+
+  /** Only rejected values: nothing was written. */
+  private settle(intent: Intent, recordId: string | undefined): void {
+    this.memories.set(this.cacheKey(intent.kind, intent.entityKey), intent.next);
+    if (intent.rejected.length === 0) return;
+    this.log(intent, {
+      status: 'FAILED', operation: 'UPDATE', reason: 'INVALID_VALUE', recordId: recordId ?? null,
+      message: intent.rejected.map((r) => `${r.property} → ${r.reason}`).join('; '),
+      error: { code: 'INVALID_VALUE', message: intent.rejected[0].reason, fields: intent.rejected.map((r) => r.field) },
+    });
+  }
+
+  private settleAttach(key: string, a: { accountId: string | null; accountSfId: string | null; eventIds: string[] }, result: RecordResult, user: ProfileEvent['entity']): void {
+    const link = this.linkOf('USER', key) ?? this.newLink('USER', key);
+    if (result.success) this.keepLink('USER', key, { ...link, salesforceId: result.id ?? link.salesforceId, accountId: a.accountId });
+    if (result.success) this.applied++;
+    this.logs.push(outboundLog({
+      tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: a.accountId ? 'LINK' : 'UNLINK',
+      status: result.success ? 'SUCCEEDED' : 'FAILED', message: result.success ? `Contact.AccountId ${a.accountSfId ? `= ${a.accountSfId}` : 'cleared'}` : result.errors.map((e) => `${e.code}: ${e.message}`).join('; '),
+      error: result.success ? null : (result.errors[0] ?? null), entity: { ...user, accountId: a.accountId }, salesforce: { objectType: 'Contact', recordId: result.id }, eventIds: a.eventIds,
+    }));
+  }
+
+  private fail(intent: Intent, status: 'SKIPPED' | 'FAILED', reason: string, message: string): void {
+    this.memories.set(this.cacheKey(intent.kind, intent.entityKey), { ...intent.next, lastWritten: this.memoryOf(intent.kind, intent.entityKey).lastWritten });
+    this.log(intent, { status, operation: 'UPDATE', reason, message, recordId: null });
+  }
+
+  private log(intent: Intent, input: { status: SyncLogRecord['status']; operation: 'CREATE' | 'UPDATE'; reason?: string; message?: string | null; error?: SyncLogRecord['error']; recordId: string | null; fields?: WriteRecord; eventIds?: string[]; entity?: ProfileEvent['entity']; objectName?: string }): void {
+    const fields = Object.entries(input.fields ?? {}).filter(([name]) => name !== 'Id').map(([name, value]) => ({ name, source: intent.sources[name] ?? null, value: value === null ? null : String(value) }));
+    this.logs.push(outboundLog({
+      tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: intent.kind, operation: input.operation, status: input.status,
+      reason: input.reason ?? null, message: input.message ?? null, error: input.error ?? null, entity: input.entity ?? intent.entity,
+      salesforce: { objectType: input.objectName ?? (intent.kind === 'USER' ? 'Contact' : 'Account'), recordId: input.recordId }, fields,
+      eventIds: input.eventIds ?? intent.events.map((e) => e.eventId),
+    }));
+  }
+
+  private newContact(intent: Intent): WriteRecord {
+    const record: WriteRecord = { ...intent.fields };
+    if (!('Email' in record)) record.Email = intent.entity.email;
+    const lastName = record.LastName;
+    if (lastName === undefined || lastName === null || lastName === '') record.LastName = intent.entity.email!.split('@')[0]; // required by Salesforce
+    return record;
+  }
+
+  private newLink(kind: EntityKind, key: string): OutboundLink {
+    return { tenantId: this.connection.tenantId, connectionId: this.connection.id, kind, entityKey: key, salesforceId: null, segments: null, accountId: null, updatedAt: new Date() };
+  }
+
+  private keepLink(kind: EntityKind, key: string, link: OutboundLink): void {
+    this.linksToSave.set(this.cacheKey(kind, key), link);
+  }
+
+  /** The link as this batch left it (pending save), else as cached; undefined when not known here. */
+  private linkOf(kind: EntityKind, key: string): OutboundLink | undefined {
+    const pending = this.linksToSave.get(this.cacheKey(kind, key));
+    if (pending) return pending;
+    return this.deps.cache.get(this.cacheKey(kind, key))?.link ?? undefined;
+  }
+
+  private memoryOf(kind: EntityKind, key: string): EntityMemory {
+    return this.deps.cache.get(this.cacheKey(kind, key))?.memory ?? emptyMemory();
+  }
+
+  private cacheKey(kind: EntityKind, key: string): string {
+    return `${this.connection.id}:${kind}:${key}`;
+  }
+}

@@ -1,0 +1,212 @@
+import { ApiQuota, ConnectionNeedsReconnect, type OrgSessions } from '@connector/connections';
+import { AuthError, RetryableError, describeError } from '@connector/domain';
+import { TOPICS, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
+import type { Logger } from '@connector/observability';
+import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, RecordLinksRepository } from '@connector/persistence';
+import { entityKey, type ProfileEvent } from '../model/profile-event';
+import { ConnectionContexts } from './connection-context';
+import { ConnectionSync, type CachedEntity } from './connection-sync';
+import { outboundLog } from './outbound-log';
+import { LruCache } from './state-cache';
+
+export interface OutboundProcessorDeps {
+  connections: ConnectionsRepository;
+  links: OutboundLinksRepository;
+  recordLinks: RecordLinksRepository;
+  sessions: OrgSessions;
+  quota: ApiQuota;
+  producer: AvroProducer;
+  logger: Logger;
+  options: { bulkMinRecords: number; cacheSize: number };
+  metrics: {
+    records(outcome: string, count: number): void;
+    apiCall(kind: string): void;
+    latency(ms: number): void;
+    ignored(reason: string, count: number): void;
+  };
+}
+
+const CONNECTIONS_TTL_MS = 2000;
+const RESUME_EVERY_MS = 5000;
+
+/**
+ * journy → Salesforce for a batch of profile events (one partition's, in order): every enabled connection of
+ * each event's tenant applies the events independently and in parallel. A connection that can't spend API
+ * calls (quota reserve reached, REQUEST_LIMIT_EXCEEDED, a grant to reconnect) has its events parked in the
+ * store, in order, and replayed when it can again: the other connections, and the partition, go on.
+ */
+export class OutboundProcessor {
+  private readonly cache: LruCache<CachedEntity>;
+  private readonly contexts = new ConnectionContexts();
+  private readonly tenants = new Map<string, { at: number; connections: Connection[] }>();
+  /** Connections with parked events: new events queue behind them. */
+  private readonly parked = new Set<string>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private resumeTimer: NodeJS.Timeout | null = null;
+  private parkedLoaded = false;
+
+  constructor(private readonly deps: OutboundProcessorDeps) {
+    this.cache = new LruCache(deps.options.cacheSize);
+  }
+
+  start(): void {
+    this.resumeTimer = setInterval(() => void this.resumeParked().catch((error) => this.deps.logger.warn({ err: error }, 'resuming parked events failed; will try again')), RESUME_EVERY_MS);
+    this.resumeTimer.unref();
+  }
+
+  stop(): void {
+    if (this.resumeTimer) clearInterval(this.resumeTimer);
+  }
+
+  /** After a rebalance another instance may have written these entities: forget what memory says of them. */
+  forgetMemory(): void {
+    this.cache.clear();
+  }
+
+  async handleBatch(messages: ConsumedMessage<ProfileEvent>[]): Promise<void> {
+    await this.loadParked();
+    const byTenant = new Map<string, ConsumedMessage<ProfileEvent>[]>();
+    for (const message of messages) {
+      const list = byTenant.get(message.value.tenantId) ?? [];
+      list.push(message);
+      byTenant.set(message.value.tenantId, list);
+    }
+    const work: Promise<SyncLogRecord[]>[] = [];
+    for (const [tenantId, list] of byTenant) {
+      const connections = await this.enabledConnections(tenantId);
+      if (connections.length === 0) {
+        this.deps.metrics.ignored('NO_CONNECTION', list.length);
+        continue;
+      }
+      for (const connection of connections) work.push(this.forConnection(connection, list));
+    }
+    const logs = (await Promise.all(work)).flat();
+    await this.publish(logs);
+  }
+
+  /** Applies the events to one connection (one at a time per connection), or parks them. */
+  private forConnection(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<SyncLogRecord[]> {
+    return this.exclusive(connection.id, async () => {
+      if (this.parked.has(connection.id)) return this.park(connection, messages, 'earlier events of this connection are waiting');
+      const blocked = await this.blocked(connection);
+      if (blocked) return this.park(connection, messages, blocked);
+      try {
+        return await this.apply(connection, messages.map((m) => m.value));
+      } catch (error) {
+        const reason = this.pauseReason(connection, error);
+        if (reason === null) throw error;
+        return this.park(connection, messages, reason);
+      }
+    });
+  }
+
+  private async apply(connection: Connection, events: ProfileEvent[]): Promise<SyncLogRecord[]> {
+    const client = this.deps.sessions.client(connection);
+    const context = await this.contexts.of(connection, client, () => this.deps.metrics.apiCall('describe'));
+    const sync = new ConnectionSync(
+      { links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },
+      connection, client, context,
+    );
+    const outcome = await sync.run(events);
+    for (const ms of outcome.latencies) this.deps.metrics.latency(ms);
+    const counts = new Map<string, number>();
+    for (const log of outcome.logs) counts.set(log.status, (counts.get(log.status) ?? 0) + 1);
+    for (const [status, n] of counts) this.deps.metrics.records(status, n);
+    return outcome.logs;
+  }
+
+  /** Why a failure pauses the connection instead of retrying the batch (null: retry the batch). */
+  private pauseReason(connection: Connection, error: unknown): string | null {
+    if (error instanceof RetryableError && error.code === 'REQUEST_LIMIT_EXCEEDED') {
+      this.deps.quota.exhausted(connection, error.message);
+      return `REQUEST_LIMIT_EXCEEDED: ${error.message}`;
+    }
+    if (error instanceof ConnectionNeedsReconnect || error instanceof AuthError) return `the connection needs reconnecting: ${error.message}`;
+    return null;
+  }
+
+  private async blocked(connection: Connection): Promise<string | null> {
+    if (connection.status === 'NEEDS_RECONNECT') return 'the connection needs reconnecting';
+    const blocked = await this.deps.quota.blocked(connection, () => this.deps.sessions.client(connection));
+    return blocked ? `paused until ${blocked.until.toISOString()}: ${blocked.reason}` : null;
+  }
+
+  private async park(connection: Connection, messages: ConsumedMessage<ProfileEvent>[], reason: string): Promise<SyncLogRecord[]> {
+    const events: ParkedEvent[] = messages.map((m) => ({ tenantId: connection.tenantId, connectionId: connection.id, partition: m.partition, offset: m.offset, event: JSON.stringify(m.value) }));
+    await this.deps.links.park(events);
+    this.parked.add(connection.id);
+    this.deps.metrics.records('PARKED', messages.length);
+    const seen = new Set<string>();
+    const logs: SyncLogRecord[] = [];
+    for (const { value } of messages) {
+      const key = `${value.entityType}:${entityKey(value)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      logs.push(outboundLog({
+        tenantId: connection.tenantId, connectionId: connection.id, objectType: value.entityType, operation: 'UPDATE', status: 'RETRYING', reason: 'CONNECTION_PAUSED',
+        message: `held back and applied when the connection resumes (${reason})`, entity: value.entity, salesforce: { objectType: value.entityType === 'USER' ? 'Contact' : 'Account', recordId: null }, eventIds: [value.eventId],
+      }));
+    }
+    return logs;
+  }
+
+  /** Replays parked events of connections that may write again, oldest first, and removes them once applied. */
+  async resumeParked(): Promise<void> {
+    await this.loadParked();
+    for (const connectionId of [...this.parked]) {
+      const logs = await this.exclusive(connectionId, async () => {
+        const events = await this.deps.links.parkedOf(connectionId, 2000);
+        if (events.length === 0) {
+          this.parked.delete(connectionId);
+          return [];
+        }
+        const connection = await this.deps.connections.findById(events[0].tenantId, connectionId);
+        if (!connection || !connection.enabled) {
+          await this.deps.links.unpark(events); // the connection is gone or off: nothing to apply them to
+          this.deps.logger.info({ connectionId, count: events.length }, 'parked events dropped: the connection is deleted or disabled');
+          return [];
+        }
+        if (await this.blocked(connection)) return [];
+        try {
+          const applied = await this.apply(connection, events.map((e) => JSON.parse(e.event) as ProfileEvent));
+          await this.deps.links.unpark(events);
+          this.deps.logger.info({ tenantId: connection.tenantId, connectionId, count: events.length }, 'parked events applied');
+          return applied;
+        } catch (error) {
+          if (this.pauseReason(connection, error) === null) this.deps.logger.warn({ connectionId, error: describeError(error) }, 'parked events failed; will try again');
+          return [];
+        }
+      });
+      await this.publish(logs);
+    }
+  }
+
+  /** At start, connections with events parked by an earlier run. */
+  private async loadParked(): Promise<void> {
+    if (this.parkedLoaded) return;
+    this.parkedLoaded = true;
+    for (const { id } of await this.deps.connections.listAllIds()) if ((await this.deps.links.countParked(id)) > 0) this.parked.add(id);
+  }
+
+  private async enabledConnections(tenantId: string): Promise<Connection[]> {
+    const cached = this.tenants.get(tenantId);
+    if (cached && Date.now() - cached.at < CONNECTIONS_TTL_MS) return cached.connections;
+    const connections = (await this.deps.connections.list(tenantId)).filter((c) => c.enabled);
+    this.tenants.set(tenantId, { at: Date.now(), connections });
+    return connections;
+  }
+
+  private async publish(logs: SyncLogRecord[]): Promise<void> {
+    for (let start = 0; start < logs.length; start += 2000) {
+      await this.deps.producer.send(TOPICS.syncLog.name, 'connector.sync-log.v1', logs.slice(start, start + 2000).map((log) => ({ key: `${log.tenantId}:${log.connectionId}`, value: log })));
+    }
+  }
+
+  private exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.locks.set(key, next);
+    void next.finally(() => { if (this.locks.get(key) === next) this.locks.delete(key); }).catch(() => undefined);
+    return next;
+  }
+}

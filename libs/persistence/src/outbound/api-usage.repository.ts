@@ -1,0 +1,54 @@
+import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
+
+/** A connection's use of its org's daily API allocation, as last seen by any app (Sforce-Limit-Info, /limits). */
+export interface ApiUsageSnapshot {
+  connectionId: string;
+  tenantId: string;
+  used: number;
+  limit: number;
+  /** Set while journy → Salesforce writes are paused for quota; null when running. */
+  pausedUntil: Date | null;
+  pauseReason: string | null;
+  observedAt: Date;
+}
+
+interface ApiUsageDocument extends Omit<ApiUsageSnapshot, 'connectionId'> {
+  _id: string;
+}
+
+const apiUsageSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the connection id
+    tenantId: { type: String, required: true },
+    used: { type: Number, required: true },
+    limit: { type: Number, required: true },
+    pausedUntil: { type: Date, default: null },
+    pauseReason: { type: String, default: null },
+    observedAt: { type: Date, required: true },
+  },
+  { collection: 'api_usage', versionKey: false },
+);
+
+/** One small document per connection, written by whichever app saw the newest figures; read by the API. */
+export class ApiUsageRepository {
+  private readonly model: Model<ApiUsageDocument>;
+
+  constructor(connection: MongoConnection) {
+    this.model = (connection.models.ApiUsage as Model<ApiUsageDocument> | undefined) ?? connection.model<ApiUsageDocument>('ApiUsage', apiUsageSchema);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.model.createCollection().catch(() => undefined);
+  }
+
+  async save(snapshot: ApiUsageSnapshot): Promise<void> {
+    const { connectionId, ...fields } = snapshot;
+    await this.model.updateOne({ _id: connectionId }, { $set: fields }, { upsert: true });
+  }
+
+  async find(tenantId: string, connectionId: string): Promise<ApiUsageSnapshot | null> {
+    const doc = await this.model.findOne({ _id: connectionId }).lean<ApiUsageDocument>();
+    if (!doc || doc.tenantId !== tenantId) return null;
+    return { connectionId, tenantId, used: doc.used, limit: doc.limit, pausedUntil: doc.pausedUntil ?? null, pauseReason: doc.pauseReason ?? null, observedAt: doc.observedAt };
+  }
+}

@@ -1,0 +1,145 @@
+import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
+import { insertNew } from '../insert-new';
+
+/**
+ * journy → Salesforce: which Salesforce record a journy user or account is, per connection, found by the journy
+ * side's key (the _id, so both stores answer from the primary key). Holds only what changes rarely: the
+ * Salesforce id, the segments the entity is in, and (users) the account its contact is attached to. What
+ * changes on every event (values last written, the entity's version) stays in the app's memory: losing it
+ * costs a re-write, never a wrong skip.
+ */
+export interface OutboundLink {
+  tenantId: string;
+  connectionId: string;
+  kind: 'USER' | 'ACCOUNT';
+  /** userId / accountId when journy gave one, else email / domain: see `entityKey`. */
+  entityKey: string;
+  salesforceId: string | null;
+  /** The entity's segment ids as last known; null: never told. */
+  segments: string[] | null;
+  /** Users: the journy account id whose Salesforce account the contact is attached to. */
+  accountId: string | null;
+  updatedAt: Date;
+}
+
+interface OutboundLinkDocument extends Omit<OutboundLink, 'tenantId' | 'connectionId' | 'kind' | 'entityKey'> {
+  _id: string;
+  tenantId: string;
+  connectionId: string;
+}
+
+const outboundLinkSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <tenant>:<connection>:<USER|ACCOUNT>:<entityKey>
+    tenantId: { type: String, required: true },
+    connectionId: { type: String, required: true },
+    salesforceId: { type: String, default: null },
+    segments: { type: [String], default: null },
+    accountId: { type: String, default: null },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'outbound_links', versionKey: false },
+);
+
+/** Events held back while their connection is paused (API quota), in arrival order, replayed when it resumes. */
+export interface ParkedEvent {
+  tenantId: string;
+  connectionId: string;
+  /** Arrival order: topic partition and offset. */
+  partition: number;
+  offset: string;
+  /** The event as JSON. */
+  event: string;
+}
+
+interface ParkedEventDocument extends ParkedEvent {
+  _id: string;
+  parkedAt: Date;
+}
+
+const parkedEventSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <connection>:<partition>:<offset>
+    tenantId: { type: String, required: true },
+    connectionId: { type: String, required: true },
+    partition: { type: Number, required: true },
+    offset: { type: String, required: true },
+    event: { type: String, required: true },
+    parkedAt: { type: Date, required: true },
+  },
+  { collection: 'outbound_parked', versionKey: false },
+);
+parkedEventSchema.index({ connectionId: 1 }, { name: 'connection' });
+
+const READ_CONCURRENCY = 32;
+
+export class OutboundLinksRepository {
+  private readonly links: Model<OutboundLinkDocument>;
+  private readonly parked: Model<ParkedEventDocument>;
+
+  constructor(connection: MongoConnection) {
+    this.links = (connection.models.OutboundLink as Model<OutboundLinkDocument> | undefined) ?? connection.model<OutboundLinkDocument>('OutboundLink', outboundLinkSchema);
+    this.parked = (connection.models.ParkedEvent as Model<ParkedEventDocument> | undefined) ?? connection.model<ParkedEventDocument>('ParkedEvent', parkedEventSchema);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.links.createCollection().catch(() => undefined);
+    await this.parked.createCollection().catch(() => undefined);
+    await this.parked.createIndexes();
+  }
+
+  /** The stored links of these entities (by _id, a few at a time); absent ones are not in the map. */
+  async find(tenantId: string, connectionId: string, kind: OutboundLink['kind'], entityKeys: string[]): Promise<Map<string, OutboundLink>> {
+    const found = new Map<string, OutboundLink>();
+    const keys = [...new Set(entityKeys)];
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) {
+        const key = keys[next++];
+        const doc = await this.links.findOne({ _id: outboundLinkId(tenantId, connectionId, kind, key) }).lean<OutboundLinkDocument>();
+        if (doc && doc.tenantId === tenantId) found.set(key, { tenantId, connectionId, kind, entityKey: key, salesforceId: doc.salesforceId ?? null, segments: doc.segments ?? null, accountId: doc.accountId ?? null, updatedAt: doc.updatedAt });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, keys.length) }, worker));
+    return found;
+  }
+
+  /** Stores links: new ones inserted together, changed ones updated one by one (rare: a new id, a segment move). */
+  async save(links: OutboundLink[], at = new Date()): Promise<void> {
+    if (links.length === 0) return;
+    const docs = links.map((link) => ({
+      _id: outboundLinkId(link.tenantId, link.connectionId, link.kind, link.entityKey),
+      tenantId: link.tenantId, connectionId: link.connectionId, salesforceId: link.salesforceId, segments: link.segments, accountId: link.accountId, updatedAt: at,
+    }));
+    const existing = new Set(await insertNew(this.links.collection, docs));
+    for (const doc of docs) {
+      if (!existing.has(doc._id)) continue;
+      await this.links.updateOne({ _id: doc._id }, { $set: { salesforceId: doc.salesforceId, segments: doc.segments, accountId: doc.accountId, updatedAt: at } });
+    }
+  }
+
+  async park(events: ParkedEvent[], at = new Date()): Promise<void> {
+    await insertNew(this.parked.collection, events.map((e) => ({ _id: `${e.connectionId}:${e.partition}:${e.offset}`, ...e, parkedAt: at })));
+  }
+
+  /** Parked events of a connection in arrival order (per partition by offset). */
+  async parkedOf(connectionId: string, limit = 5000): Promise<ParkedEvent[]> {
+    const docs = await this.parked.find({ connectionId }).lean<ParkedEventDocument[]>();
+    return docs
+      .sort((a, b) => +a.parkedAt - +b.parkedAt || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
+      .slice(0, limit)
+      .map(({ tenantId, connectionId: c, partition, offset, event }) => ({ tenantId, connectionId: c, partition, offset, event }));
+  }
+
+  async countParked(connectionId: string): Promise<number> {
+    return this.parked.countDocuments({ connectionId });
+  }
+
+  async unpark(events: ParkedEvent[]): Promise<void> {
+    for (const e of events) await this.parked.deleteOne({ _id: `${e.connectionId}:${e.partition}:${e.offset}` });
+  }
+}
+
+export function outboundLinkId(tenantId: string, connectionId: string, kind: OutboundLink['kind'], entityKey: string): string {
+  return `${tenantId}:${connectionId}:${kind}:${entityKey}`;
+}

@@ -1,0 +1,164 @@
+import { IntegrationError, RetryableError } from '@connector/domain';
+import { parseCsvPage } from './csv';
+import { RawBody, type SalesforceRestClient } from './rest-client';
+
+export type WriteValue = string | number | boolean | null;
+export type WriteRecord = Record<string, WriteValue>;
+
+/** One record's outcome, in the order the records were given. */
+export interface RecordResult {
+  success: boolean;
+  id: string | null;
+  created: boolean;
+  errors: RecordError[];
+}
+
+/** Salesforce's per-record error (collections answer `statusCode`, other APIs `errorCode`). */
+export interface RecordError {
+  code: string;
+  message: string;
+  fields: string[];
+}
+
+type RawRecordError = { statusCode?: string; errorCode?: string; message?: string; fields?: string[] };
+
+function recordErrors(errors: RawRecordError[] | undefined): RecordError[] {
+  return (errors ?? []).map((e) => ({ code: e.statusCode ?? e.errorCode ?? 'UNKNOWN', message: e.message ?? '', fields: e.fields ?? [] }));
+}
+
+export interface RecordWriterOptions {
+  /** From this many records, one Bulk API 2.0 job is used instead of sObject Collections calls. */
+  bulkMinRecords: number;
+  bulkPollIntervalMs?: number;
+  /** Per-record lock errors (UNABLE_TO_LOCK_ROW) are retried this many times before the whole write fails. */
+  lockRetries?: number;
+  /** Counts every API call made, by kind (for metrics and benchmarks). */
+  onCall?: (kind: 'collections' | 'bulk' | 'query') => void;
+}
+
+const COLLECTION_SIZE = 200;
+const TRANSIENT_RECORD_ERRORS = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE']);
+
+/**
+ * Writes records to one org in as few calls as it can: sObject Collections (200 records a call, partial
+ * success, per-record results) or, for large sets, a Bulk API 2.0 ingest job (about six calls whatever the
+ * size). Records whose own result is a transient error (a row lock) are retried alone with backoff; other
+ * per-record errors are returned for the caller to log, the rest of the batch stands.
+ */
+export class RecordWriter {
+  constructor(private readonly rest: SalesforceRestClient, private readonly options: RecordWriterOptions) {}
+
+  /** Updates by Id (every record has `Id`). */
+  update(object: string, records: WriteRecord[]): Promise<RecordResult[]> {
+    if (records.length >= this.options.bulkMinRecords) return this.bulk(object, 'update', null, records);
+    return this.withLockRetries(records, (chunk) => this.collections('PATCH', '/composite/sobjects', object, chunk, false));
+  }
+
+  /** Inserts (never through Bulk: its results can't be matched back to a record without a key). */
+  create(object: string, records: WriteRecord[]): Promise<RecordResult[]> {
+    return this.withLockRetries(records, (chunk) => this.collections('POST', '/composite/sobjects', object, chunk, true));
+  }
+
+  /** Upserts by an external id field: Salesforce matches, creates or updates (idempotent on replay). */
+  upsert(object: string, externalIdField: string, records: WriteRecord[]): Promise<RecordResult[]> {
+    if (records.length >= this.options.bulkMinRecords) return this.bulk(object, 'upsert', externalIdField, records);
+    return this.withLockRetries(records, (chunk) => this.collections('PATCH', `/composite/sobjects/${object}/${externalIdField}`, object, chunk, false));
+  }
+
+  /** Deletes by Id. */
+  async remove(ids: string[]): Promise<RecordResult[]> {
+    const results: RecordResult[] = [];
+    for (let start = 0; start < ids.length; start += COLLECTION_SIZE) {
+      this.options.onCall?.('collections');
+      const chunk = ids.slice(start, start + COLLECTION_SIZE);
+      const body = await this.rest.request<{ id?: string; success: boolean; errors?: RawRecordError[] }[]>('DELETE', `/composite/sobjects?allOrNone=false&ids=${chunk.map(encodeURIComponent).join(',')}`);
+      results.push(...body.map((r, i) => ({ success: r.success, id: r.id ?? chunk[i], created: false, errors: recordErrors(r.errors) })));
+    }
+    return results;
+  }
+
+  private async collections(method: 'POST' | 'PATCH', path: string, object: string, records: WriteRecord[], creating: boolean): Promise<RecordResult[]> {
+    const results: RecordResult[] = [];
+    for (let start = 0; start < records.length; start += COLLECTION_SIZE) {
+      const chunk = records.slice(start, start + COLLECTION_SIZE);
+      this.options.onCall?.('collections');
+      const body = await this.rest.request<{ id?: string; success: boolean; created?: boolean; errors?: RawRecordError[] }[]>(method, path, {
+        allOrNone: false,
+        records: chunk.map((record) => ({ attributes: { type: object }, ...record })),
+      });
+      if (!Array.isArray(body) || body.length !== chunk.length) throw new IntegrationError('UNEXPECTED_RESPONSE', `${method} ${path} answered ${Array.isArray(body) ? body.length : 'no'} results for ${chunk.length} records`);
+      results.push(...body.map((r, i) => ({ success: r.success, id: r.id ?? (chunk[i].Id as string | undefined) ?? null, created: r.created ?? (creating && r.success), errors: recordErrors(r.errors) })));
+    }
+    return results;
+  }
+
+  /** Runs a write; records that failed only for a lock are written again (alone), with backoff. */
+  private async withLockRetries(records: WriteRecord[], write: (records: WriteRecord[]) => Promise<RecordResult[]>): Promise<RecordResult[]> {
+    const results = await write(records);
+    const retries = this.options.lockRetries ?? 5;
+    for (let attempt = 1; attempt <= retries; attempt++) {
+      const again = results.map((r, i) => (isTransient(r) ? i : -1)).filter((i) => i >= 0);
+      if (again.length === 0) return results;
+      await sleep(Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      const retried = await write(again.map((i) => records[i]));
+      again.forEach((index, k) => { results[index] = retried[k]; });
+    }
+    const stuck = results.find(isTransient);
+    if (stuck) throw new RetryableError(stuck.errors[0].code, `records still locked after ${retries} retries: ${stuck.errors[0].message}`);
+    return results;
+  }
+
+  /** One Bulk API 2.0 ingest job: create, upload the CSV, close, wait, read both result sets. */
+  private async bulk(object: string, operation: 'update' | 'upsert', externalIdField: string | null, records: WriteRecord[]): Promise<RecordResult[]> {
+    const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+    const call = () => this.options.onCall?.('bulk');
+    call();
+    const job = await this.rest.request<{ id: string }>('POST', '/jobs/ingest', {
+      object, operation, contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA', ...(externalIdField ? { externalIdFieldName: externalIdField } : {}),
+    });
+    const csv = [columns.map(csvCell).join(','), ...records.map((r) => columns.map((c) => (c in r ? csvValue(r[c]) : '')).join(','))].join('\n') + '\n';
+    call();
+    await this.rest.request('PUT', `/jobs/ingest/${job.id}/batches`, new RawBody(csv, 'text/csv'));
+    call();
+    await this.rest.request('PATCH', `/jobs/ingest/${job.id}`, { state: 'UploadComplete' });
+    for (;;) {
+      await sleep(this.options.bulkPollIntervalMs ?? 500);
+      call();
+      const info = await this.rest.request<{ state: string; errorMessage?: string }>('GET', `/jobs/ingest/${job.id}`);
+      if (info.state === 'JobComplete') break;
+      if (info.state === 'Failed' || info.state === 'Aborted') throw new RetryableError('BULK_JOB_FAILED', `bulk ${operation} job ${job.id} ${info.state.toLowerCase()}: ${info.errorMessage ?? ''}`);
+    }
+    const keyColumn = externalIdField ?? 'Id';
+    const byKey = new Map<string, RecordResult>();
+    for (const which of ['successfulResults', 'failedResults'] as const) {
+      call();
+      const { text } = await this.rest.requestText('GET', `/jobs/ingest/${job.id}/${which}`, { Accept: 'text/csv' });
+      const page = parseCsvPage(text, ',');
+      const at = (name: string) => page.columns.findIndex((c) => c.toLowerCase() === name.toLowerCase());
+      const [idAt, createdAt, errorAt, keyAt] = [at('sf__Id'), at('sf__Created'), at('sf__Error'), at(keyColumn)];
+      for (const row of page.rows) {
+        const key = String(row[keyAt] ?? row[idAt] ?? '').toLowerCase();
+        const success = which === 'successfulResults';
+        const error = success ? null : String(row[errorAt] ?? '');
+        const code = error ? (/^([A-Z_]+):/.exec(error)?.[1] ?? 'BULK_RECORD_FAILED') : '';
+        byKey.set(key, { success, id: row[idAt] || null, created: success && row[createdAt] === 'true', errors: error ? [{ code, message: error.replace(/^[A-Z_]+:/, '').trim(), fields: [] }] : [] });
+      }
+    }
+    return records.map((r) => byKey.get(String(r[keyColumn] ?? '').toLowerCase()) ?? { success: false, id: null, created: false, errors: [{ code: 'BULK_RESULT_MISSING', message: 'the bulk job reported nothing for this record', fields: [] }] });
+  }
+}
+
+function isTransient(result: RecordResult): boolean {
+  return !result.success && result.errors.some((e) => TRANSIENT_RECORD_ERRORS.has(e.code));
+}
+
+function csvValue(value: WriteValue | undefined): string {
+  if (value === null || value === undefined) return '#N/A';
+  return csvCell(String(value));
+}
+
+function csvCell(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
