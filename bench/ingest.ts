@@ -5,14 +5,14 @@
 import { AvroSerde, TOPICS, startGroupAtEnd } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
-import { CdcStream, SalesforceOAuthClient, SharedRefreshSession } from '@connector/salesforce';
+import { CdcStream, SharedRefreshSession } from '@connector/salesforce';
 import { Kafka, logLevel } from 'kafkajs';
-import { ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BENCH_CLIENT as CLIENT, ROOT, connectBenchOrg, memoryOf, percentile, sleep, spawnLogged } from './support';
 
-const ROOT = join(__dirname, '..', '..');
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200_000);
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 50); // changes per second
@@ -21,7 +21,6 @@ const PAGE_SIZE = process.env.BENCH_PAGE_SIZE ?? '10000';
 const EMULATOR_PORT = 18485;
 const INGEST_PORT = 18486;
 const EMULATOR = `http://127.0.0.1:${EMULATOR_PORT}`;
-const CLIENT = { clientId: '3MVG9emulator.journy.connector.client', clientSecret: 'emulator-client-secret', redirectUri: 'http://localhost/callback' };
 const KEY = `bench:${randomBytes(32).toString('base64')}`;
 
 const env = (name: string) => {
@@ -29,35 +28,6 @@ const env = (name: string) => {
   if (!value) throw new Error(`${name} is not set: run through \`npm run bench:ingest\` (it starts the stack)`);
   return value;
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-};
-
-function spawnLogged(args: string[], extraEnv: Record<string, string>, name: string): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  const logFile = process.env.BENCH_LOG_DIR ? join(process.env.BENCH_LOG_DIR, `${name}.log`) : null;
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4000);
-    if (logFile) appendFileSync(logFile, chunk);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  child.once('exit', (code, signal) => {
-    if (code && code !== 0) process.stderr.write(`${name} exited with ${code ?? signal}:\n${tail}\n`);
-  });
-  return child;
-}
-
-/** Peak and current resident memory of a process, from /proc (Linux). */
-function memoryOf(pid: number): { peakMb: number; rssMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { peakMb: Math.round(kb('VmHWM') / 1024), rssMb: Math.round(kb('VmRSS') / 1024) };
-}
-
 async function admin<T>(path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${EMULATOR}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
@@ -91,18 +61,8 @@ async function main(): Promise<void> {
     await connections.ensureIndexes();
     await jobs.ensureIndexes();
     const cipher = TokenCipher.fromConfig(KEY);
-    const oauth = new SalesforceOAuthClient(CLIENT, { productionLoginUrl: EMULATOR, sandboxLoginUrl: EMULATOR, insecureHosts: [`127.0.0.1:${EMULATOR_PORT}`] });
-    const verifier = randomBytes(32).toString('base64url');
-    const consent = await fetch(oauth.authorizeUrl({ loginUrl: EMULATOR, state: 'b', codeChallenge: createHash('sha256').update(verifier).digest('base64url') }), { redirect: 'manual' });
-    const tokens = await oauth.exchangeCode({ loginUrl: EMULATOR, code: new URL(consent.headers.get('location')!).searchParams.get('code')!, codeVerifier: verifier });
     const tenant = 'bench-tenant';
-    const id = `con_bench${Date.now()}`;
-    await connections.create(tenant, {
-      name: 'bench', enabled: true,
-      org: { orgId: tokens.orgId, instanceUrl: tokens.instanceUrl, loginUrl: EMULATOR, environment: 'production', integrationUserId: tokens.userId, username: null },
-      credentials: { accessToken: cipher.encrypt(tokens.accessToken, id), refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken, id) : null, issuedAt: tokens.issuedAt, scope: null },
-      settings: { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', source: { ongoingImport: true } },
-    }, id);
+    const { id, ...tokens } = await connectBenchOrg(EMULATOR, connections, cipher, tenant, { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', source: { ongoingImport: true } });
 
     // The heap cap the Dockerfile gives the apps (ENV NODE_OPTIONS), so the figures are the deployed app's.
     const ingest = spawnLogged([`--max-old-space-size=${process.env.BENCH_INGEST_HEAP_MB ?? 192}`, 'dist/apps/ingest/src/main.js'], {

@@ -42,7 +42,8 @@ if [[ -z "${SALESFORCE_LOGIN_URL:-}" ]]; then
   export SALESFORCE_SANDBOX_LOGIN_URL="$SALESFORCE_LOGIN_URL" SALESFORCE_INSECURE_HOSTS="127.0.0.1:${EMULATOR_PORT:-8484}"
   export SALESFORCE_CLIENT_ID="3MVG9emulator.journy.connector.client" SALESFORCE_CLIENT_SECRET="emulator-client-secret"
   export SALESFORCE_REDIRECT_URI="http://127.0.0.1:${API_PORT:-3000}/v1/oauth/salesforce/callback"
-  node dist/tools/salesforce-emulator/src/cli.js --port "${EMULATOR_PORT:-8484}" --accounts 200 --contacts 1000 --relationships 100 \
+  # --auto-approve: the demo org's admin is already logged in, so the OAuth consent needs no browser.
+  node dist/tools/salesforce-emulator/src/cli.js --port "${EMULATOR_PORT:-8484}" --accounts 200 --contacts 1000 --relationships 100 --auto-approve \
     >>"$LOGS/salesforce-emulator.log" 2>&1 &
   pids+=($!)
 fi
@@ -56,6 +57,7 @@ for port in "$API_PORT" "$INGEST_PORT" "$JOURNY_EVENTS_PORT"; do
   for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 1; done
 done
 
+TOKEN="$(node dist/apps/api/src/cli/mint-token.js --tenant demo --ttl 86400)"
 cat <<INFO
 
 The connector is running:
@@ -63,8 +65,15 @@ The connector is running:
   ingest         http://127.0.0.1:$INGEST_PORT/health    log: $LOGS/ingest.log
   journy-events  http://127.0.0.1:$JOURNY_EVENTS_PORT/health    log: $LOGS/journy-events.log
   Salesforce     $SALESFORCE_LOGIN_URL    (the emulator when no org is configured; demo users log in with emulator-password)
-A token for the API (tenant "demo"): $(node dist/apps/api/src/cli/mint-token.js --tenant demo --ttl 86400)
+A token for the API (tenant "demo"): $TOKEN
   curl -H "Authorization: Bearer <token>" http://127.0.0.1:$API_PORT/v1/connections
 Stack: npm run stack -- status | logs.  Ctrl-C stops the apps.
 INFO
+
+# With the emulator: connect the demo org through OAuth, import it, then stream both ways (journy simulator and a
+# simulated sales rep); the demo prints the log queries that show records moving in both directions.
+if [[ "$SALESFORCE_LOGIN_URL" == "http://127.0.0.1:${EMULATOR_PORT:-8484}" ]]; then
+  node dist/tools/local-demo/src/demo.js --api "http://127.0.0.1:$API_PORT" --emulator "$SALESFORCE_LOGIN_URL" --token "$TOKEN" --tenant demo &
+  pids+=($!)
+fi
 wait

@@ -8,7 +8,7 @@ import { uniqueName } from './stack-env';
 
 /** A journy-events app in this process (no HTTP), reading profile events published from now on. */
 export async function startJournyEvents(store: Store, env: Record<string, string>, logger: Logger) {
-  const config = loadJournyEventsConfig({ JOURNY_EVENTS_GROUP: uniqueName('journy-events'), JOURNY_EVENTS_QUOTA_PAUSE_MS: '1000', ...env });
+  const config = loadJournyEventsConfig({ JOURNY_EVENTS_GROUP: uniqueName('journy-events'), JOURNY_EVENTS_QUOTA_PAUSE_MS: '1000', JOURNY_EVENTS_LINGER_MS: '50', ...env });
   const kafka = new KafkaRuntime(kafkaRuntimeConfig(config, { clientId: uniqueName('journy-events'), produces: [TOPICS.syncLog, TOPICS.connectionChanges, TOPICS.profileEvents], consumes: [TOPICS.profileEvents] }), logger);
   await kafka.start();
   await startGroupAtEnd(kafka.kafka, config.JOURNY_EVENTS_GROUP, [TOPICS.profileEvents.name]);

@@ -8,7 +8,7 @@ import { validateProfileEvent, type ProfileEvent } from './model/profile-event';
 import { OutboundProcessor } from './outbound/outbound-processor';
 
 export interface JournyEventsRuntimeDeps {
-  config: Pick<JournyEventsConfig, 'JOURNY_EVENTS_GROUP' | 'JOURNY_EVENTS_CONCURRENCY' | 'JOURNY_EVENTS_BULK_MIN_RECORDS' | 'JOURNY_EVENTS_API_RESERVE_PERCENT' | 'JOURNY_EVENTS_STATE_CACHE_SIZE' | 'JOURNY_EVENTS_QUOTA_PAUSE_MS'>;
+  config: Pick<JournyEventsConfig, 'JOURNY_EVENTS_GROUP' | 'JOURNY_EVENTS_CONCURRENCY' | 'JOURNY_EVENTS_BULK_MIN_RECORDS' | 'JOURNY_EVENTS_API_RESERVE_PERCENT' | 'JOURNY_EVENTS_STATE_CACHE_SIZE' | 'JOURNY_EVENTS_QUOTA_PAUSE_MS' | 'JOURNY_EVENTS_LINGER_MS'>;
   kafka: KafkaRuntime;
   connections: ConnectionsRepository;
   links: OutboundLinksRepository;
@@ -67,6 +67,7 @@ export class JournyEventsRuntime {
       batchHandler: (messages) => this.processor.handleBatch(messages),
       onAssignment: () => this.processor.forgetMemory(),
       retry: { initialMs: 500, maxMs: 30_000 },
+      fetch: { maxWaitTimeInMs: config.JOURNY_EVENTS_LINGER_MS, minBytes: 512 * 1024, maxBytesPerPartition: 2 * 1024 * 1024 },
     });
   }
 

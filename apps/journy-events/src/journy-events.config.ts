@@ -12,7 +12,12 @@ export const journyEventsConfigSchema = z.object({
   /** The consumer group of journy.profile-events.v1 (one per deployment; instances share its partitions). */
   JOURNY_EVENTS_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('connector-journy-events'),
   /** Partitions handled at once per instance (events of one entity stay in order either way). */
-  JOURNY_EVENTS_CONCURRENCY: positiveInt.max(64).default(3),
+  JOURNY_EVENTS_CONCURRENCY: positiveInt.max(64).default(6),
+  /**
+   * How long the broker may gather events before answering a fetch, ms: under light load, events wait up to this
+   * long so that one Salesforce call carries many records (the steady-state cost); a backlog is never held back.
+   */
+  JOURNY_EVENTS_LINGER_MS: positiveInt.max(10_000).default(1000),
   /** Records of one object in one batch from which a Bulk API 2.0 job is cheaper than sObject Collections calls. */
   JOURNY_EVENTS_BULK_MIN_RECORDS: positiveInt.default(2000),
   /** Share of the org's daily API allocation kept for everyone else: writes pause when less than this is left. */

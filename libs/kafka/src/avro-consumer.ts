@@ -42,6 +42,8 @@ export interface AvroConsumerOptions<T> {
   /** How soon the group notices a dead member (the broker's minimum is 6 s); shorter means faster failover. */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** Fetch shape: how long the broker may wait to gather `minBytes` (a linger that makes batches under light load). */
+  fetch?: { maxWaitTimeInMs?: number; minBytes?: number; maxBytesPerPartition?: number };
   /** Called after every rebalance with the partitions this member now holds, by topic (ownership decisions). */
   onAssignment?: (assignment: Record<string, number[]>) => void;
 }
@@ -76,6 +78,7 @@ export class AvroConsumer<T> {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       retry: { retries: 10 },
+      ...(options.fetch ?? {}),
       ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs, rebalanceTimeout: Math.max(options.sessionTimeoutMs * 2, 10_000) } : {}),
       ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
     });

@@ -39,6 +39,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`journy-simulator: ${error instanceof Error ? error.message : String(error)}`);
+  process.stderr.write(`journy-simulator: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

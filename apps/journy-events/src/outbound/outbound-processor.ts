@@ -28,6 +28,9 @@ export interface OutboundProcessorDeps {
 
 const CONNECTIONS_TTL_MS = 2000;
 const RESUME_EVERY_MS = 5000;
+/** How long the first partition batch waits for the others of the same fetch, and the most events combined. */
+const COMBINE_WINDOW_MS = 15;
+const COMBINE_MAX_EVENTS = 20_000;
 
 /**
  * journy → Salesforce for a batch of profile events (one partition's, in order): every enabled connection of
@@ -44,6 +47,8 @@ export class OutboundProcessor {
   private readonly locks = new Map<string, Promise<unknown>>();
   private resumeTimer: NodeJS.Timeout | null = null;
   private parkedLoaded = false;
+  private readonly pending: { messages: ConsumedMessage<ProfileEvent>[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private combineTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: OutboundProcessorDeps) {
     this.cache = new LruCache(deps.options.cacheSize);
@@ -63,7 +68,32 @@ export class OutboundProcessor {
     this.cache.clear();
   }
 
-  async handleBatch(messages: ConsumedMessage<ProfileEvent>[]): Promise<void> {
+  /**
+   * Partition batches that arrive together (one fetch) are applied together: one write call can then carry
+   * records of every partition. Order is kept: a partition's next batch waits for this one to resolve.
+   */
+  handleBatch(messages: ConsumedMessage<ProfileEvent>[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ messages, resolve, reject });
+      if (this.pending.reduce((n, p) => n + p.messages.length, 0) >= COMBINE_MAX_EVENTS) return void this.flush();
+      this.combineTimer ??= setTimeout(() => void this.flush(), COMBINE_WINDOW_MS);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.combineTimer) clearTimeout(this.combineTimer);
+    this.combineTimer = null;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      await this.process(batch.flatMap((b) => b.messages));
+      for (const b of batch) b.resolve();
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  }
+
+  private async process(messages: ConsumedMessage<ProfileEvent>[]): Promise<void> {
     await this.loadParked();
     const byTenant = new Map<string, ConsumedMessage<ProfileEvent>[]>();
     for (const message of messages) {

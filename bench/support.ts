@@ -1,0 +1,58 @@
+// Shared by the benchmark scripts: child processes with their logs kept, memory from /proc, percentiles.
+import type { ConnectionSettings, ConnectionsRepository, TokenCipher } from '@connector/persistence';
+import { SalesforceOAuthClient } from '@connector/salesforce';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+};
+
+export function spawnLogged(args: string[], extraEnv: Record<string, string>, name: string): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const logFile = process.env.BENCH_LOG_DIR ? join(process.env.BENCH_LOG_DIR, `${name}.log`) : null;
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+    if (logFile) appendFileSync(logFile, chunk);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.once('exit', (code, signal) => {
+    if (code && code !== 0) process.stderr.write(`${name} exited with ${code ?? signal}:\n${tail}\n`);
+  });
+  return child;
+}
+
+/** Peak and current resident memory of a process, from /proc (Linux). */
+export function memoryOf(pid: number): { peakMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { peakMb: Math.round(kb('VmHWM') / 1024), rssMb: Math.round(kb('VmRSS') / 1024) };
+}
+
+
+/** The emulator's connected app. */
+export const BENCH_CLIENT = { clientId: '3MVG9emulator.journy.connector.client', clientSecret: 'emulator-client-secret', redirectUri: 'http://localhost/callback' };
+
+/** Connects the emulator's org through OAuth (authorization code with PKCE), as the API would, straight into the store. */
+export async function connectBenchOrg(emulatorUrl: string, connections: ConnectionsRepository, cipher: TokenCipher, tenant: string, settings: ConnectionSettings): Promise<{ id: string; accessToken: string; instanceUrl: string }> {
+  const oauth = new SalesforceOAuthClient(BENCH_CLIENT, { productionLoginUrl: emulatorUrl, sandboxLoginUrl: emulatorUrl, insecureHosts: [new URL(emulatorUrl).host] });
+  const verifier = randomBytes(32).toString('base64url');
+  const consent = await fetch(oauth.authorizeUrl({ loginUrl: emulatorUrl, state: 'b', codeChallenge: createHash('sha256').update(verifier).digest('base64url') }), { redirect: 'manual' });
+  const tokens = await oauth.exchangeCode({ loginUrl: emulatorUrl, code: new URL(consent.headers.get('location')!).searchParams.get('code')!, codeVerifier: verifier });
+  const id = `con_bench${Date.now()}`;
+  await connections.create(tenant, {
+    name: 'bench', enabled: true,
+    org: { orgId: tokens.orgId, instanceUrl: tokens.instanceUrl, loginUrl: emulatorUrl, environment: 'production', integrationUserId: tokens.userId, username: null },
+    credentials: { accessToken: cipher.encrypt(tokens.accessToken, id), refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken, id) : null, issuedAt: tokens.issuedAt, scope: null },
+    settings,
+  }, id);
+  return { id, accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl };
+}
