@@ -6,7 +6,7 @@
 // per event) for comparison. Prints a table and writes bench/results/outbound.json.
 import { AvroProducer, AvroSerde, TOPICS, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
-import { ConnectionsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
+import { ConnectionsRepository, ImportJobsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
 import { SalesforceRestClient, SharedRefreshSession, queryRecords, soqlString } from '@connector/salesforce';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ChildProcess } from 'node:child_process';
@@ -86,6 +86,25 @@ async function main(): Promise<void> {
       ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', destination: { ...defaultSettings().destination, ...MAPPINGS },
     });
 
+    // As in production, the org was imported first (by the ingest app): its records are linked to journy keys.
+    const jobs = new ImportJobsRepository(mongo);
+    await jobs.ensureIndexes();
+    const ingest = spawnLogged(['dist/apps/ingest/src/main.js'], {
+      MONGODB_URI: mongoUri, INGEST_PORT: String(APP_PORT + 1), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', TOKEN_ENCRYPTION_KEYS: KEY,
+      SALESFORCE_CLIENT_ID: 'x', SALESFORCE_CLIENT_SECRET: 'x', SALESFORCE_LOGIN_URL: EMULATOR, SALESFORCE_SANDBOX_LOGIN_URL: EMULATOR, SALESFORCE_INSECURE_HOSTS: `127.0.0.1:${EMULATOR_PORT}`,
+      INGEST_OWNERSHIP_GROUP: `bench-owners-${Date.now()}`, INGEST_POLL_INTERVAL_MS: '200',
+    }, 'ingest');
+    children.push(ingest);
+    const job = await jobs.start(tenant, org.id, 'bench');
+    for (let i = 0; ; i++) {
+      const state = (await jobs.get(tenant, org.id, job.id))?.state;
+      if (state === 'SUCCEEDED') break;
+      if (state === 'FAILED' || i > 1200) throw new Error(`the initial import did not succeed: ${state}`);
+      await sleep(250);
+    }
+    ingest.kill('SIGTERM');
+    process.stdout.write('initial import done (ingest stopped: the figures below are journy-events alone)\n');
+
     // The journy side: the emulator's contacts and accounts as journy users and accounts; a backlog of events.
     const population = await populationFromEmulator(EMULATOR, { users: USERS, accounts: ACCOUNTS });
     const simulator = new JournySimulator({ tenantId: tenant, population, randomSeed: 3 });
@@ -125,7 +144,7 @@ async function main(): Promise<void> {
     process.stdout.write(`  raw kafkajs consume + decode: ${rawRate} events/s\n`);
 
     // 2. The connector drains the backlog.
-    const app = spawnLogged([`--max-old-space-size=${process.env.BENCH_APP_HEAP_MB ?? 192}`, 'dist/apps/journy-events/src/main.js'], {
+    const app = spawnLogged([`--max-old-space-size=${process.env.BENCH_APP_HEAP_MB ?? 192}`, ...(process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/apps/journy-events/src/main.js'], {
       MONGODB_URI: mongoUri, JOURNY_EVENTS_PORT: String(APP_PORT), HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', TOKEN_ENCRYPTION_KEYS: KEY,
       SALESFORCE_CLIENT_ID: 'x', SALESFORCE_CLIENT_SECRET: 'x', SALESFORCE_LOGIN_URL: EMULATOR, SALESFORCE_SANDBOX_LOGIN_URL: EMULATOR, SALESFORCE_INSECURE_HOSTS: `127.0.0.1:${EMULATOR_PORT}`,
       JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '6',

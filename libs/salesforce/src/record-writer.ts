@@ -29,6 +29,7 @@ function recordErrors(errors: RawRecordError[] | undefined): RecordError[] {
 export interface RecordWriterOptions {
   /** From this many records, one Bulk API 2.0 job is used instead of sObject Collections calls. */
   bulkMinRecords: number;
+  /** The longest wait between two polls of a Bulk job (polls start at 100 ms and double). */
   bulkPollIntervalMs?: number;
   /** Per-record lock errors (UNABLE_TO_LOCK_ROW) are retried this many times before the whole write fails. */
   lockRetries?: number;
@@ -37,6 +38,8 @@ export interface RecordWriterOptions {
 }
 
 const COLLECTION_SIZE = 200;
+/** Collections calls of one write in flight at once (Salesforce allows many concurrent API requests per org). */
+const CONCURRENT_CALLS = 4;
 const TRANSIENT_RECORD_ERRORS = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE']);
 
 /**
@@ -52,6 +55,28 @@ export class RecordWriter {
   update(object: string, records: WriteRecord[]): Promise<RecordResult[]> {
     if (records.length >= this.options.bulkMinRecords) return this.bulk(object, 'update', null, records);
     return this.withLockRetries(records, (chunk) => this.collections('PATCH', '/composite/sobjects', object, chunk, false));
+  }
+
+  /**
+   * Updates by Id of several objects: an object with enough records goes through its own Bulk job, the others
+   * share sObject Collections calls (one call takes up to 200 records of different types).
+   */
+  async updateMany(items: { object: string; record: WriteRecord }[]): Promise<RecordResult[]> {
+    const results: RecordResult[] = new Array(items.length);
+    const byObject = new Map<string, number[]>();
+    items.forEach((item, i) => byObject.set(item.object, [...(byObject.get(item.object) ?? []), i]));
+    const shared: number[] = [];
+    for (const [object, indexes] of byObject) {
+      if (indexes.length < this.options.bulkMinRecords) { shared.push(...indexes); continue; }
+      const bulk = await this.bulk(object, 'update', null, indexes.map((i) => items[i].record));
+      indexes.forEach((index, k) => { results[index] = bulk[k]; });
+    }
+    if (shared.length > 0) {
+      const typed = shared.map((i) => ({ attributes: { type: items[i].object }, ...items[i].record }) as unknown as WriteRecord); // Collections' per-record type
+      const written = await this.withLockRetries(typed, (chunk) => this.collections('PATCH', '/composite/sobjects', null, chunk, false));
+      shared.forEach((index, k) => { results[index] = written[k]; });
+    }
+    return results;
   }
 
   /** Inserts (never through Bulk: its results can't be matched back to a record without a key). */
@@ -77,19 +102,27 @@ export class RecordWriter {
     return results;
   }
 
-  private async collections(method: 'POST' | 'PATCH', path: string, object: string, records: WriteRecord[], creating: boolean): Promise<RecordResult[]> {
-    const results: RecordResult[] = [];
-    for (let start = 0; start < records.length; start += COLLECTION_SIZE) {
-      const chunk = records.slice(start, start + COLLECTION_SIZE);
-      this.options.onCall?.('collections');
-      const body = await this.rest.request<{ id?: string; success: boolean; created?: boolean; errors?: RawRecordError[] }[]>(method, path, {
-        allOrNone: false,
-        records: chunk.map((record) => ({ attributes: { type: object }, ...record })),
-      });
-      if (!Array.isArray(body) || body.length !== chunk.length) throw new IntegrationError('UNEXPECTED_RESPONSE', `${method} ${path} answered ${Array.isArray(body) ? body.length : 'no'} results for ${chunk.length} records`);
-      results.push(...body.map((r, i) => ({ success: r.success, id: r.id ?? (chunk[i].Id as string | undefined) ?? null, created: r.created ?? (creating && r.success), errors: recordErrors(r.errors) })));
-    }
-    return results;
+  /** Calls of 200 records, up to CONCURRENT_CALLS at once; `object` null: each record carries its `attributes`. */
+  private async collections(method: 'POST' | 'PATCH', path: string, object: string | null, records: WriteRecord[], creating: boolean): Promise<RecordResult[]> {
+    const chunks: WriteRecord[][] = [];
+    for (let start = 0; start < records.length; start += COLLECTION_SIZE) chunks.push(records.slice(start, start + COLLECTION_SIZE));
+    const answers: RecordResult[][] = new Array(chunks.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const index = next++;
+        const chunk = chunks[index];
+        this.options.onCall?.('collections');
+        const body = await this.rest.request<{ id?: string; success: boolean; created?: boolean; errors?: RawRecordError[] }[]>(method, path, {
+          allOrNone: false,
+          records: object === null ? chunk : chunk.map((record) => ({ attributes: { type: object }, ...record })),
+        });
+        if (!Array.isArray(body) || body.length !== chunk.length) throw new IntegrationError('UNEXPECTED_RESPONSE', `${method} ${path} answered ${Array.isArray(body) ? body.length : 'no'} results for ${chunk.length} records`);
+        answers[index] = body.map((r, i) => ({ success: r.success, id: r.id ?? (chunk[i].Id as string | undefined) ?? null, created: r.created ?? (creating && r.success), errors: recordErrors(r.errors) }));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENT_CALLS, chunks.length) }, worker));
+    return answers.flat();
   }
 
   /** Runs a write; records that failed only for a lock are written again (alone), with backoff. */
@@ -121,8 +154,8 @@ export class RecordWriter {
     await this.rest.request('PUT', `/jobs/ingest/${job.id}/batches`, new RawBody(csv, 'text/csv'));
     call();
     await this.rest.request('PATCH', `/jobs/ingest/${job.id}`, { state: 'UploadComplete' });
-    for (;;) {
-      await sleep(this.options.bulkPollIntervalMs ?? 500);
+    for (let poll = 0; ; poll++) {
+      await sleep(Math.min(this.options.bulkPollIntervalMs ?? 2000, 100 * 2 ** poll)); // 100 ms, 200 ms, … : small jobs finish fast
       call();
       const info = await this.rest.request<{ state: string; errorMessage?: string }>('GET', `/jobs/ingest/${job.id}`);
       if (info.state === 'JobComplete') break;

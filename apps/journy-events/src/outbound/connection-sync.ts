@@ -14,7 +14,21 @@ export interface CachedEntity {
   link: OutboundLink | null;
 }
 
+/**
+ * What the store knows of a connection's records, read once (per process and rebalance) for connections of a
+ * size memory can hold: every outbound link (so a missing one needs no read), and the records the import and
+ * live capture linked, by journy key (so most first writes need no lookup).
+ */
+export interface Directory {
+  complete: boolean;
+  /** Lower-cased email → contact ids. */
+  contacts: Map<string, string[]>;
+  /** External ID value → account ids. */
+  accounts: Map<string, string[]>;
+}
+
 export interface ConnectionSyncDeps {
+  directory: Directory;
   links: OutboundLinksRepository;
   recordLinks: RecordLinksRepository;
   cache: LruCache<CachedEntity>;
@@ -28,6 +42,8 @@ export interface SyncOutcome {
   applied: number;
   /** Event time → written, ms, per written record. */
   latencies: number[];
+  /** Where the time went (ms): planning with link reads, account lookups and writes, contacts, link saves. */
+  timings: { planMs: number; accountsMs: number; contactsMs: number; linksMs: number };
 }
 
 const LOOKUP_CHUNK = 150;
@@ -46,6 +62,9 @@ export class ConnectionSync {
   private readonly memories = new Map<string, EntityMemory>();
   private applied = 0;
   private readonly latencies: number[] = [];
+  /** Updates by Id queued by accounts and contacts, sent together. */
+  private readonly updates: { object: 'Account' | 'Contact'; record: WriteRecord; settle: (result: RecordResult) => void }[] = [];
+  private readonly timings: SyncOutcome['timings'] = { planMs: 0, accountsMs: 0, contactsMs: 0, linksMs: 0 };
 
   constructor(
     private readonly deps: ConnectionSyncDeps,
@@ -57,16 +76,22 @@ export class ConnectionSync {
   }
 
   async run(events: ProfileEvent[]): Promise<SyncOutcome> {
+    let mark = Date.now();
+    const lap = (name: keyof SyncOutcome['timings']) => { const now = Date.now(); this.timings[name] += now - mark; mark = now; };
     const users = await this.plan('USER', events.filter((e) => e.entityType === 'USER'));
     const accounts = await this.plan('ACCOUNT', events.filter((e) => e.entityType === 'ACCOUNT'));
+    lap('planMs');
     const accountIds = await this.writeAccounts(accounts);
+    lap('accountsMs');
     await this.writeContacts(users, [...users, ...accounts].flatMap((i) => i.memberships), accountIds);
+    lap('contactsMs');
     await this.deps.links.save([...this.linksToSave.values()]);
+    lap('linksMs');
     for (const [key, memory] of this.memories) {
       const cached = this.deps.cache.get(key);
       this.deps.cache.set(key, { memory, link: this.linksToSave.get(key) ?? cached?.link ?? null });
     }
-    return { logs: this.logs, applied: this.applied, latencies: this.latencies };
+    return { logs: this.logs, applied: this.applied, latencies: this.latencies, timings: this.timings };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -91,7 +116,8 @@ export class ConnectionSync {
         const event = list.find((e) => e.eventId === skip.eventId)!;
         this.log(intent, { status: 'SKIPPED', operation: 'UPDATE', reason: skip.reason, message: skip.message, eventIds: [skip.eventId], recordId: cached.link?.salesforceId ?? null, entity: event.entity });
       }
-      const segmentsChanged = JSON.stringify(intent.next.segments) !== JSON.stringify(cached.link?.segments ?? null) && intent.next.segments !== null;
+      // Segments are stored only where they decide something (the connection filters by them).
+      const segmentsChanged = rules.segments.length > 0 && intent.next.segments !== null && JSON.stringify(intent.next.segments) !== JSON.stringify(cached.link?.segments ?? null);
       if (segmentsChanged) this.keepLink(kind, key, { ...(cached.link ?? this.newLink(kind, key)), segments: intent.next.segments });
       if (!intent.inScope || (Object.keys(intent.fields).length === 0 && intent.rejected.length === 0 && intent.memberships.length === 0)) {
         if (intent.inScope && intent.skips.length === 0) this.log(intent, { status: 'SKIPPED', operation: 'UPDATE', reason: 'NO_CHANGE', message: 'every mapped value is what was last written', recordId: cached.link?.salesforceId ?? null });
@@ -110,7 +136,7 @@ export class ConnectionSync {
       if (cached) out.set(key, cached);
       else missing.push(key);
     }
-    const stored = await this.deps.links.find(this.connection.tenantId, this.connection.id, kind, missing);
+    const stored = this.deps.directory.complete ? new Map<string, OutboundLink>() : await this.deps.links.find(this.connection.tenantId, this.connection.id, kind, missing);
     for (const key of missing) {
       const link = stored.get(key) ?? null;
       const entry = { memory: emptyMemory(link?.segments ?? null), link };
@@ -145,7 +171,10 @@ export class ConnectionSync {
       }
     }
     if (field && unlinked.length > 0) {
-      const found = await this.lookup('Account', field, unlinked.map((i) => i.entity.accountId!), false);
+      const directory = this.deps.directory.accounts;
+      const unknown = unlinked.map((i) => i.entity.accountId!).filter((a) => !directory.has(a));
+      const found = unknown.length ? await this.lookup('Account', field, unknown, false) : new Map<string, Record<string, unknown>[]>();
+      for (const a of unlinked.map((i) => i.entity.accountId!)) if (directory.has(a)) found.set(a, directory.get(a)!.map((Id) => ({ Id })));
       for (const intent of unlinked) {
         const matches = found.get(intent.entity.accountId!) ?? [];
         if (matches.length === 1) updates.push({ intent, record: { Id: matches[0].Id as string, ...intent.fields } });
@@ -155,12 +184,14 @@ export class ConnectionSync {
     }
     const withFields = (list: typeof updates) => list.filter((u) => Object.keys(u.intent.fields).length > 0 || (this.settle(u.intent, u.record.Id as string | undefined), false));
     const toUpdate = withFields(updates);
-    const updated = toUpdate.length ? await this.writer.update('Account', toUpdate.map((u) => u.record)) : [];
-    toUpdate.forEach((u, i) => this.settleWrite(u.intent, 'Account', 'UPDATE', updated[i], u.record));
+    for (const u of toUpdate) {
+      if (u.intent.entity.accountId) ids.set(u.intent.entity.accountId, u.record.Id as string);
+      this.updates.push({ object: 'Account', record: u.record, settle: (result) => this.settleWrite(u.intent, 'Account', 'UPDATE', result, u.record) });
+    }
     const toUpsert = upserts.filter((u) => Object.keys(u.intent.fields).length > 0 || (this.fail(u.intent, 'SKIPPED', 'NO_WRITABLE_VALUE', 'nothing mapped could be written'), false));
     const upserted = toUpsert.length ? await this.writer.upsert('Account', field!, toUpsert.map((u) => u.record)) : [];
     toUpsert.forEach((u, i) => this.settleWrite(u.intent, 'Account', upserted[i]?.created ? 'CREATE' : 'UPDATE', upserted[i], u.record));
-    for (const u of [...toUpdate, ...toUpsert]) {
+    for (const u of toUpsert) {
       const link = this.linkOf('ACCOUNT', u.intent.entityKey);
       if (link?.salesforceId && u.intent.entity.accountId) ids.set(u.intent.entity.accountId, link.salesforceId);
     }
@@ -182,11 +213,13 @@ export class ConnectionSync {
     }
     const needLookup: { key: string; email: string }[] = [];
     const missingLinks = [...userKeys.keys()].filter((k) => this.linkOf('USER', k) === undefined);
-    const stored = await this.deps.links.find(this.connection.tenantId, this.connection.id, 'USER', missingLinks);
+    const stored = this.deps.directory.complete ? new Map<string, OutboundLink>() : await this.deps.links.find(this.connection.tenantId, this.connection.id, 'USER', missingLinks);
     for (const [key, link] of stored) this.deps.cache.set(this.cacheKey('USER', key), { memory: this.deps.cache.get(this.cacheKey('USER', key))?.memory ?? emptyMemory(link.segments), link });
     for (const [key, entity] of userKeys) {
       const link = this.linkOf('USER', key) ?? stored.get(key);
+      const known = entity.email ? this.deps.directory.contacts.get(entity.email.trim().toLowerCase()) : undefined;
       if (link?.salesforceId) contactOf.set(key, { id: link.salesforceId, accountSfId: null, ambiguous: 0 });
+      else if (known) contactOf.set(key, { id: known.length === 1 ? known[0] : null, accountSfId: null, ambiguous: known.length > 1 ? known.length : 0 });
       else if (entity.email) needLookup.push({ key, email: entity.email.trim().toLowerCase() });
     }
     if (needLookup.length > 0) {
@@ -242,13 +275,20 @@ export class ConnectionSync {
       entry.record.AccountId = a.accountSfId;
       updates.set(key, entry);
     }
-    const list = [...updates.values()];
-    const updated = list.length ? await this.writer.update('Contact', list.map((u) => u.record)) : [];
-    list.forEach((u, i) => {
-      const a = attach.get(u.key);
-      if (u.intent) this.settleWrite(u.intent, 'Contact', 'UPDATE', updated[i], u.record);
-      if (a) this.settleAttach(u.key, a, updated[i], userKeys.get(u.key)!);
-    });
+    for (const u of updates.values()) {
+      this.updates.push({
+        object: 'Contact', record: u.record,
+        settle: (result) => {
+          const a = attach.get(u.key);
+          if (u.intent) this.settleWrite(u.intent, 'Contact', 'UPDATE', result, u.record);
+          if (a) this.settleAttach(u.key, a, result, userKeys.get(u.key)!);
+        },
+      });
+    }
+    // Every update by Id of the batch, accounts and contacts together: one call carries up to 200 of either.
+    const queued = this.updates.splice(0);
+    const results = queued.length ? await this.writer.updateMany(queued.map((q) => ({ object: q.object, record: q.record }))) : [];
+    queued.forEach((q, i) => q.settle(results[i]));
     const created = creates.length ? await this.writer.create('Contact', creates.map((c) => c.record)) : [];
     creates.forEach((c, i) => this.settleWrite(c.intent, 'Contact', 'CREATE', created[i], c.record));
     await this.writeRelations(relations, userKeys);
@@ -316,9 +356,10 @@ export class ConnectionSync {
     const keys = [...new Set(accountIds)].map((a) => `a:${a}`);
     if (keys.length === 0) return;
     const missing = keys.filter((k) => !this.linkOf('ACCOUNT', k)?.salesforceId);
-    const stored = await this.deps.links.find(this.connection.tenantId, this.connection.id, 'ACCOUNT', missing);
+    const stored = this.deps.directory.complete ? new Map<string, OutboundLink>() : await this.deps.links.find(this.connection.tenantId, this.connection.id, 'ACCOUNT', missing);
     for (const key of keys) {
-      const id = this.linkOf('ACCOUNT', key)?.salesforceId ?? stored.get(key)?.salesforceId;
+      const known = this.deps.directory.accounts.get(key.slice(2));
+      const id = this.linkOf('ACCOUNT', key)?.salesforceId ?? stored.get(key)?.salesforceId ?? (known?.length === 1 ? known[0] : undefined);
       if (id) into.set(key.slice(2), id);
     }
     const field = this.context.accountExternalIdField;
@@ -353,7 +394,9 @@ export class ConnectionSync {
     for (const [field, value] of Object.entries(record)) if (field in intent.fields) written[field] = value;
     this.memories.set(this.cacheKey(kind, intent.entityKey), { ...intent.next, lastWritten: { ...intent.next.lastWritten, ...written } });
     const link = this.linkOf(kind, intent.entityKey);
-    if (result.id && link?.salesforceId !== result.id) this.keepLink(kind, intent.entityKey, { ...(link ?? this.newLink(kind, intent.entityKey)), salesforceId: result.id, segments: intent.next.segments });
+    const known = kind === 'USER' ? this.deps.directory.contacts.get(intent.entity.email?.trim().toLowerCase() ?? '') : this.deps.directory.accounts.get(intent.entity.accountId ?? '');
+    const directoryAnswers = known?.length === 1 && known[0] === result.id; // matched through the imported links: nothing new to store
+    if (result.id && link?.salesforceId !== result.id && !directoryAnswers) this.keepLink(kind, intent.entityKey, { ...(link ?? this.newLink(kind, intent.entityKey)), salesforceId: result.id, segments: intent.next.segments });
     const first = Math.min(...intent.events.map((e) => e.occurredAt));
     this.latencies.push(Date.now() - first);
     const rejected = intent.rejected.map((r) => `${r.property} → ${r.reason}`);

@@ -5,7 +5,8 @@ import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, RecordLinksRepository } from '@connector/persistence';
 import { entityKey, type ProfileEvent } from '../model/profile-event';
 import { ConnectionContexts } from './connection-context';
-import { ConnectionSync, type CachedEntity } from './connection-sync';
+import { ConnectionSync, type CachedEntity, type Directory } from './connection-sync';
+import { emptyMemory } from '../model/plan';
 import { outboundLog } from './outbound-log';
 import { LruCache } from './state-cache';
 
@@ -40,11 +41,14 @@ const COMBINE_MAX_EVENTS = 20_000;
  */
 export class OutboundProcessor {
   private readonly cache: LruCache<CachedEntity>;
+  private readonly directories = new Map<string, Promise<Directory>>();
   private readonly contexts = new ConnectionContexts();
   private readonly tenants = new Map<string, { at: number; connections: Connection[] }>();
   /** Connections with parked events: new events queue behind them. */
   private readonly parked = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Batches being applied, per connection. */
+  private readonly active = new Map<string, number>();
   private resumeTimer: NodeJS.Timeout | null = null;
   private parkedLoaded = false;
   private readonly pending: { messages: ConsumedMessage<ProfileEvent>[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -66,6 +70,7 @@ export class OutboundProcessor {
   /** After a rebalance another instance may have written these entities: forget what memory says of them. */
   forgetMemory(): void {
     this.cache.clear();
+    this.directories.clear();
   }
 
   /**
@@ -110,39 +115,79 @@ export class OutboundProcessor {
       }
       for (const connection of connections) work.push(this.forConnection(connection, list));
     }
+    const started = Date.now();
     const logs = (await Promise.all(work)).flat();
+    const applied = Date.now();
     await this.publish(logs);
+    this.deps.logger.debug({ events: messages.length, applyMs: applied - started, publishMs: Date.now() - applied }, 'events handled');
   }
 
-  /** Applies the events to one connection (one at a time per connection), or parks them. */
-  private forConnection(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<SyncLogRecord[]> {
-    return this.exclusive(connection.id, async () => {
-      if (this.parked.has(connection.id)) return this.park(connection, messages, 'earlier events of this connection are waiting');
-      const blocked = await this.blocked(connection);
-      if (blocked) return this.park(connection, messages, blocked);
-      try {
-        return await this.apply(connection, messages.map((m) => m.value));
-      } catch (error) {
-        const reason = this.pauseReason(connection, error);
-        if (reason === null) throw error;
-        return this.park(connection, messages, reason);
-      }
-    });
+  /**
+   * Applies the events to one connection, or parks them. Batches of different partitions (disjoint entities) of
+   * one connection may run at once; replaying parked events waits until none runs.
+   */
+  private async forConnection(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<SyncLogRecord[]> {
+    if (this.parked.has(connection.id)) return this.park(connection, messages, 'earlier events of this connection are waiting');
+    const blocked = await this.blocked(connection);
+    if (blocked) return this.park(connection, messages, blocked);
+    this.active.set(connection.id, (this.active.get(connection.id) ?? 0) + 1);
+    try {
+      return await this.apply(connection, messages.map((m) => m.value));
+    } catch (error) {
+      const reason = this.pauseReason(connection, error);
+      if (reason === null) throw error;
+      return this.park(connection, messages, reason);
+    } finally {
+      this.active.set(connection.id, (this.active.get(connection.id) ?? 1) - 1);
+    }
   }
 
   private async apply(connection: Connection, events: ProfileEvent[]): Promise<SyncLogRecord[]> {
     const client = this.deps.sessions.client(connection);
     const context = await this.contexts.of(connection, client, () => this.deps.metrics.apiCall('describe'));
+    const directory = await this.directoryOf(connection);
     const sync = new ConnectionSync(
-      { links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },
+      { directory, links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },
       connection, client, context,
     );
     const outcome = await sync.run(events);
+    this.deps.logger.debug({ tenantId: connection.tenantId, connectionId: connection.id, events: events.length, logs: outcome.logs.length, written: outcome.applied, ...outcome.timings }, 'batch applied');
     for (const ms of outcome.latencies) this.deps.metrics.latency(ms);
     const counts = new Map<string, number>();
     for (const log of outcome.logs) counts.set(log.status, (counts.get(log.status) ?? 0) + 1);
     for (const [status, n] of counts) this.deps.metrics.records(status, n);
     return outcome.logs;
+  }
+
+  /** The connection's directory, read once (see Directory); a failed read is tried again next time. */
+  private directoryOf(connection: Connection): Promise<Directory> {
+    let directory = this.directories.get(connection.id);
+    if (!directory) {
+      directory = this.loadDirectory(connection);
+      this.directories.set(connection.id, directory);
+      directory.catch(() => this.directories.delete(connection.id));
+    }
+    return directory;
+  }
+
+  private async loadDirectory(connection: Connection): Promise<Directory> {
+    const started = Date.now();
+    const limit = this.deps.options.cacheSize;
+    const [outbound, imported] = await Promise.all([
+      this.deps.links.listAll(connection.tenantId, connection.id, limit),
+      this.deps.recordLinks.keysOf(connection.tenantId, connection.id, limit),
+    ]);
+    for (const link of outbound ?? []) {
+      const key = `${connection.id}:${link.kind}:${link.entityKey}`;
+      if (!this.cache.get(key)) this.cache.set(key, { memory: emptyMemory(link.segments), link });
+    }
+    const directory: Directory = { complete: outbound !== null, contacts: new Map(), accounts: new Map() };
+    for (const link of imported ?? []) {
+      const map = link.kind === 'USER' ? directory.contacts : directory.accounts;
+      map.set(link.journyKey, [...(map.get(link.journyKey) ?? []), link.salesforceId]);
+    }
+    this.deps.logger.info({ tenantId: connection.tenantId, connectionId: connection.id, outboundLinks: outbound?.length ?? 'too many', importedLinks: imported?.length ?? 'too many', ms: Date.now() - started }, 'connection directory loaded');
+    return directory;
   }
 
   /** Why a failure pauses the connection instead of retrying the batch (null: retry the batch). */
@@ -185,6 +230,8 @@ export class OutboundProcessor {
     await this.loadParked();
     for (const connectionId of [...this.parked]) {
       const logs = await this.exclusive(connectionId, async () => {
+        for (let i = 0; i < 600 && (this.active.get(connectionId) ?? 0) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50)); // batches that began before the pause
+        if ((this.active.get(connectionId) ?? 0) > 0) return [];
         const events = await this.deps.links.parkedOf(connectionId, 2000);
         if (events.length === 0) {
           this.parked.delete(connectionId);

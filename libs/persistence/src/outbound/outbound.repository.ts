@@ -104,6 +104,16 @@ export class OutboundLinksRepository {
     return found;
   }
 
+  /** Every link of a connection (one read), or null when it has more than `limit`. */
+  async listAll(tenantId: string, connectionId: string, limit: number): Promise<OutboundLink[] | null> {
+    const docs = await this.links.find({ tenantId, connectionId }).limit(limit + 1).lean<OutboundLinkDocument[]>();
+    if (docs.length > limit) return null;
+    return docs.map((doc) => {
+      const [kind, ...key] = doc._id.slice(`${tenantId}:${connectionId}:`.length).split(':');
+      return { tenantId, connectionId, kind: kind as OutboundLink['kind'], entityKey: key.join(':'), salesforceId: doc.salesforceId ?? null, segments: doc.segments ?? null, accountId: doc.accountId ?? null, updatedAt: doc.updatedAt };
+    });
+  }
+
   /** Stores links: new ones inserted together, changed ones updated one by one (rare: a new id, a segment move). */
   async save(links: OutboundLink[], at = new Date()): Promise<void> {
     if (links.length === 0) return;

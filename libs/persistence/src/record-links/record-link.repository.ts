@@ -104,6 +104,16 @@ export class RecordLinksRepository {
     return links.filter((l) => !l.deleted);
   }
 
+  /**
+   * Every link of a connection as key → Salesforce id (one read of the collection), for writers that match many
+   * records at once; null when the connection has more than `limit` links (then match record by record).
+   */
+  async keysOf(tenantId: string, connectionId: string, limit: number): Promise<{ kind: RecordLink['kind']; journyKey: string; salesforceId: string }[] | null> {
+    const docs = await this.model.find({ tenantId, connectionId }, { kind: 1, journyKey: 1, salesforceId: 1 }).limit(limit + 1).lean<Pick<RecordLinkDocument, 'kind' | 'journyKey' | 'salesforceId'>[]>();
+    if (docs.length > limit) return null;
+    return docs.map((d) => ({ kind: d.kind, journyKey: d.journyKey, salesforceId: d.salesforceId }));
+  }
+
   /** Remembers what was written to Salesforce (merged field by field), for no-op and echo detection. */
   async recordWritten(tenantId: string, connectionId: string, salesforceId: string, values: Record<string, unknown>, at = new Date()): Promise<void> {
     const [current] = await this.findBySalesforceIds(tenantId, connectionId, [salesforceId]);
