@@ -164,8 +164,6 @@ export class ConnectionSync {
         updates.push({ intent, record: { Id: link.salesforceId, ...intent.fields } });
       } else if (!field || !intent.entity.accountId) {
         this.fail(intent, 'SKIPPED', field ? 'MISSING_KEY' : 'NO_EXTERNAL_ID_FIELD', field ? 'the account has no journy account id to match on' : 'the connection has no External ID field for accounts: accounts cannot be matched');
-      } else if (this.context.createAccounts) {
-        upserts.push({ intent, record: { [field]: intent.entity.accountId, ...intent.fields } });
       } else {
         unlinked.push(intent);
       }
@@ -179,7 +177,10 @@ export class ConnectionSync {
         const matches = found.get(intent.entity.accountId!) ?? [];
         if (matches.length === 1) updates.push({ intent, record: { Id: matches[0].Id as string, ...intent.fields } });
         else if (matches.length > 1) this.fail(intent, 'SKIPPED', 'AMBIGUOUS_MATCH', `${matches.length} accounts have ${field} = ${intent.entity.accountId}: not guessing`);
-        else this.fail(intent, 'SKIPPED', 'CREATE_NOT_ALLOWED', `no account has ${field} = ${intent.entity.accountId}, and creating accounts is off`);
+        else if (!this.context.createAccounts) this.fail(intent, 'SKIPPED', 'CREATE_NOT_ALLOWED', `no account has ${field} = ${intent.entity.accountId}, and creating accounts is off`);
+        // A new account: upserted by the External ID (a replay finds it instead of creating it twice), with a name
+        // when journy has none (Salesforce requires one): the domain, else journy's account id.
+        else upserts.push({ intent, record: { [field]: intent.entity.accountId!, ...intent.fields, Name: (intent.fields.Name as string | undefined) || intent.entity.domain || intent.entity.accountId! } });
       }
     }
     const withFields = (list: typeof updates) => list.filter((u) => Object.keys(u.intent.fields).length > 0 || (this.settle(u.intent, u.record.Id as string | undefined), false));
