@@ -17,7 +17,7 @@ export const journyEventsConfigSchema = z.object({
    * How long the broker may gather events before answering a fetch, ms: under light load, events wait up to this
    * long so that one Salesforce call carries many records (the steady-state cost); a backlog is never held back.
    */
-  JOURNY_EVENTS_LINGER_MS: positiveInt.max(10_000).default(1000),
+  JOURNY_EVENTS_LINGER_MS: positiveInt.max(10_000).default(1500),
   /** Records of one object in one batch from which a Bulk API 2.0 job is cheaper than sObject Collections calls. */
   JOURNY_EVENTS_BULK_MIN_RECORDS: positiveInt.default(2000),
   /** Share of the org's daily API allocation kept for everyone else: writes pause when less than this is left. */
