@@ -148,6 +148,7 @@ async function main(): Promise<void> {
       MONGODB_URI: mongoUri, JOURNY_EVENTS_PORT: String(APP_PORT), HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', TOKEN_ENCRYPTION_KEYS: KEY,
       SALESFORCE_CLIENT_ID: 'x', SALESFORCE_CLIENT_SECRET: 'x', SALESFORCE_LOGIN_URL: EMULATOR, SALESFORCE_SANDBOX_LOGIN_URL: EMULATOR, SALESFORCE_INSECURE_HOSTS: `127.0.0.1:${EMULATOR_PORT}`,
       JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '6',
+      ...(process.env.BENCH_BULK_MIN_RECORDS ? { JOURNY_EVENTS_BULK_MIN_RECORDS: process.env.BENCH_BULK_MIN_RECORDS } : {}),
     }, 'journy-events');
     children.push(app);
     const callsBefore = await apiCalls();

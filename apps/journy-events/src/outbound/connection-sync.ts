@@ -29,6 +29,8 @@ export interface Directory {
 
 export interface ConnectionSyncDeps {
   directory: Directory;
+  /** Publishes sync-log lines (acknowledged when it resolves). */
+  publish: (logs: SyncLogRecord[]) => Promise<void>;
   links: OutboundLinksRepository;
   recordLinks: RecordLinksRepository;
   cache: LruCache<CachedEntity>;
@@ -37,12 +39,13 @@ export interface ConnectionSyncDeps {
 }
 
 export interface SyncOutcome {
+  /** The lines logged (already published). */
   logs: SyncLogRecord[];
   /** Records written (successfully) to Salesforce. */
   applied: number;
   /** Event time → written, ms, per written record. */
   latencies: number[];
-  /** Where the time went (ms): planning with link reads, account lookups and writes, contacts, link saves. */
+  /** Where the time went (ms): planning with link reads, account lookups and writes, contacts, link saves with the log publish. */
   timings: { planMs: number; accountsMs: number; contactsMs: number; linksMs: number };
 }
 
@@ -85,7 +88,8 @@ export class ConnectionSync {
     lap('accountsMs');
     await this.writeContacts(users, [...users, ...accounts].flatMap((i) => i.memberships), accountIds);
     lap('contactsMs');
-    await this.deps.links.save([...this.linksToSave.values()]);
+    // Links stored and log lines published together; both before the batch counts as done (offsets commit after).
+    await Promise.all([this.deps.links.save([...this.linksToSave.values()]), this.deps.publish(this.logs)]);
     lap('linksMs');
     for (const [key, memory] of this.memories) {
       const cached = this.deps.cache.get(key);

@@ -147,7 +147,7 @@ export class OutboundProcessor {
     const context = await this.contexts.of(connection, client, () => this.deps.metrics.apiCall('describe'));
     const directory = await this.directoryOf(connection);
     const sync = new ConnectionSync(
-      { directory, links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },
+      { directory, publish: (logs) => this.publish(logs), links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },
       connection, client, context,
     );
     const outcome = await sync.run(events);
@@ -156,7 +156,7 @@ export class OutboundProcessor {
     const counts = new Map<string, number>();
     for (const log of outcome.logs) counts.set(log.status, (counts.get(log.status) ?? 0) + 1);
     for (const [status, n] of counts) this.deps.metrics.records(status, n);
-    return outcome.logs;
+    return []; // published with the batch
   }
 
   /** The connection's directory, read once (see Directory); a failed read is tried again next time. */
