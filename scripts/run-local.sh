@@ -38,6 +38,10 @@ trap stop_apps INT TERM
 
 # No Salesforce org configured: run the emulator, seeded with a demo org, as the local Salesforce.
 if [[ -z "${SALESFORCE_LOGIN_URL:-}" ]]; then
+  # The emulator keeps its org in memory: a new org each run, so the connector's demo database starts empty too
+  # (connections, links and offsets of the last run's org would point at records that no longer exist).
+  export MONGODB_URI="${MONGODB_URI%/*}/connector_local_demo"
+  node scripts/reset-database.js "$MONGODB_URI"
   export SALESFORCE_LOGIN_URL="http://127.0.0.1:${EMULATOR_PORT:-8484}"
   export SALESFORCE_SANDBOX_LOGIN_URL="$SALESFORCE_LOGIN_URL" SALESFORCE_INSECURE_HOSTS="127.0.0.1:${EMULATOR_PORT:-8484}"
   export SALESFORCE_CLIENT_ID="3MVG9emulator.journy.connector.client" SALESFORCE_CLIENT_SECRET="emulator-client-secret"

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       const target = contacts[tick % contacts.length];
       await fetch(`${emulator}/__emulator/act-as`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'rep.alex@journy-demo.example', operations: [{ op: 'update', object: 'Contact', id: target.Id, fields: { Title: `Edited by a rep at ${new Date().toISOString().slice(11, 19)}` } }] }),
+        body: JSON.stringify({ username: 'rep.alex@journy-demo.example', operations: [{ op: 'update', object: 'Contact', id: target.Id, fields: { Phone: `+32 2 555 ${String(tick % 10_000).padStart(4, "0")}` } }] }),
       }).catch(() => undefined);
     }
     await sleep(500);
