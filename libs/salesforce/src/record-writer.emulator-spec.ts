@@ -61,10 +61,12 @@ describe('RecordWriter against the emulator', () => {
   });
 
   it('retries only the records Salesforce could not lock', async () => {
-    await fetch(`${url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lockRowRate: 0.2 }) });
+    await fetch(`${url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lockRowRate: 0.3 }) });
     try {
       const contacts = records('Contact').slice(0, 20);
-      const results = await writer(1000).update('Contact', contacts.map((c) => ({ Id: c.Id as string, LastName: 'Locked' })));
+      // 20 records at 30 %: a first call without a lock is 0.08 % likely, a record locked 11 times in a row far less.
+      const patient = new RecordWriter(rest, { bulkMinRecords: 1000, lockRetries: 10, onCall: (kind) => calls.push(kind) });
+      const results = await patient.update('Contact', contacts.map((c) => ({ Id: c.Id as string, LastName: 'Locked' })));
       expect(results.every((r) => r.success)).toBe(true);
       expect(calls.length).toBeGreaterThan(1);
     } finally {
