@@ -42,7 +42,7 @@ function tcpProxy(target: { host: string; port: number }): Promise<{ port: numbe
 jest.setTimeout(120_000);
 
 describe.each(APPS)('the %s app as a process', (app) => {
-  const port = 39000 + APPS.indexOf(app);
+  const port = 29000 + APPS.indexOf(app); // below the ephemeral range (32768+), where a client socket could hold it
 
   it('refuses to start with one clear line naming a missing or invalid variable', async () => {
     const { MONGODB_URI: _m, ...withoutMongo } = baseEnv();

@@ -49,8 +49,8 @@ describe('the ingest app as processes', () => {
     const connection = await connectOrg(emulator, url, store.connections, store.cipher, { tenantId: tenant });
     connectionId = connection.id;
     const group = uniqueName('owners');
-    const first = start(39110, group, { INGEST_IMPORT_PAGE_SIZE: '500' });
-    await waitForHttp('http://127.0.0.1:39110/health/live', 60_000, first);
+    const first = start(29110, group, { INGEST_IMPORT_PAGE_SIZE: '500' });
+    await waitForHttp('http://127.0.0.1:29110/health/live', 60_000, first);
     const job = await store.jobs.start(tenant, connection.id, 'test');
     // Kill it in the middle of the contacts.
     for (let i = 0; i < 600; i++) {
@@ -65,7 +65,7 @@ describe('the ingest app as processes', () => {
     expect(killedAt).toMatchObject({ state: 'RUNNING', phase: 'CONTACTS' });
     expect(killedAt!.counts.Contact.read).toBeLessThan(12_000);
 
-    const second = start(39111, group, { INGEST_IMPORT_PAGE_SIZE: '500' });
+    const second = start(29111, group, { INGEST_IMPORT_PAGE_SIZE: '500' });
     let done = await store.jobs.get(tenant, connection.id, job.id);
     for (let i = 0; i < 1200 && done?.state !== 'SUCCEEDED'; i++) {
       await sleep(100);
@@ -91,20 +91,20 @@ describe('the ingest app as processes', () => {
     connectionId = connection.id;
     // Another connection's links would not matter; this one is live only (no import): records are new to it.
     const group = uniqueName('owners');
-    const a = start(39120, group);
-    const b = start(39121, group);
-    await waitForHttp('http://127.0.0.1:39120/health/live', 60_000, a);
-    await waitForHttp('http://127.0.0.1:39121/health/live', 60_000, b);
+    const a = start(29120, group);
+    const b = start(29121, group);
+    await waitForHttp('http://127.0.0.1:29120/health/live', 60_000, a);
+    await waitForHttp('http://127.0.0.1:29121/health/live', 60_000, b);
     let owner: { app: RunningApp; port: number } | null = null;
     for (let i = 0; i < 300 && !owner; i++) {
-      const [onA, onB] = [await streams(39120), await streams(39121)];
+      const [onA, onB] = [await streams(29120), await streams(29121)];
       const streamingOn = (list: { connectionId: string; state: string }[]) => list.some((s) => s.connectionId === connection.id && s.state === 'streaming');
-      if (streamingOn(onA) && !onB.some((s) => s.connectionId === connection.id)) owner = { app: a, port: 39120 };
-      else if (streamingOn(onB) && !onA.some((s) => s.connectionId === connection.id)) owner = { app: b, port: 39121 };
+      if (streamingOn(onA) && !onB.some((s) => s.connectionId === connection.id)) owner = { app: a, port: 29120 };
+      else if (streamingOn(onB) && !onA.some((s) => s.connectionId === connection.id)) owner = { app: b, port: 29121 };
       else await sleep(200);
     }
     expect(owner).not.toBeNull();
-    const other = owner!.port === 39120 ? { app: b, port: 39121 } : { app: a, port: 39120 };
+    const other = owner!.port === 29120 ? { app: b, port: 29121 } : { app: a, port: 29120 };
 
     const rep = (fields: Record<string, unknown>) => fetch(`${url}/__emulator/act-as`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rep.sam@journy-demo.example', operations: [{ op: 'create', object: 'Contact', fields }] }) });
     await rep({ LastName: 'Before', Email: 'before.kill@example.org' });

@@ -74,9 +74,9 @@ describe('journy-events killed mid-batch', () => {
     const group = uniqueName('journy-events');
     await startGroupAtEnd(kafka.kafka, group, [TOPICS.profileEvents.name]);
     const env = { ...ingestEnv(url), MONGODB_URI: store.uri, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_LINGER_MS: '100', JOURNY_EVENTS_BULK_MIN_RECORDS: '300' };
-    const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '39120' });
+    const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '29130' });
     running.push(first);
-    await waitForHttp('http://127.0.0.1:39120/health/live', 60_000, first);
+    await waitForHttp('http://127.0.0.1:29130/health/live', 60_000, first);
     for (let i = 0; i < events.length; i += 250) {
       await kafka.producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', events.slice(i, i + 250));
       await sleep(40); // a stream, not one backlog: the kill lands in the middle of batches
@@ -88,9 +88,9 @@ describe('journy-events killed mid-batch', () => {
     const writtenBeforeKill = tap.logs.filter((l) => l.status === 'SUCCEEDED').length;
     expect(writtenBeforeKill).toBeGreaterThan(0);
 
-    const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '39121' });
+    const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '29131' });
     running.push(second);
-    await waitForHttp('http://127.0.0.1:39121/health/live', 60_000, second);
+    await waitForHttp('http://127.0.0.1:29131/health/live', 60_000, second);
     await waitForLag(kafka, group);
     await sleep(1500);
     expect(tap.logs.filter((l) => l.status === 'SUCCEEDED').length).toBeGreaterThan(writtenBeforeKill); // the second process had work left

@@ -124,7 +124,8 @@ export class Tap {
     await startGroupAtEnd(kafka, groupId, [TOPICS.commands.name, TOPICS.syncLog.name]);
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     await consumer.connect();
-    await consumer.subscribe({ topics: [TOPICS.commands.name, TOPICS.syncLog.name] });
+    // From the beginning only where no offset was committed (a partition the topic's metadata did not show yet).
+    await consumer.subscribe({ topics: [TOPICS.commands.name, TOPICS.syncLog.name], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
         const value = JSON.parse(JSON.stringify(await serde.decode(message.value))) as Command | SyncLogRecord; // plain data, not avsc records

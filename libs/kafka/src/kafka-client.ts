@@ -43,7 +43,14 @@ export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: str
   await admin.connect();
   try {
     for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
+      // A topic just created may show fewer partitions for a moment: wait until its metadata and offsets agree.
+      let ends = await admin.fetchTopicOffsets(topic);
+      for (let i = 0; i < 50; i++) {
+        const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+        if (metadata.partitions.length > 0 && metadata.partitions.length === ends.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ends = await admin.fetchTopicOffsets(topic);
+      }
       await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, offset }) => ({ partition, offset })) });
     }
   } finally {
