@@ -24,7 +24,8 @@ eval "$(bash scripts/stack.sh env)"
 step "tests: unit, integration, end-to-end"
 mkdir -p .cache
 status=0
-npx jest --runInBand --json --outputFile=.cache/jest-results.json || status=$?
+# --forceExit: a failed test that leaves a client open must fail the run, not hang it (the failure is reported).
+npx jest --runInBand --forceExit --json --outputFile=.cache/jest-results.json || status=$?
 
 # One closing line any CI can read, whatever the runner prints above it.
 node -e '
