@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_CLIENT as CLIENT, ROOT, connectBenchOrg, memoryOf, percentile, sleep, spawnLogged } from './support';
+import { BENCH_CLIENT as CLIENT, ROOT, connectBenchOrg, countedApiCalls, emulatorAdmin, memoryOf, percentile, sleep, spawnLogged, stackVariable } from './support';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200_000);
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
@@ -23,21 +23,9 @@ const INGEST_PORT = 18486;
 const EMULATOR = `http://127.0.0.1:${EMULATOR_PORT}`;
 const KEY = `bench:${randomBytes(32).toString('base64')}`;
 
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through \`npm run bench:ingest\` (it starts the stack)`);
-  return value;
-};
-async function admin<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${EMULATOR}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<T>;
-}
-
-async function apiCalls(): Promise<number> {
-  const stats = await admin<{ api: { byEndpoint: Record<string, number> } }>('stats');
-  return Object.entries(stats.api.byEndpoint).filter(([endpoint]) => !endpoint.includes('cometd') && !endpoint.includes('oauth')).reduce((sum, [, n]) => sum + n, 0);
-}
+const env = stackVariable;
+const admin = emulatorAdmin(EMULATOR);
+const apiCalls = () => countedApiCalls(EMULATOR);
 
 async function main(): Promise<void> {
   const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, accounts: ACCOUNTS, contacts: CONTACTS };

@@ -13,8 +13,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JournySimulator, populationFromEmulator } from '../tools/journy-simulator/src';
-import { ROOT, connectBenchOrg, memoryOf, percentile, sleep, spawnLogged } from './support';
+import { DEMO_ORG_MAPPINGS, JournySimulator, populationFromEmulator } from '../tools/journy-simulator/src';
+import { ROOT, connectBenchOrg, countedApiCalls, emulatorAdmin, memoryOf, percentile, sleep, spawnLogged, stackVariable } from './support';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const USERS = Number(process.env.BENCH_USERS ?? 20_000);
@@ -26,39 +26,10 @@ const EMULATOR_PORT = 18495;
 const APP_PORT = 18496;
 const EMULATOR = `http://127.0.0.1:${EMULATOR_PORT}`;
 const KEY = `bench:${randomBytes(32).toString('base64')}`;
-const MAPPINGS = {
-  contactMappings: [
-    { journyProperty: 'engagement_score', journyType: 'number', salesforceField: 'Engagement_Score__c' },
-    { journyProperty: 'stage', journyType: 'string', salesforceField: 'Stage__c' },
-    { journyProperty: 'last_active', journyType: 'datetime', salesforceField: 'Last_Active__c' },
-    { journyProperty: 'interests', journyType: 'string_array', salesforceField: 'Interests__c' },
-  ],
-  accountMappings: [
-    { journyProperty: 'health_score', journyType: 'number', salesforceField: 'Health_Score__c' },
-    { journyProperty: 'lifecycle_stage', journyType: 'string', salesforceField: 'Lifecycle_Stage__c' },
-    { journyProperty: 'mrr', journyType: 'number', salesforceField: 'MRR__c' },
-    { journyProperty: 'seats', journyType: 'number', salesforceField: 'Seats__c' },
-    { journyProperty: 'is_paying', journyType: 'boolean', salesforceField: 'Is_Paying__c' },
-  ],
-};
 
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through \`npm run bench:outbound\` (it starts the stack)`);
-  return value;
-};
-
-async function admin<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${EMULATOR}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<T>;
-}
-
-/** API calls the emulator counted (OAuth and streaming apart). */
-async function apiCalls(): Promise<number> {
-  const stats = await admin<{ api: { byEndpoint: Record<string, number> } }>('stats');
-  return Object.entries(stats.api.byEndpoint).filter(([endpoint]) => !endpoint.includes('cometd') && !endpoint.includes('oauth')).reduce((sum, [, n]) => sum + n, 0);
-}
+const env = stackVariable;
+const admin = emulatorAdmin(EMULATOR);
+const apiCalls = () => countedApiCalls(EMULATOR);
 
 /** A counter of the app's Prometheus metrics, summed over its labels that match. */
 async function metric(name: string, label = ''): Promise<number> {
@@ -83,7 +54,7 @@ async function main(): Promise<void> {
     const cipher = TokenCipher.fromConfig(KEY);
     const tenant = `bench-${Date.now()}`;
     const org = await connectBenchOrg(EMULATOR, connections, cipher, tenant, {
-      ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', destination: { ...defaultSettings().destination, ...MAPPINGS },
+      ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', destination: { ...defaultSettings().destination, ...DEMO_ORG_MAPPINGS },
     });
 
     // As in production, the org was imported first (by the ingest app): its records are linked to journy keys.

@@ -56,3 +56,25 @@ export async function connectBenchOrg(emulatorUrl: string, connections: Connecti
   }, id);
   return { id, accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl };
 }
+
+/** A variable the bench script's shell wrapper sets (it starts the stack); a clear error when run directly. */
+export function stackVariable(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the benchmark through \`npm run bench:<name>\` (it starts the stack)`);
+  return value;
+}
+
+/** The emulator's admin API: GET without a body, POST with one. */
+export function emulatorAdmin(emulatorUrl: string) {
+  return async <T>(path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${emulatorUrl}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<T>;
+  };
+}
+
+/** API calls the emulator has counted (OAuth and streaming apart). */
+export async function countedApiCalls(emulatorUrl: string): Promise<number> {
+  const stats = await emulatorAdmin(emulatorUrl)<{ api: { byEndpoint: Record<string, number> } }>('stats');
+  return Object.entries(stats.api.byEndpoint).filter(([endpoint]) => !endpoint.includes('cometd') && !endpoint.includes('oauth')).reduce((sum, [, n]) => sum + n, 0);
+}

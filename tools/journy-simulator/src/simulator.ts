@@ -28,6 +28,26 @@ export interface SimulatorOptions {
   randomSeed?: number;
 }
 
+/**
+ * The simulator's properties mapped onto the demo org's custom fields (the emulator's DEMO_CUSTOM_FIELDS): the
+ * mappings the local run and the benchmark give their connection.
+ */
+export const DEMO_ORG_MAPPINGS = {
+  contactMappings: [
+    { journyProperty: 'engagement_score', journyType: 'number', salesforceField: 'Engagement_Score__c' },
+    { journyProperty: 'stage', journyType: 'string', salesforceField: 'Stage__c' },
+    { journyProperty: 'last_active', journyType: 'datetime', salesforceField: 'Last_Active__c' },
+    { journyProperty: 'interests', journyType: 'string_array', salesforceField: 'Interests__c' },
+  ],
+  accountMappings: [
+    { journyProperty: 'health_score', journyType: 'number', salesforceField: 'Health_Score__c' },
+    { journyProperty: 'lifecycle_stage', journyType: 'string', salesforceField: 'Lifecycle_Stage__c' },
+    { journyProperty: 'mrr', journyType: 'number', salesforceField: 'MRR__c' },
+    { journyProperty: 'seats', journyType: 'number', salesforceField: 'Seats__c' },
+    { journyProperty: 'is_paying', journyType: 'boolean', salesforceField: 'Is_Paying__c' },
+  ],
+};
+
 const STAGES = ['Lead', 'Trial', 'Customer', 'Advocate'];
 const LIFECYCLE = ['Trial', 'Onboarding', 'Active', 'At Risk', 'Churned'];
 const INTERESTS = ['Analytics', 'Automation', 'Integrations', 'Security'];

@@ -7,7 +7,7 @@ import { KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { kafkaFragment, loadConfig } from '@connector/config';
 import { createLogger } from '@connector/observability';
 import { z } from 'zod';
-import { JournySimulator, populationFromEmulator } from '../../journy-simulator/src';
+import { DEMO_ORG_MAPPINGS, JournySimulator, populationFromEmulator } from '../../journy-simulator/src';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,19 +44,7 @@ async function main(): Promise<void> {
     await call('PATCH', `/v1/connections/${connectionId}`, {
       accountExternalIdField: 'Journy_Account_Id__c',
       source: { ongoingImport: true },
-      destination: {
-        contactMappings: [
-          { journyProperty: 'engagement_score', journyType: 'number', salesforceField: 'Engagement_Score__c' },
-          { journyProperty: 'stage', journyType: 'string', salesforceField: 'Stage__c' },
-          { journyProperty: 'last_active', journyType: 'datetime', salesforceField: 'Last_Active__c' },
-          { journyProperty: 'interests', journyType: 'string_array', salesforceField: 'Interests__c' },
-        ],
-        accountMappings: [
-          { journyProperty: 'health_score', journyType: 'number', salesforceField: 'Health_Score__c' },
-          { journyProperty: 'lifecycle_stage', journyType: 'string', salesforceField: 'Lifecycle_Stage__c' },
-          { journyProperty: 'mrr', journyType: 'number', salesforceField: 'MRR__c' },
-        ],
-      },
+      destination: DEMO_ORG_MAPPINGS,
     });
     const job = await call<{ id: string }>('POST', `/v1/connections/${connectionId}/imports`, {});
     say(`initial import ${job.id} started`);

@@ -217,7 +217,7 @@ export class ConnectionSync {
       if (key && !userKeys.has(key)) userKeys.set(key, change.user);
     }
     const needLookup: { key: string; email: string }[] = [];
-    const missingLinks = [...userKeys.keys()].filter((k) => this.linkOf('USER', k) === undefined);
+    const missingLinks = [...userKeys.keys()].filter((k) => this.linkOf('USER', k) === undefined); // planned users were read already
     const stored = this.deps.directory.complete ? new Map<string, OutboundLink>() : await this.deps.links.find(this.connection.tenantId, this.connection.id, 'USER', missingLinks);
     for (const [key, link] of stored) this.deps.cache.set(this.cacheKey('USER', key), { memory: this.deps.cache.get(this.cacheKey('USER', key))?.memory ?? emptyMemory(link.segments), link });
     for (const [key, entity] of userKeys) {
@@ -296,7 +296,7 @@ export class ConnectionSync {
     queued.forEach((q, i) => q.settle(results[i]));
     const created = creates.length ? await this.writer.create('Contact', creates.map((c) => c.record)) : [];
     creates.forEach((c, i) => this.settleWrite(c.intent, 'Contact', 'CREATE', created[i], c.record));
-    await this.writeRelations(relations, userKeys);
+    await this.writeRelations(relations);
     const newLinks = creates.map((c, i) => ({ c, r: created[i] })).filter(({ r }) => r.success && r.id);
     if (newLinks.length > 0) {
       await this.deps.recordLinks.upsertMany(this.connection.tenantId, this.connection.id, newLinks.map(({ c, r }) => ({
@@ -306,7 +306,7 @@ export class ConnectionSync {
   }
 
   /** Secondary account relations: created on ADD (an existing one counts as done), deleted on REMOVE. */
-  private async writeRelations(relations: { change: MembershipChange; contactId: string; accountSfId: string }[], users: Map<string, ProfileEvent['entity']>): Promise<void> {
+  private async writeRelations(relations: { change: MembershipChange; contactId: string; accountSfId: string }[]): Promise<void> {
     if (relations.length === 0) return;
     const log = (r: (typeof relations)[number], result: RecordResult | null, reason: string | null = null) => this.logs.push(outboundLog({
       tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: r.change.op === 'ADD' ? 'LINK' : 'UNLINK',
@@ -332,7 +332,6 @@ export class ConnectionSync {
       const id = found[i];
       log(r, id ? deleted[ids.indexOf(id)] : null, id ? null : 'NO_CHANGE');
     });
-    void users;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -464,11 +463,11 @@ export class ConnectionSync {
     this.linksToSave.set(this.cacheKey(kind, key), link);
   }
 
-  /** The link as this batch left it (pending save), else as cached; undefined when not known here. */
-  private linkOf(kind: EntityKind, key: string): OutboundLink | undefined {
+  /** The link as this batch left it (pending save), else as cached: null when the store has none, undefined when not known here. */
+  private linkOf(kind: EntityKind, key: string): OutboundLink | null | undefined {
     const pending = this.linksToSave.get(this.cacheKey(kind, key));
     if (pending) return pending;
-    return this.deps.cache.get(this.cacheKey(kind, key))?.link ?? undefined;
+    return this.deps.cache.get(this.cacheKey(kind, key))?.link;
   }
 
   private memoryOf(kind: EntityKind, key: string): EntityMemory {

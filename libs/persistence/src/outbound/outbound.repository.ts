@@ -1,4 +1,5 @@
 import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
+import { READ_CONCURRENCY, inParallel } from '../in-parallel';
 import { insertNew } from '../insert-new';
 
 /**
@@ -71,8 +72,6 @@ const parkedEventSchema = new Schema(
 );
 parkedEventSchema.index({ connectionId: 1 }, { name: 'connection' });
 
-const READ_CONCURRENCY = 32;
-
 export class OutboundLinksRepository {
   private readonly links: Model<OutboundLinkDocument>;
   private readonly parked: Model<ParkedEventDocument>;
@@ -91,16 +90,10 @@ export class OutboundLinksRepository {
   /** The stored links of these entities (by _id, a few at a time); absent ones are not in the map. */
   async find(tenantId: string, connectionId: string, kind: OutboundLink['kind'], entityKeys: string[]): Promise<Map<string, OutboundLink>> {
     const found = new Map<string, OutboundLink>();
-    const keys = [...new Set(entityKeys)];
-    let next = 0;
-    const worker = async () => {
-      while (next < keys.length) {
-        const key = keys[next++];
-        const doc = await this.links.findOne({ _id: outboundLinkId(tenantId, connectionId, kind, key) }).lean<OutboundLinkDocument>();
-        if (doc && doc.tenantId === tenantId) found.set(key, { tenantId, connectionId, kind, entityKey: key, salesforceId: doc.salesforceId ?? null, segments: doc.segments ?? null, accountId: doc.accountId ?? null, updatedAt: doc.updatedAt });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, keys.length) }, worker));
+    await inParallel([...new Set(entityKeys)], READ_CONCURRENCY, async (key) => {
+      const doc = await this.links.findOne({ _id: outboundLinkId(tenantId, connectionId, kind, key) }).lean<OutboundLinkDocument>();
+      if (doc && doc.tenantId === tenantId) found.set(key, toOutboundLink(doc, kind, key));
+    });
     return found;
   }
 
@@ -110,7 +103,7 @@ export class OutboundLinksRepository {
     if (docs.length > limit) return null;
     return docs.map((doc) => {
       const [kind, ...key] = doc._id.slice(`${tenantId}:${connectionId}:`.length).split(':');
-      return { tenantId, connectionId, kind: kind as OutboundLink['kind'], entityKey: key.join(':'), salesforceId: doc.salesforceId ?? null, segments: doc.segments ?? null, accountId: doc.accountId ?? null, updatedAt: doc.updatedAt };
+      return toOutboundLink(doc, kind as OutboundLink['kind'], key.join(':'));
     });
   }
 
@@ -148,6 +141,10 @@ export class OutboundLinksRepository {
   async unpark(events: ParkedEvent[]): Promise<void> {
     for (const e of events) await this.parked.deleteOne({ _id: `${e.connectionId}:${e.partition}:${e.offset}` });
   }
+}
+
+function toOutboundLink(doc: OutboundLinkDocument, kind: OutboundLink['kind'], entityKey: string): OutboundLink {
+  return { tenantId: doc.tenantId, connectionId: doc.connectionId, kind, entityKey, salesforceId: doc.salesforceId ?? null, segments: doc.segments ?? null, accountId: doc.accountId ?? null, updatedAt: doc.updatedAt };
 }
 
 export function outboundLinkId(tenantId: string, connectionId: string, kind: OutboundLink['kind'], entityKey: string): string {

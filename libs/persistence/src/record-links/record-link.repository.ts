@@ -1,4 +1,5 @@
 import type { Connection as MongoConnection, Model } from 'mongoose';
+import { READ_CONCURRENCY, inParallel } from '../in-parallel';
 import { insertNew } from '../insert-new';
 import { RecordLink, RecordLinkInput, normalizeJournyKey } from './record-link.entity';
 import { recordLinkSchema, recordLinkStateSchema } from './record-link.schema';
@@ -35,8 +36,7 @@ interface RecordLinkDocument extends RecordLinkStateDocument {
 
 const OBJECT_OF: Record<RecordLink['kind'], RecordLink['salesforceObject']> = { USER: 'Contact', ACCOUNT: 'Account' };
 
-/** How many point reads run at once (by _id: the one lookup every MongoDB-compatible store does fast). */
-const READ_CONCURRENCY = 32;
+
 
 /**
  * Links of a connection. Every method takes the tenant and the connection, and both are part of a link's _id:
@@ -181,18 +181,6 @@ function toLink(base: RecordLinkDocument, state: RecordLinkStateDocument | null 
   };
 }
 
-async function inParallel<T, R>(items: T[], concurrency: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
