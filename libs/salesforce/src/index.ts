@@ -8,3 +8,4 @@ export * from './bulk-query';
 export * from './cdc-stream';
 export * from './record-writer';
 export * from './soql';
+export * from './timestamps';

@@ -1,9 +1,9 @@
-import { HttpError, restError } from './http';
+import { HttpError, JsonDecimal, restError } from './http';
 import { IdGenerator } from './ids';
 import { Org, Transaction, WriteContext } from './org';
 import type { QueryEngine } from './query-engine';
 import { Query, SoqlError, parseSoql } from './soql';
-import { formatRestDateTime, SaveFailure } from './values';
+import { formatRestDateTime, SaveFailure, wholeSecondNow } from './values';
 import { DELIMITERS, csvLine, parseCsv } from './csv';
 import type { RestResult } from './rest';
 
@@ -72,7 +72,7 @@ export class BulkApi {
     if (!id) {
       if (method === 'POST') return kind === 'query' ? this.createQuery(body, version, write) : this.createIngest(body, headers, version, write);
       if (method === 'GET') {
-        const records = [...this.jobs.values()].filter((j) => j.kind === kind).map((j) => this.info(j));
+        const records = [...this.jobs.values()].filter((j) => j.kind === kind).map((j) => this.info(j, 'listed'));
         return { status: 200, body: { done: true, records, nextRecordsUrl: null } };
       }
       throw restError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,POST`);
@@ -83,7 +83,7 @@ export class BulkApi {
       throw restError(409, 'INVALIDJOBSTATE', `Job ${id} was created with API version ${job.apiVersion.toFixed(1)}; use that version`);
     }
     if (!sub) {
-      if (method === 'GET') return { status: 200, body: this.info(job, true) };
+      if (method === 'GET') return { status: 200, body: this.info(job, 'detailed') };
       if (method === 'DELETE') {
         if (!['JobComplete', 'Failed', 'Aborted', 'UploadComplete'].includes(job.state) && job.kind === 'ingest' && job.state === 'Open') {
           throw restError(409, 'INVALIDJOBSTATE', 'Cannot delete an open job: abort it first');
@@ -108,7 +108,7 @@ export class BulkApi {
     if (!DELIMITERS[delimiterName]) throw restError(400, 'INVALIDJOB', `Invalid columnDelimiter: ${String(options.columnDelimiter)}`);
     const lineEnding = String(options.lineEnding ?? 'LF').toUpperCase();
     if (lineEnding !== 'LF' && lineEnding !== 'CRLF') throw restError(400, 'INVALIDJOB', `Invalid lineEnding: ${String(options.lineEnding)}`);
-    const now = Date.now();
+    const now = wholeSecondNow();
     return {
       id: this.ids.next(kind === 'query' ? '750' : '750'),
       operation,
@@ -182,7 +182,7 @@ export class BulkApi {
     if (state === 'Aborted') {
       if (['JobComplete', 'Failed', 'Aborted'].includes(job.state)) throw restError(409, 'INVALIDJOBSTATE', `Cannot abort a job in state ${job.state}`);
       job.state = 'Aborted';
-      job.systemModstamp = Date.now();
+      job.systemModstamp = wholeSecondNow();
       if (job.kind === 'ingest') {
         const uploads = job.uploads.map((u) => this.rows(job, u)).filter((rows) => rows.length > 0);
         job.header ??= uploads[0]?.[0] ?? null;
@@ -194,7 +194,7 @@ export class BulkApi {
     if (state === 'UploadComplete' && job.kind === 'ingest') {
       if (job.state !== 'Open') throw restError(409, 'INVALIDJOBSTATE', `Cannot close a job in state ${job.state}`);
       job.state = 'UploadComplete';
-      job.systemModstamp = Date.now();
+      job.systemModstamp = wholeSecondNow();
       this.schedule(job);
       return { status: 200, body: this.info(job) };
     }
@@ -208,7 +208,7 @@ export class BulkApi {
       if (job.state !== 'UploadComplete') return;
       job.state = 'InProgress';
       job.startedAt = Date.now();
-      job.systemModstamp = Date.now();
+      job.systemModstamp = wholeSecondNow();
       setTimeout(() => void this.process(job), delay);
     }, delay);
   }
@@ -227,7 +227,7 @@ export class BulkApi {
       job.errorMessage = error instanceof Error ? error.message : String(error);
     }
     job.finishedAt = Date.now();
-    job.systemModstamp = Date.now();
+    job.systemModstamp = wholeSecondNow();
   }
 
   private rows(job: IngestJob, text: string): string[][] {
@@ -368,7 +368,8 @@ export class BulkApi {
     return { status: 200, body: Buffer.from(lines.join(eol) + eol), headers: { 'Content-Type': 'text/csv' } };
   }
 
-  private info(job: Job, detailed = false): Record<string, unknown> {
+  /** Job info as each call returns it: on create and state changes, in a job list (adds jobType), or polled (all). */
+  private info(job: Job, view: 'changed' | 'listed' | 'detailed' = 'changed'): Record<string, unknown> {
     const info: Record<string, unknown> = {
       id: job.id,
       operation: job.operation,
@@ -379,11 +380,12 @@ export class BulkApi {
       state: job.state,
     };
     if (job.kind === 'ingest' && job.externalIdFieldName) info.externalIdFieldName = job.externalIdFieldName;
-    Object.assign(info, { concurrencyMode: job.concurrencyMode, contentType: job.contentType, apiVersion: job.apiVersion });
-    if (job.kind === 'ingest') info.contentUrl = `services/data/${job.apiVersion.toFixed(1)}/jobs/ingest/${job.id}/batches`;
+    // apiVersion is a JSON number written with its decimal (`62.0`); contentUrl is relative, with the `v`.
+    Object.assign(info, { concurrencyMode: job.concurrencyMode, contentType: job.contentType, apiVersion: new JsonDecimal(job.apiVersion, 1) });
+    if (view !== 'changed') info.jobType = job.kind === 'query' ? 'V2Query' : 'V2Ingest';
+    if (job.kind === 'ingest') info.contentUrl = `services/data/v${job.apiVersion.toFixed(1)}/jobs/ingest/${job.id}/batches`;
     Object.assign(info, { lineEnding: job.lineEnding, columnDelimiter: job.columnDelimiter });
-    if (detailed) {
-      info.jobType = job.kind === 'query' ? 'V2Query' : 'V2Ingest';
+    if (view === 'detailed') {
       info.numberRecordsProcessed = job.kind === 'query' ? (job.ids?.length ?? 0) : job.processed;
       if (job.kind === 'ingest') info.numberRecordsFailed = job.failedCount;
       info.retries = 0;

@@ -2,8 +2,8 @@
 // The Salesforce emulator as a process:
 //   node dist/tools/salesforce-emulator/src/cli.js [--port 8484] [--host 127.0.0.1] [--seed file.json]
 //     [--accounts N --contacts M --relationships K] [--token-lifetime-ms N] [--auto-approve]
-//     [--bulk-delay-ms N] [--cometd-timeout-ms N] [--daily-api-limit N] [--duplicate-rule]
-import { readFileSync } from 'node:fs';
+//     [--bulk-delay-ms N] [--cometd-timeout-ms N] [--daily-api-limit N] [--duplicate-rule] [--sandbox] [--tls [--tls-cert-out cert.pem]]
+import { readFileSync, writeFileSync } from 'node:fs';
 import { SalesforceEmulator, EmulatorOptions } from './server';
 import type { SeedFile } from './seed';
 
@@ -43,10 +43,14 @@ async function main(): Promise<void> {
     cometdConnectTimeoutMs: number('cometd-timeout-ms'),
     dailyApiLimit: number('daily-api-limit'),
     contactEmailDuplicateRule: flag('duplicate-rule'),
+    sandbox: flag('sandbox'),
+    tls: flag('tls'),
   };
   const started = Date.now();
   const emulator = new SalesforceEmulator(options);
   const url = await emulator.start();
+  const certOut = arg('tls-cert-out');
+  if (certOut && emulator.certificate) writeFileSync(certOut, emulator.certificate);
   const counts = ['Account', 'Contact', 'AccountContactRelation'].map((o) => `${emulator.org.count(o)} ${o}`).join(', ');
   process.stdout.write(`${JSON.stringify({ msg: 'salesforce emulator listening', url, orgId: emulator.org.orgId, records: counts, startupMs: Date.now() - started })}\n`);
   const stop = async () => {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { randomBase36, randomToken } from './ids';
 import { EventBus, ReplayIdInvalid, StreamEvent } from './event-bus';
 import { Request, cookies } from './http';
+import { LATEST_VERSION } from './versions';
 
 type Message = Record<string, unknown> & { channel?: string; id?: unknown; clientId?: string };
 
@@ -68,7 +69,7 @@ export class CometdServer {
   }
 
   handle(req: Request, res: ServerResponse, userId: string | null, version: string | null): void {
-    if (!version) return this.reply(res, 400, [{ channel: '/meta/handshake', successful: false, error: "400::API version in the URI is mandatory. URI format: '/cometd/62.0'" }]);
+    if (!version) return this.reply(res, 400, [{ channel: '/meta/handshake', successful: false, error: `400::API version in the URI is mandatory. URI format: '/cometd/${LATEST_VERSION}'` }]);
     if (Number(version) < 37) return this.reply(res, 400, [{ channel: '/meta/handshake', successful: false, error: '400::Unsupported API version. Only API versions 37.0 and later are supported.' }]);
     if (req.body.length > 32_768) return this.reply(res, 413, [{ successful: false, error: '413::Maximum Request Size Exceeded' }]);
     let parsed: unknown;
@@ -104,7 +105,8 @@ export class CometdServer {
         };
         this.clients.set(client.id, client);
         this.stats.clients++;
-        headers['Set-Cookie'] = `BAYEUX_BROWSER=${client.browser}; Path=/; HttpOnly; Secure`;
+        // Secure only over HTTPS: a cookie jar never sends a Secure cookie back over plain HTTP (RFC 6265 §5.4).
+        headers['Set-Cookie'] = `BAYEUX_BROWSER=${client.browser}; Path=/; HttpOnly${isHttps(req) ? '; Secure' : ''}`;
         replies.push({ ext: { replay: true, 'payload.format': true }, minimumVersion: '1.0', clientId: client.id, supportedConnectionTypes: ['long-polling'], ...base, version: '1.0', successful: true });
         continue;
       }
@@ -242,4 +244,9 @@ export class CometdServer {
     res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
+}
+
+/** The request reached the emulator over TLS, or through a proxy that terminated it. */
+function isHttps(req: Request): boolean {
+  return (req.raw.socket as { encrypted?: boolean }).encrypted === true || req.headers['x-forwarded-proto'] === 'https';
 }

@@ -52,6 +52,23 @@ export function parseForm(req: Request): URLSearchParams {
   return new URLSearchParams(req.body.toString('utf8'));
 }
 
+const DECIMAL_MARK = '@@json-decimal:';
+
+/** A number that Salesforce writes with a fixed count of decimals (`"apiVersion":62.0`), which JSON.stringify drops. */
+export class JsonDecimal {
+  constructor(readonly value: number, readonly digits: number) {}
+
+  toJSON(): string {
+    return `${DECIMAL_MARK}${this.value.toFixed(this.digits)}`;
+  }
+}
+
+/** JSON text of a response body, with JsonDecimal values as bare numbers. */
+export function jsonText(body: unknown): string {
+  const text = JSON.stringify(body);
+  return text.includes(DECIMAL_MARK) ? text.replace(/"@@json-decimal:(-?\d+(?:\.\d+)?)"/g, '$1') : text;
+}
+
 export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   if (res.headersSent) return;
   if (body === undefined || body === null || status === 204) {
@@ -64,7 +81,7 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
     res.end(body);
     return;
   }
-  const text = JSON.stringify(body);
+  const text = jsonText(body);
   res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -53,8 +53,9 @@ export class IdGenerator {
   }
 }
 
+/** 15 characters, or 18 whose last three are the checksum of the first fifteen. */
 export function isValidIdShape(value: string): boolean {
-  return /^[a-zA-Z0-9]{15}$/.test(value) || (/^[a-zA-Z0-9]{18}$/.test(value) && checksumSuffix(value.slice(0, 15)) === value.slice(15));
+  return /^[a-zA-Z0-9]{15}$/.test(value) || (/^[a-zA-Z0-9]{18}$/.test(value) && checksumSuffix(value.slice(0, 15)) === value.slice(15).toUpperCase());
 }
 
 export function randomToken(bytes = 24): string {

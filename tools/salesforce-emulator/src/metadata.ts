@@ -101,7 +101,14 @@ function systemFields(): FieldSpec[] {
 
 const INDUSTRIES = ['Agriculture', 'Banking', 'Education', 'Energy', 'Finance', 'Healthcare', 'Manufacturing', 'Media', 'Retail', 'Technology', 'Other'];
 
-export const STANDARD_OBJECTS: Record<string, { label: string; labelPlural: string; keyPrefix: string; fields: FieldSpec[] }> = {
+export interface ObjectSpec {
+  label: string;
+  labelPlural: string;
+  keyPrefix: string;
+  fields: FieldSpec[];
+}
+
+export const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
   Account: {
     label: 'Account',
     labelPlural: 'Accounts',
@@ -176,14 +183,60 @@ export const STANDARD_OBJECTS: Record<string, { label: string; labelPlural: stri
   },
 };
 
+/** The org's own record (`SELECT … FROM Organization`): read-only through the API, one row. */
+const ORGANIZATION: ObjectSpec = {
+  label: 'Organization',
+  labelPlural: 'Organizations',
+  keyPrefix: '00D',
+  fields: [
+    ...systemFields(),
+    { name: 'Name', type: 'string', length: 80, nillable: false, createable: false },
+    { name: 'Division', type: 'string', length: 80, createable: false },
+    { name: 'Country', type: 'string', length: 80, createable: false },
+    { name: 'IsSandbox', type: 'boolean', nillable: false, createable: false, updateable: false, defaultedOnCreate: true, defaultValue: false },
+    { name: 'OrganizationType', type: 'picklist', length: 40, createable: false, updateable: false, picklistValues: ['Developer Edition', 'Enterprise Edition', 'Unlimited Edition', 'Professional Edition'] },
+    { name: 'InstanceName', type: 'string', length: 5, createable: false, updateable: false },
+    { name: 'NamespacePrefix', type: 'string', length: 15, createable: false, updateable: false },
+    { name: 'TrialExpirationDate', type: 'datetime', createable: false, updateable: false },
+    { name: 'LanguageLocaleKey', type: 'picklist', length: 40, createable: false, picklistValues: ['en_US'] },
+    { name: 'DefaultLocaleSidKey', type: 'picklist', length: 40, createable: false, picklistValues: ['en_US', 'nl_BE'] },
+    { name: 'TimeZoneSidKey', type: 'picklist', length: 40, createable: false, picklistValues: ['Europe/Brussels', 'America/Los_Angeles'] },
+  ],
+};
+STANDARD_OBJECTS.Organization = ORGANIZATION;
+
+/** The Tooling API's objects the emulator serves: one EntityDefinition row per object of the org. */
+export const TOOLING_OBJECTS: Record<string, ObjectSpec> = {
+  EntityDefinition: {
+    label: 'Entity Definition',
+    labelPlural: 'Entity Definitions',
+    keyPrefix: '4ie',
+    fields: [
+      ...systemFields(),
+      { name: 'DurableId', type: 'string', length: 18, createable: false, updateable: false },
+      { name: 'QualifiedApiName', type: 'string', length: 250, createable: false, updateable: false },
+      { name: 'DeveloperName', type: 'string', length: 40, createable: false, updateable: false },
+      { name: 'NamespacePrefix', type: 'string', length: 15, createable: false, updateable: false },
+      { name: 'Label', type: 'string', length: 40, createable: false, updateable: false },
+      { name: 'PluralLabel', type: 'string', length: 40, createable: false, updateable: false },
+      { name: 'KeyPrefix', type: 'string', length: 3, createable: false, updateable: false },
+      { name: 'IsCustomizable', type: 'boolean', createable: false, updateable: false, defaultValue: true },
+      { name: 'IsQueryable', type: 'boolean', createable: false, updateable: false, defaultValue: true },
+    ],
+  },
+};
+
+/** Objects the API can read but not create or delete. */
+export const READ_ONLY_OBJECTS = new Set(['User', 'Organization', 'EntityDefinition']);
+
 /** Custom fields an org can add to an object (seed option), each with the flags of its type. */
 export type CustomFieldSpec = FieldSpec;
 
 export class Schema {
   readonly objects = new Map<string, ObjectDef>(); // by lower-cased name
 
-  constructor(customFields: Record<string, CustomFieldSpec[]> = {}) {
-    for (const [name, definition] of Object.entries(STANDARD_OBJECTS)) {
+  constructor(customFields: Record<string, CustomFieldSpec[]> = {}, objects: Record<string, ObjectSpec> = STANDARD_OBJECTS) {
+    for (const [name, definition] of Object.entries(objects)) {
       const fields = new Map<string, FieldDef>();
       const order: string[] = [];
       const add = (def: FieldDef) => {
@@ -214,7 +267,7 @@ export class Schema {
       }
     }
     const child = (parent: string, relationshipName: string, childSObject: string, fieldName: string, cascadeDelete: boolean) =>
-      this.object(parent)!.childRelationships.push({ relationshipName, childSObject, field: fieldName, cascadeDelete });
+      this.object(parent)?.childRelationships.push({ relationshipName, childSObject, field: fieldName, cascadeDelete });
     child('Account', 'Contacts', 'Contact', 'AccountId', true);
     child('Account', 'AccountContactRelations', 'AccountContactRelation', 'AccountId', true);
     child('Contact', 'AccountContactRelations', 'AccountContactRelation', 'ContactId', true);
@@ -266,15 +319,15 @@ export function describeObject(object: ObjectDef, version: string): Record<strin
       cascadeDelete: r.cascadeDelete, childSObject: r.childSObject, deprecatedAndHidden: false, field: r.field, junctionIdListNames: [],
       junctionReferenceTo: [], relationshipName: r.relationshipName, restrictedDelete: false,
     })),
-    compactLayoutable: true, createable: object.name !== 'User', custom: false, customSetting: false, deepCloneable: false, defaultImplementation: null,
-    deletable: object.name !== 'User', deprecatedAndHidden: false, extendedBy: null, extendsInterfaces: null, feedEnabled: true,
+    compactLayoutable: true, createable: !READ_ONLY_OBJECTS.has(object.name), custom: false, customSetting: false, deepCloneable: false, defaultImplementation: null,
+    deletable: !READ_ONLY_OBJECTS.has(object.name), deprecatedAndHidden: false, extendedBy: null, extendsInterfaces: null, feedEnabled: true,
     fields: object.fieldOrder.map((name) => describeField(object.fields.get(name.toLowerCase())!)),
     hasSubtypes: false, implementedBy: null, implementsInterfaces: null, isInterface: false, isSubtype: false, keyPrefix: object.keyPrefix,
-    label: object.label, labelPlural: object.labelPlural, layoutable: true, listviewable: null, lookupLayoutable: null, mergeable: object.name !== 'User',
+    label: object.label, labelPlural: object.labelPlural, layoutable: true, listviewable: null, lookupLayoutable: null, mergeable: !READ_ONLY_OBJECTS.has(object.name),
     mruEnabled: true, name: object.name, namedLayoutInfos: [], networkScopeFieldName: null, queryable: true,
     recordTypeInfos: [{ active: true, available: true, defaultRecordTypeMapping: true, developerName: 'Master', master: true, name: 'Master', recordTypeId: '012000000000000AAA', urls: { layout: `${base}/describe/layouts/012000000000000AAA` } }],
     replicateable: true, retrieveable: true, searchLayoutable: true, searchable: true, sobjectDescribeOption: 'FULL', supportedScopes: [{ label: 'All', name: 'everything' }],
-    triggerable: true, undeletable: object.name !== 'User', updateable: true,
+    triggerable: true, undeletable: !READ_ONLY_OBJECTS.has(object.name), updateable: true,
     urls: {
       compactLayouts: `${base}/describe/compactLayouts`, rowTemplate: `${base}/{ID}`, approvalLayouts: `${base}/describe/approvalLayouts`,
       uiDetailTemplate: `https://emulator/{ID}`, uiEditTemplate: `https://emulator/{ID}/e`, defaultValues: `${base}/defaultValues?recordTypeId&fields`,
@@ -287,10 +340,10 @@ export function describeObject(object: ObjectDef, version: string): Record<strin
 export function globalDescribeEntry(object: ObjectDef, version: string): Record<string, unknown> {
   const base = `/services/data/v${version}/sobjects/${object.name}`;
   return {
-    activateable: false, createable: object.name !== 'User', custom: false, customSetting: false, deletable: object.name !== 'User', deprecatedAndHidden: false,
+    activateable: false, createable: !READ_ONLY_OBJECTS.has(object.name), custom: false, customSetting: false, deletable: !READ_ONLY_OBJECTS.has(object.name), deprecatedAndHidden: false,
     feedEnabled: true, hasSubtypes: false, isSubtype: false, keyPrefix: object.keyPrefix, label: object.label, labelPlural: object.labelPlural,
-    layoutable: true, mergeable: object.name !== 'User', mruEnabled: true, name: object.name, queryable: true, replicateable: true, retrieveable: true,
-    searchable: true, triggerable: true, undeletable: object.name !== 'User', updateable: true,
+    layoutable: true, mergeable: !READ_ONLY_OBJECTS.has(object.name), mruEnabled: true, name: object.name, queryable: true, replicateable: true, retrieveable: true,
+    searchable: true, triggerable: true, undeletable: !READ_ONLY_OBJECTS.has(object.name), updateable: true,
     urls: { rowTemplate: `${base}/{ID}`, describe: `${base}/describe`, sobject: base },
   };
 }

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { randomToken } from './ids';
 import { HttpError, Request, parseForm, send, bearerToken } from './http';
+import { formatRestDateTime } from './values';
 import type { Org } from './org';
 
 export interface ConnectedApp {
@@ -271,21 +272,60 @@ export class OAuthServer {
     const user = this.org.get('User', session.userId);
     const base = this.baseUrl();
     const version = req.url.searchParams.get('version') ?? '{version}';
+    const orgId = this.org.orgId;
     const urls = {
-      enterprise: `${base}/services/Soap/c/${version}/${this.org.orgId}`,
-      metadata: `${base}/services/Soap/m/${version}/${this.org.orgId}`,
-      partner: `${base}/services/Soap/u/${version}/${this.org.orgId}`,
+      enterprise: `${base}/services/Soap/c/${version}/${orgId}`,
+      metadata: `${base}/services/Soap/m/${version}/${orgId}`,
+      partner: `${base}/services/Soap/u/${version}/${orgId}`,
       rest: `${base}/services/data/v${version}/`,
       sobjects: `${base}/services/data/v${version}/sobjects/`,
       search: `${base}/services/data/v${version}/search/`,
       query: `${base}/services/data/v${version}/query/`,
       recent: `${base}/services/data/v${version}/recent/`,
+      tooling_soap: `${base}/services/Soap/T/${version}/${orgId}`,
+      tooling_rest: `${base}/services/data/v${version}/tooling/`,
       profile: `${base}/${session.userId}`,
+      feeds: `${base}/services/data/v${version}/chatter/feeds`,
+      groups: `${base}/services/data/v${version}/chatter/groups`,
+      users: `${base}/services/data/v${version}/chatter/users`,
+      feed_items: `${base}/services/data/v${version}/chatter/feed-items`,
+      feed_elements: `${base}/services/data/v${version}/chatter/feed-elements`,
       custom_domain: base,
     };
-    const common = {
+    const photos = { picture: `${base}/profilephoto/005/F`, thumbnail: `${base}/profilephoto/005/T` };
+    const identity = `${base}/id/${orgId}/${session.userId}`;
+    const modified = typeof user?.LastModifiedDate === 'number' ? user.LastModifiedDate : Date.now();
+    const shared = { active: true, user_type: 'STANDARD', language: 'en_US', locale: 'en_US', utcOffset: 3600000 };
+    if (userinfo) {
+      // The OpenID Connect UserInfo claims, plus Salesforce's own.
+      return send(res, 200, {
+        sub: identity,
+        user_id: session.userId,
+        organization_id: orgId,
+        preferred_username: user?.Username ?? null,
+        nickname: String(user?.Alias ?? 'user'),
+        name: user?.Name ?? null,
+        email: user?.Email ?? null,
+        email_verified: true,
+        given_name: user?.FirstName ?? null,
+        family_name: user?.LastName ?? null,
+        zoneinfo: 'Europe/Brussels',
+        photos,
+        profile: `${base}/${session.userId}`,
+        picture: photos.picture,
+        address: { country: 'BE' },
+        is_salesforce_integration_user: false,
+        urls,
+        ...shared,
+        updated_at: new Date(modified).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        is_app_installed: true,
+      });
+    }
+    send(res, 200, {
+      id: identity,
+      asserted_user: true,
       user_id: session.userId,
-      organization_id: this.org.orgId,
+      organization_id: orgId,
       username: user?.Username ?? null,
       nick_name: String(user?.Alias ?? 'user'),
       display_name: user?.Name ?? null,
@@ -294,25 +334,14 @@ export class OAuthServer {
       first_name: user?.FirstName ?? null,
       last_name: user?.LastName ?? null,
       timezone: 'Europe/Brussels',
-      active: true,
-      user_type: 'STANDARD',
-      language: 'en_US',
-      locale: 'en_US',
-      utcOffset: 3600000,
-    };
-    if (userinfo) {
-      return send(res, 200, { sub: `${base}/id/${this.org.orgId}/${session.userId}`, ...common, preferred_username: user?.Username ?? null, name: user?.Name ?? null, urls });
-    }
-    send(res, 200, {
-      id: `${base}/id/${this.org.orgId}/${session.userId}`,
-      asserted_user: true,
-      ...common,
-      photos: { picture: `${base}/profilephoto/005/F`, thumbnail: `${base}/profilephoto/005/T` },
+      photos,
       addr_street: null, addr_city: null, addr_state: null, addr_country: 'BE', addr_zip: null, mobile_phone: null, mobile_phone_verified: false,
+      is_lightning_login_user: false,
       status: { created_date: null, body: null },
       urls,
+      ...shared,
+      last_modified_date: formatRestDateTime(modified),
       is_app_installed: true,
-      last_modified_date: '2026-01-01T00:00:00.000+0000',
     });
   }
 }

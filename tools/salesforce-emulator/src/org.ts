@@ -1,18 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { EventBus } from './event-bus';
-import { IdGenerator, to18 } from './ids';
-import { CustomFieldSpec, FieldDef, ObjectDef, Schema } from './metadata';
-import { SaveError, SaveFailure, StoredValue, coerce, saveError, toCdc } from './values';
+import { IdGenerator, isValidIdShape, to18 } from './ids';
+import { CustomFieldSpec, FieldDef, ObjectDef, ObjectSpec, READ_ONLY_OBJECTS, Schema } from './metadata';
+import { SaveError, SaveFailure, StoredValue, coerce, saveError, toCdc, wholeSecondNow } from './values';
+import { LATEST_VERSION } from './versions';
 
 export type Rec = Record<string, StoredValue>;
 
-/** Who writes and through which API: drives CreatedById/LastModifiedById and the CDC changeOrigin. */
+/**
+ * Who writes and through which path: drives CreatedById/LastModifiedById and the CDC changeOrigin.
+ * - `rest`, `bulkapi`, `soap`: an API call; `client` is the `client=` of its Sforce-Call-Options header, if any.
+ * - `lightning`: a user in Lightning Experience (the UI calls Salesforce's own internal API).
+ * - `classic`: a user in Salesforce Classic, and other UI paths that leave no origin.
+ * - `core`: the platform itself (the origin of the CDC guide's example).
+ */
 export interface WriteContext {
   userId: string;
-  api: 'rest' | 'bulkapi' | 'soap' | 'ui';
+  api: 'rest' | 'bulkapi' | 'soap' | 'lightning' | 'classic' | 'core';
   apiVersion: string;
-  /** The `client=` of the Sforce-Call-Options header, if any. */
   client: string | null;
+}
+
+/** The ChangeEventHeader.changeOrigin Salesforce writes for a transaction made through this path. */
+export function changeOrigin(context: WriteContext): string {
+  switch (context.api) {
+    case 'lightning':
+      return `com/salesforce/api/soap/${context.apiVersion};client=SfdcInternalAPI/`;
+    case 'classic':
+      return '';
+    case 'core':
+      return 'com.salesforce.core';
+    default:
+      return `com/salesforce/api/${context.api}/${context.apiVersion}${context.client ? `;client=${context.client}` : ''}`;
+  }
 }
 
 interface Change {
@@ -34,7 +54,9 @@ export class Transaction {
   readonly key = randomUUID();
   readonly changes: Change[] = [];
   readonly undo: UndoEntry[] = [];
-  readonly now = Date.now();
+  readonly now = wholeSecondNow();
+  /** Seeding writes records no API could (users). */
+  seeding = false;
   constructor(readonly context: WriteContext) {}
 }
 
@@ -45,6 +67,12 @@ export interface OrgOptions {
   contactEmailDuplicateRule?: boolean;
   eventRetentionMs?: number;
   maxEventsPerChannel?: number;
+  /** A sandbox org: Organization.IsSandbox, and an instance name of the CS pods. */
+  sandbox?: boolean;
+  /** Organization.Name. */
+  name?: string;
+  /** The objects it holds (the standard ones by default; the Tooling API's for its own org). */
+  objects?: Record<string, ObjectSpec>;
 }
 
 class ObjectStore {
@@ -101,12 +129,23 @@ export class Org {
 
   constructor(readonly options: OrgOptions = {}) {
     this.orgId = options.orgId ?? to18('00D5g000004XyZ1');
-    this.schema = new Schema(options.customFields ?? {});
+    this.schema = new Schema(options.customFields ?? {}, options.objects);
     this.contactEmailDuplicateRule = options.contactEmailDuplicateRule ?? false;
     this.bus = new EventBus({ retentionMs: options.eventRetentionMs ?? 72 * 3600_000, maxEventsPerChannel: options.maxEventsPerChannel ?? 2_000_000 });
     for (const object of this.schema.objects.values()) this.stores.set(object.name.toLowerCase(), new ObjectStore(object));
     this.bus.declare('/data/ChangeEvents');
     for (const name of ['Account', 'Contact', 'AccountContactRelation']) this.bus.declare(`/data/${name}ChangeEvent`);
+    if (this.hasObject('Organization')) this.putOrganization();
+  }
+
+  /** The Organization row, with the org's id: written directly, as no API creates it. */
+  private putOrganization(): void {
+    const now = wholeSecondNow();
+    this.putSystemRecord('Organization', {
+      Id: this.orgId, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now, CreatedById: null, LastModifiedById: null,
+      Name: this.options.name ?? 'journy demo (emulated)', Country: 'BE', IsSandbox: this.options.sandbox === true, OrganizationType: 'Enterprise Edition',
+      InstanceName: this.options.sandbox ? 'CS162' : 'EU46', LanguageLocaleKey: 'en_US', DefaultLocaleSidKey: 'nl_BE', TimeZoneSidKey: 'Europe/Brussels',
+    });
   }
 
   store(objectName: string): ObjectStore {
@@ -128,7 +167,7 @@ export class Org {
   /** Any object's record by id (the key prefix names the object). */
   getAny(id: string, includeDeleted = false): { object: ObjectDef; rec: Rec } | undefined {
     const object = this.schema.byPrefix(id);
-    if (!object || !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id)) return undefined;
+    if (!object || !isValidIdShape(id)) return undefined;
     const rec = this.get(object.name, id, includeDeleted);
     return rec ? { object, rec } : undefined;
   }
@@ -176,6 +215,9 @@ export class Org {
   insert(tx: Transaction, objectName: string, input: Record<string, unknown>, options: { fromText?: boolean; allowId?: boolean } = {}): string {
     const store = this.store(objectName);
     const object = store.def;
+    if (READ_ONLY_OBJECTS.has(object.name) && !tx.seeding) {
+      throw new SaveFailure([saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be inserted: ${object.label}`)]);
+    }
     const values = this.readInput(object, input, 'create', options.fromText ?? false);
     const id = this.ids.next(object.keyPrefix);
     const rec: Rec = {};
@@ -228,6 +270,7 @@ export class Org {
 
   delete(tx: Transaction, objectName: string, id: string): void {
     const store = this.store(objectName);
+    if (READ_ONLY_OBJECTS.has(store.def.name)) throw new SaveFailure([saveError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be deleted: ${store.def.label}`)]);
     const existing = this.requireRecord(store, id);
     this.markDeleted(tx, store, existing);
   }
@@ -284,7 +327,7 @@ export class Org {
   commit(tx: Transaction): void {
     if (tx.changes.length === 0) return;
     const commitNumber = ++this.commitNumber;
-    const origin = tx.context.api === 'ui' ? '' : `com/salesforce/api/${tx.context.api}/${tx.context.apiVersion};client=${tx.context.client ?? 'SfdcInternalAPI/'}`;
+    const origin = changeOrigin(tx.context);
     // Identical changes of one transaction are merged into one event with several record ids, as Salesforce does.
     const merged: { change: Change; recordIds: string[] }[] = [];
     const byKey = new Map<string, { change: Change; recordIds: string[] }>();
@@ -351,8 +394,8 @@ export class Org {
 
   /** Loads records directly (seeding): validated like a write, no change events. */
   seedInsert(objectName: string, input: Record<string, unknown>, userId: string, at = Date.now()): string {
-    const tx = this.begin({ userId, api: 'ui', apiVersion: '62.0', client: null });
-    Object.assign(tx, { now: at });
+    const tx = this.begin({ userId, api: 'classic', apiVersion: LATEST_VERSION, client: null });
+    Object.assign(tx, { now: Math.floor(at / 1000) * 1000, seeding: true });
     const id = this.insert(tx, objectName, input);
     return id;
   }
@@ -363,6 +406,18 @@ export class Org {
       for (const index of store.indexes.values()) index.clear();
     }
     this.bus.reset();
+    if (this.hasObject('Organization')) this.putOrganization();
+  }
+
+  /** Writes a row no API may write (read-only objects), as it is. */
+  putSystemRecord(objectName: string, rec: Rec): void {
+    const store = this.store(objectName);
+    const full: Rec = {};
+    for (const name of store.def.fieldOrder) full[name] = null;
+    Object.assign(full, rec);
+    store.index(rec.Id as string, store.records.get(rec.Id as string) ?? null, false);
+    store.records.set(rec.Id as string, full);
+    store.index(rec.Id as string, full, true);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -453,7 +508,7 @@ export class Org {
   }
 
   private requireRecord(store: ObjectStore, id: string): Rec {
-    if (!/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) || id.slice(0, 3) !== store.def.keyPrefix) {
+    if (!isValidIdShape(id) || id.slice(0, 3) !== store.def.keyPrefix) {
       throw new SaveFailure([saveError('MALFORMED_ID', `${store.def.label} ID: id value of incorrect type: ${id}`, ['Id'])]);
     }
     const rec = store.records.get(to18(id));

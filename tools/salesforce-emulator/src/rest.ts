@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { HttpError, restError } from './http';
-import { IdGenerator, to18 } from './ids';
+import { IdGenerator, isValidIdShape, to18 } from './ids';
 import { describeObject, globalDescribeEntry } from './metadata';
 import { MultipleMatches, Org, Transaction, WriteContext } from './org';
 import { QueryEngine, attributes } from './query-engine';
+import { queryColumns } from './query-columns';
+import { deletedRecords, updatedRecords } from './replication';
 import { Query, SoqlError, parseSoql } from './soql';
+import { search } from './sosl';
 import { SaveError, SaveFailure, saveError, toRest } from './values';
 
 export interface RestResult {
@@ -19,6 +22,8 @@ export interface RestContext {
   /** Set inside /composite with allOrNone: writes join that transaction instead of committing on their own. */
   tx?: Transaction;
   headers: Record<string, string | string[] | undefined>;
+  /** The caller's identity URL (absolute), listed among the resources. */
+  identityUrl?: string;
 }
 
 export interface RestCall {
@@ -56,7 +61,8 @@ export class RestApi {
   private readonly cursors = new Map<string, Cursor>();
   private readonly cursorIds = new IdGenerator('0rs');
 
-  constructor(private readonly org: Org, private readonly faults: RestFaults) {
+  /** `prefix`: where this API lives under /services/data/vXX.X/ (`tooling/` for the Tooling API). */
+  constructor(private readonly org: Org, private readonly faults: RestFaults, private readonly prefix = '') {
     this.engine = new QueryEngine(org);
   }
 
@@ -79,18 +85,23 @@ export class RestApi {
     const v = ctx.version;
     switch (head) {
       case undefined:
-        return { status: 200, body: this.resources(v) };
+        return { status: 200, body: this.resources(v, ctx.identityUrl) };
       case 'sobjects':
         return this.sobjects(call, rest, ctx);
       case 'query':
       case 'queryAll':
         if (call.method !== 'GET') throw this.methodNotAllowed(call.method, 'GET,HEAD');
-        return rest.length > 0 ? this.queryMore(rest[0], ctx) : this.query(call.query.get('q'), head === 'queryAll', ctx);
+        if (rest.length > 0) return this.queryMore(rest[0], ctx);
+        if (call.query.get('columns') === 'true') return { status: 200, body: queryColumns(parseSoql(requireQuery(call.query.get('q')), this.org.schema)) };
+        return this.query(call.query.get('q'), head === 'queryAll', ctx);
       case 'composite':
         if (rest[0] === 'sobjects') return this.collections(call, rest.slice(1), ctx);
         if (rest.length === 0 && call.method === 'POST') return this.composite(call, ctx);
         if (rest[0] === 'batch' && call.method === 'POST') return this.batch(call, ctx);
         throw restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      case 'search':
+        if (call.method !== 'GET' || rest.length > 0) throw restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+        return { status: 200, body: search(this.org, this.engine, this.org.schema, call.query.get('q'), v) };
       case 'limits':
         throw new Error('limits are answered by the server');
       default:
@@ -102,11 +113,12 @@ export class RestApi {
     return restError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed}`);
   }
 
-  resources(v: string): Record<string, string> {
+  /** The resources this emulator serves (a real org lists dozens more; none is listed here that would answer 404). */
+  resources(v: string, identityUrl?: string): Record<string, string> {
     const base = `/services/data/v${v}`;
-    const names = ['tooling', 'metadata', 'eclair', 'folders', 'prechatForms', 'chatter', 'tabs', 'appMenu', 'quickActions', 'queryAll', 'commerce', 'wave', 'iot', 'analytics', 'search', 'composite', 'parameterizedSearch', 'fingerprint', 'theme', 'nouns', 'event', 'serviceTemplates', 'recent', 'connect', 'licensing', 'limits', 'process', 'async-queries', 'query', 'match', 'emailConnect', 'compactLayouts', 'knowledgeManagement', 'sobjects', 'actions', 'support', 'jobs'];
     const out: Record<string, string> = {};
-    for (const name of names) out[name] = `${base}/${name}`;
+    for (const name of ['tooling', 'queryAll', 'search', 'composite', 'limits', 'query', 'sobjects']) out[name] = `${base}/${name}`;
+    if (identityUrl) out.identity = identityUrl;
     return out;
   }
 
@@ -138,6 +150,10 @@ export class RestApi {
     if (parts[1] === 'describe' && parts.length === 2) {
       if (call.method !== 'GET') throw this.methodNotAllowed(call.method, 'GET,HEAD');
       return { status: 200, body: describeObject(object, v) };
+    }
+    if (parts.length === 2 && (parts[1] === 'updated' || parts[1] === 'deleted')) {
+      if (call.method !== 'GET') throw this.methodNotAllowed(call.method, 'GET,HEAD');
+      return { status: 200, body: parts[1] === 'updated' ? updatedRecords(this.org, object, call.query) : deletedRecords(this.org, object, call.query) };
     }
     if (parts.length === 2) {
       const id = parts[1];
@@ -199,7 +215,7 @@ export class RestApi {
   }
 
   private recordOr404(objectName: string, id: string) {
-    if (!/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id)) {
+    if (!isValidIdShape(id)) {
       throw restError(400, 'MALFORMED_ID', `${objectName} ID: id value of incorrect type: ${id}`, ['Id']);
     }
     const rec = this.org.get(objectName, id, true);
@@ -252,8 +268,7 @@ export class RestApi {
   // query
 
   private query(q: string | null, includeDeleted: boolean, ctx: RestContext): RestResult {
-    if (!q) throw restError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    const query = parseSoql(q, this.org.schema);
+    const query = parseSoql(requireQuery(q), this.org.schema);
     if (query.countOnly) {
       return { status: 200, body: { totalSize: this.engine.run({ ...query, limit: query.limit, offset: null }, includeDeleted).length, done: true, records: [] } };
     }
@@ -279,7 +294,7 @@ export class RestApi {
     const body: Record<string, unknown> = { totalSize: cursor.ids.length, done };
     if (!done) {
       const cursorId = this.saveCursor(cursor);
-      body.nextRecordsUrl = `/services/data/v${version}/query/${cursorId}-${offset + slice.length}`;
+      body.nextRecordsUrl = `/services/data/v${version}/${this.prefix}query/${cursorId}-${offset + slice.length}`;
     }
     body.records = records;
     return body;
@@ -317,10 +332,11 @@ export class RestApi {
         this.checkCount(ids.length);
         return this.collectionWrite(ctx, ids, allOrNone, (tx, id) => {
           const target = this.org.getAny(id, true);
-          if (!target) throw new SaveFailure([saveError(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? 'ENTITY_IS_DELETED' : 'MALFORMED_ID', /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? 'entity is deleted' : `malformed id ${id}`, [])]);
+          if (!isValidIdShape(id)) throw new SaveFailure([saveError('MALFORMED_ID', `malformed id ${id}`, [])]);
+          if (!target) throw new SaveFailure([saveError('ENTITY_IS_DELETED', 'entity is deleted', [])]);
           this.org.delete(tx, target.object.name, id);
           return { id: to18(id) };
-        }, (id) => ({ id }));
+        });
       }
       const body = asObject(call.body);
       const records = Array.isArray(body.records) ? (body.records as Record<string, unknown>[]) : null;
@@ -333,7 +349,7 @@ export class RestApi {
           if (record.id || record.Id) throw new SaveFailure([saveError('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id'])]);
           this.maybeLock(undefined);
           return { id: this.org.insert(tx, type, stripAttributes(record)) };
-        }, undefined, false);
+        }, false);
       }
       if (call.method === 'PATCH') {
         return this.collectionWrite(ctx, records, allOrNone, (tx, record) => {
@@ -343,7 +359,7 @@ export class RestApi {
           this.maybeLock(id);
           this.org.update(tx, type, id, stripAttributes(record));
           return { id: to18(id) };
-        }, (record) => ({ id: (record.id ?? record.Id) as string | undefined }));
+        });
       }
       throw this.methodNotAllowed(call.method, 'POST,PATCH,DELETE');
     }
@@ -400,13 +416,15 @@ export class RestApi {
     if (n > 200) throw restError(400, 'EXCEEDED_ID_LIMIT', `Maximum number of records exceeded. (${n} > 200)`);
   }
 
-  /** Per-record results in request order; failures roll back that record only, or everything with allOrNone. */
+  /**
+   * Per-record results in request order; failures roll back that record only, or everything with allOrNone.
+   * A failed record's result has no id (Salesforce echoes none), only its errors.
+   */
   private collectionWrite<T>(
     ctx: RestContext,
     items: T[],
     allOrNone: boolean,
     apply: (tx: Transaction, item: T) => { id: string; created?: boolean },
-    idOf?: (item: T) => { id?: string },
     rolledBackKeepsId = true,
   ): RestResult {
     const tx = ctx.tx ?? this.org.begin(ctx.write);
@@ -420,8 +438,7 @@ export class RestApi {
       } catch (error) {
         rollbackTo(this.org, tx, mark);
         const errors = error instanceof SaveFailure ? error.errors : [saveError('UNKNOWN_EXCEPTION', String(error))];
-        const known = idOf?.(item).id;
-        results.push({ ...(known ? { id: known } : {}), success: false, errors });
+        results.push({ success: false, errors });
         failed = true;
       }
     }
@@ -523,6 +540,11 @@ function savepoint(tx: Transaction): { undo: number; changes: number } {
 
 function rollbackTo(org: Org, tx: Transaction, mark: { undo: number; changes: number }): void {
   org.rollbackTo(tx, mark);
+}
+
+function requireQuery(q: string | null): string {
+  if (!q) throw restError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+  return q;
 }
 
 function asObject(body: unknown): Record<string, unknown> {

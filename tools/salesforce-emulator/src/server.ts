@@ -1,4 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BulkApi } from './bulk';
 import { CometdServer } from './cometd';
@@ -7,13 +8,14 @@ import type { CustomFieldSpec } from './metadata';
 import { Org, WriteContext } from './org';
 import { ConnectedApp, LoginUser, OAuthServer } from './oauth';
 import { RestApi } from './rest';
+import { bulkV1Unavailable, soapUnavailable } from './unavailable';
+import { TlsCredentials, selfSignedCertificate } from './tls';
+import { ToolingApi } from './tooling';
 import { DEFAULT_USERS, DEMO_CUSTOM_FIELDS, GeneratedSeed, SeedFile, SeedUser, generate, loadRecords, seedUsers } from './seed';
-import { SaveFailure } from './values';
+import { SaveFailure, wholeSecondNow } from './values';
+import { API_VERSIONS, LATEST_VERSION, isRetiredVersion, isServedVersion, versionLabel } from './versions';
 
-export const API_VERSIONS = ['31.0', '36.0', '37.0', '42.0', '45.0', '46.0', '50.0', '55.0', '58.0', '59.0', '60.0', '61.0', '62.0'];
-export const LATEST_VERSION = API_VERSIONS[API_VERSIONS.length - 1];
-
-const VERSION_LABELS: Record<string, string> = { '31.0': "Summer '14", '36.0': "Spring '16", '37.0': "Summer '16", '42.0': "Spring '18", '45.0': "Spring '19", '46.0': "Summer '19", '50.0': "Winter '21", '55.0': "Summer '22", '58.0': "Summer '23", '59.0': "Winter '24", '60.0': "Spring '24", '61.0': "Summer '24", '62.0': "Winter '25" };
+export { API_VERSIONS, LATEST_VERSION } from './versions';
 
 export type FaultCategory = 'oauth' | 'rest' | 'query' | 'collections' | 'composite' | 'bulk' | 'cometd' | 'any';
 
@@ -43,6 +45,10 @@ export interface EmulatorOptions {
   cometdMaxClients?: number;
   eventRetentionMs?: number;
   contactEmailDuplicateRule?: boolean;
+  /** A sandbox org (Organization.IsSandbox). */
+  sandbox?: boolean;
+  /** Serve HTTPS: with this certificate, or (true) a self-signed one made at start (see `certificate`). */
+  tls?: boolean | TlsCredentials;
 }
 
 export const DEFAULT_APP: ConnectedApp = {
@@ -64,8 +70,10 @@ export class SalesforceEmulator {
   readonly rest: RestApi;
   readonly bulk: BulkApi;
   readonly cometd: CometdServer;
+  readonly tooling: ToolingApi;
   readonly faults: Faults = { errors: {}, requestLimitExceeded: false, lockRowRate: 0 };
-  private readonly server: Server;
+  private server: Server | null = null;
+  private credentials: TlsCredentials | null = null;
   private baseUrl = '';
   private apiUsed = 0;
   dailyApiLimit: number;
@@ -74,12 +82,13 @@ export class SalesforceEmulator {
 
   constructor(private readonly options: EmulatorOptions = {}) {
     const customFields = options.customFields ?? options.seed?.customFields ?? DEMO_CUSTOM_FIELDS;
-    this.org = new Org({ customFields, contactEmailDuplicateRule: options.contactEmailDuplicateRule, eventRetentionMs: options.eventRetentionMs });
+    this.org = new Org({ customFields, contactEmailDuplicateRule: options.contactEmailDuplicateRule, eventRetentionMs: options.eventRetentionMs, sandbox: options.sandbox });
     this.dailyApiLimit = options.dailyApiLimit ?? 100_000;
     this.users = seedUsers(this.org, options.users ?? options.seed?.users ?? DEFAULT_USERS);
     const login: LoginUser[] = this.users;
     this.oauth = new OAuthServer(this.org, { apps: options.apps ?? [DEFAULT_APP], users: login, tokenLifetimeMs: options.tokenLifetimeMs ?? 2 * 3600_000, autoApprove: options.autoApprove ?? false }, () => this.baseUrl);
     this.rest = new RestApi(this.org, this.faults);
+    this.tooling = new ToolingApi(this.org);
     this.bulk = new BulkApi(this.org, this.rest.engine, { processingDelayMs: options.bulkProcessingDelayMs ?? 250, defaultMaxRecords: options.bulkDefaultMaxRecords ?? 50_000 });
     this.cometd = new CometdServer(this.org.bus, {
       connectTimeoutMs: options.cometdConnectTimeoutMs ?? 110_000,
@@ -87,14 +96,15 @@ export class SalesforceEmulator {
       maxClients: options.cometdMaxClients ?? 2000,
     });
     if (options.seed) this.applySeed(options.seed);
-    this.server = createServer((req, res) => void this.dispatch(req, res));
-    this.server.keepAliveTimeout = 65_000;
-    this.server.headersTimeout = 66_000;
-    this.server.requestTimeout = 0;
   }
 
   get url(): string {
     return this.baseUrl;
+  }
+
+  /** The PEM certificate clients must trust when the emulator serves HTTPS. */
+  get certificate(): string | null {
+    return this.credentials?.cert ?? null;
   }
 
   get integrationUserId(): string {
@@ -106,19 +116,32 @@ export class SalesforceEmulator {
   }
 
   async start(): Promise<string> {
+    const host = this.options.host ?? '127.0.0.1';
+    const tls = this.options.tls;
+    this.credentials = tls === true ? await selfSignedCertificate(host) : tls || null;
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.dispatch(req, res);
+    const server = this.credentials ? createHttpsServer({ key: this.credentials.key, cert: this.credentials.cert }, handler) : createServer(handler);
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 0;
+    this.server = server;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, host, () => resolve());
     });
-    const address = this.server.address() as AddressInfo;
-    this.baseUrl = this.options.publicUrl ?? `http://${address.address === '::' ? '127.0.0.1' : address.address}:${address.port}`;
+    const address = server.address() as AddressInfo;
+    const scheme = this.credentials ? 'https' : 'http';
+    this.baseUrl = this.options.publicUrl ?? `${scheme}://${address.address === '::' ? '127.0.0.1' : address.address}:${address.port}`;
     return this.baseUrl;
   }
 
   async stop(): Promise<void> {
     this.cometd.close();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = null;
   }
 
   applySeed(seed: SeedFile): Record<string, unknown> {
@@ -194,8 +217,10 @@ export class SalesforceEmulator {
     if (/^\/id\/[^/]+\/[^/]+\/?$/.test(path)) return this.oauth.handleIdentity(req, res, false);
 
     if (path === '/services/data' || path === '/services/data/') {
-      return send(res, 200, API_VERSIONS.map((version) => ({ label: VERSION_LABELS[version], url: `/services/data/v${version}`, version })));
+      return send(res, 200, API_VERSIONS.map((version) => ({ label: versionLabel(version), url: `/services/data/v${version}`, version })));
     }
+    if (path.startsWith('/services/Soap/')) return soapUnavailable(res);
+    if (path.startsWith('/services/async/')) return bulkV1Unavailable(res);
     const cometd = /^\/cometd(?:\/(?:replay\/)?(\d+\.\d))?\/?$/.exec(path);
     if (cometd) {
       const session = this.oauth.authenticate(req);
@@ -204,8 +229,8 @@ export class SalesforceEmulator {
     const data = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/.exec(path);
     if (!data) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
     const [, version, rest = ''] = data;
-    if (!API_VERSIONS.includes(version)) {
-      if (Number(version) < 31) return send(res, 410, [{ errorCode: 'API_VERSION_RETIRED', message: `Version ${version} has been retired` }]);
+    if (!isServedVersion(version)) {
+      if (isRetiredVersion(version)) return send(res, 410, [{ errorCode: 'API_VERSION_RETIRED', message: `Version ${version} has been retired` }]);
       return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
     }
     const session = this.oauth.authenticate(req);
@@ -223,11 +248,16 @@ export class SalesforceEmulator {
     const parts = rest.split('/').filter(Boolean);
     try {
       if (parts[0] === 'limits' && parts.length === 1) return send(res, 200, this.limits(), this.limitHeader());
+      if (parts[0] === 'tooling') {
+        const call = { method: req.method, path: parts.slice(1).join('/'), query: req.url.searchParams, body: req.method === 'GET' || req.method === 'DELETE' ? {} : parseJson(req) };
+        const result = this.tooling.handle(call, { version, write, headers: req.headers, identityUrl: `${this.baseUrl}/id/${this.org.orgId}/${session.userId}` });
+        return sendResult(res, result.status, result.body, { ...this.limitHeader(), ...(result.headers ?? {}) });
+      }
       if (parts[0] === 'jobs') {
         const result = this.bulk.handle(req.method, parts.slice(1), req.url.searchParams, req.body, req.headers, version, write);
         return sendResult(res, result.status, result.body, { ...this.limitHeader(), ...(result.headers ?? {}) });
       }
-      const result = this.rest.handle({ method: req.method, path: rest, query: req.url.searchParams, body: req.method === 'GET' || req.method === 'DELETE' ? {} : parseJson(req) }, { version, write, headers: req.headers });
+      const result = this.rest.handle({ method: req.method, path: rest, query: req.url.searchParams, body: req.method === 'GET' || req.method === 'DELETE' ? {} : parseJson(req) }, { version, write, headers: req.headers, identityUrl: `${this.baseUrl}/id/${this.org.orgId}/${session.userId}` });
       sendResult(res, result.status, result.body, { ...this.limitHeader(), ...(result.headers ?? {}) });
     } catch (error) {
       if (error instanceof HttpError) return send(res, error.status, error.body, { ...this.limitHeader(), ...error.headers });
@@ -269,6 +299,8 @@ export class SalesforceEmulator {
     const body = req.method === 'GET' ? {} : (parseJson(req) as Record<string, unknown>);
     const route = `${req.method} ${parts[0] ?? ''}`;
     switch (route) {
+      case 'GET certificate':
+        return this.credentials ? send(res, 200, this.credentials.cert, { 'Content-Type': 'application/x-pem-file' }) : send(res, 404, { error: 'the emulator serves plain HTTP' });
       case 'GET health':
         return send(res, 200, { status: 'up', url: this.baseUrl, orgId: this.org.orgId });
       case 'GET info':
@@ -333,7 +365,7 @@ export class SalesforceEmulator {
         const recordIds = changeType === 'GAP_OVERFLOW' ? ['000000000000000AAA'] : ((body.recordIds as string[] | undefined) ?? []);
         this.org.publishChange(entity, {
           entityName: entity, recordIds, changeType, changedFields: [], changeOrigin: '', transactionKey: crypto.randomUUID(), sequenceNumber: 1,
-          isTransactionEnd: true, commitTimestamp: Date.now(), commitNumber: this.org.nextCommitNumber(), commitUser: this.integrationUserId,
+          isTransactionEnd: true, commitTimestamp: wholeSecondNow(), commitNumber: this.org.nextCommitNumber(), commitUser: this.integrationUserId,
         }, {});
         return send(res, 200, { published: true });
       }
@@ -381,13 +413,18 @@ export class SalesforceEmulator {
     this.faults.lockRowRate = 0;
   }
 
-  /** A sales rep (or any user) working in the Salesforce UI: writes produce change events with an empty origin. */
+  /**
+   * A sales rep (or any user) working in Salesforce: `via` picks the path and so the change events' origin,
+   * `lightning` (the default: `…/soap/<version>;client=SfdcInternalAPI/`), `classic` (empty) or `core`.
+   */
   private actAs(body: Record<string, unknown>): Record<string, unknown> {
     const username = body.username as string | undefined;
     const userId = (body.userId as string | undefined) ?? (username ? this.userId(username) : this.users[1]?.userId ?? this.users[0].userId);
     if (!userId || !this.org.get('User', userId)) throw restError(400, 'INVALID_USER', `unknown user ${username ?? body.userId}`);
+    const via = body.via ?? 'lightning';
+    if (via !== 'lightning' && via !== 'classic' && via !== 'core') throw restError(400, 'INVALID_OPERATION', `via must be lightning, classic or core, got ${String(via)}`);
     const operations = (body.operations as { op: string; object: string; id?: string; fields?: Record<string, unknown> }[]) ?? [];
-    const tx = this.org.begin({ userId, api: 'ui', apiVersion: LATEST_VERSION, client: null });
+    const tx = this.org.begin({ userId, api: via, apiVersion: LATEST_VERSION, client: null });
     const results: unknown[] = [];
     try {
       for (const operation of operations) {

@@ -130,6 +130,11 @@ export function toRest(def: FieldDef, value: StoredValue): unknown {
   return value;
 }
 
+/** Now, to the second: audit fields, CDC commit timestamps and job dates carry no milliseconds on a real org. */
+export function wholeSecondNow(): number {
+  return Math.floor(Date.now() / 1000) * 1000;
+}
+
 export function formatRestDateTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }

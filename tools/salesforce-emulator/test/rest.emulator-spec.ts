@@ -27,9 +27,12 @@ describe('REST API (jsforce)', () => {
   describe('metadata', () => {
     it('lists versions without auth, and resources with an absolute identity URL', async () => {
       const versions = (await (await fetch(`${h.url}/services/data/`)).json()) as { version: string; url: string }[];
-      expect(versions[versions.length - 1]).toEqual({ label: "Winter '25", url: `/services/data/v${LATEST_VERSION}`, version: LATEST_VERSION });
+      expect(versions[versions.length - 1]).toEqual({ label: "Winter '27", url: `/services/data/v${LATEST_VERSION}`, version: LATEST_VERSION });
       const resources = await raw('GET', '');
       expect(resources.body.sobjects).toBe(`/services/data/v${LATEST_VERSION}/sobjects`);
+      expect(resources.body.identity).toBe(`${h.url}/id/${h.emulator.org.orgId}/${h.emulator.integrationUserId}`);
+      const identity = await conn.identity();
+      expect(identity).toMatchObject({ user_id: h.emulator.integrationUserId, organization_id: h.emulator.org.orgId });
     });
 
     it('describes objects with every field flag, custom fields and child relationships', async () => {
@@ -182,7 +185,7 @@ describe('REST API (jsforce)', () => {
       const duplicate = await raw('POST', 'sobjects/Contact', { LastName: 'Unique2', Journy_User_Id__c: 'u-dup' });
       expect(duplicate.body[0].errorCode).toBe('DUPLICATE_VALUE');
       expect(duplicate.body[0].message).toMatch(/^duplicate value found: Journy_User_Id__c duplicates value on record with id: 003/);
-      const notFound = await raw('PATCH', 'sobjects/Contact/0035g00000ZZZZZAAA', { LastName: 'x' });
+      const notFound = await raw('PATCH', 'sobjects/Contact/0035g00000ZZZZZ', { LastName: 'x' });
       expect(notFound.status).toBe(404);
       expect(notFound.body[0].errorCode).toBe('NOT_FOUND');
     });

@@ -112,7 +112,7 @@ describe('Streaming API and Change Data Capture', () => {
     await h.admin('act-as', { username: 'rep.alex@journy-demo.example', operations: [{ op: 'update', object: 'Account', id: a.id, fields: { Name: 'Edited by Alex' } }] });
     await eventually(() => all.some((m) => m.payload.Name === 'Edited by Alex'), 'the rep edit');
     const edit = all.find((m) => m.payload.Name === 'Edited by Alex')!.payload;
-    expect(edit.ChangeEventHeader).toMatchObject({ changeOrigin: '', commitUser: h.emulator.userId('rep.alex@journy-demo.example') });
+    expect(edit.ChangeEventHeader).toMatchObject({ changeOrigin: `com/salesforce/api/soap/${LATEST_VERSION};client=SfdcInternalAPI/`, commitUser: h.emulator.userId('rep.alex@journy-demo.example') });
     expect(edit.LastModifiedById).toBe(h.emulator.userId('rep.alex@journy-demo.example'));
   });
 

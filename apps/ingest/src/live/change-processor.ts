@@ -2,7 +2,7 @@ import { isSalesforceId, toSalesforceId18 } from '@connector/domain';
 import type { ObjectType, Operation } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { Connection, RecordLink, RecordLinksRepository } from '@connector/persistence';
-import type { ChangeEvent, SalesforceRestClient } from '@connector/salesforce';
+import { committedBefore, type ChangeEvent, type SalesforceRestClient } from '@connector/salesforce';
 import { CALL_OPTIONS_CLIENT } from '@connector/connections';
 import { idList, queryAll } from '../import/record-reader';
 import { CAPTURED_OBJECTS, InboundModel, ObjectName, Row, convertFields, domainFromWebsite, emailOf, externalIdOf, selectSoql } from '../model/inbound-model';
@@ -161,7 +161,7 @@ export class ChangeProcessor {
         continue;
       }
       const snapshotAt = link.lastRead[SNAPSHOT_AT];
-      if (typeof snapshotAt === 'number' && header.commitTimestamp <= snapshotAt) {
+      if (typeof snapshotAt === 'number' && committedBefore(header.commitTimestamp, snapshotAt)) {
         outbox.skip(OBJECT_TYPE[entity], 'UPDATE', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot', journyRefOf(link));
         continue;
       }
@@ -276,7 +276,7 @@ export class ChangeProcessor {
   /** Relationship created / changed / deleted / restored: membership added or removed (related keys read by query). */
   private async relationChanged(kind: 'ADD' | 'REMOVE' | 'UPDATE', event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
     const { relationsSnapshotAt } = this.deps;
-    if (relationsSnapshotAt !== null && event.header.commitTimestamp < relationsSnapshotAt) {
+    if (relationsSnapshotAt !== null && committedBefore(event.header.commitTimestamp, relationsSnapshotAt)) {
       for (const source of sources) outbox.skip('MEMBERSHIP', 'LINK', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot');
       return;
     }

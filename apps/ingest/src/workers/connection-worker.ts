@@ -3,7 +3,7 @@ import { describeError } from '@connector/domain';
 import { fieldMetaFromDescribe, type SalesforceFieldMeta } from '@connector/mapping';
 import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
-import { CdcStream, ChangeEvent, SalesforceRestClient, StreamProblem } from '@connector/salesforce';
+import { CdcStream, ChangeEvent, SalesforceRestClient, StreamProblem, committedBefore, toSalesforceSecond } from '@connector/salesforce';
 import type { ImportCheckpoint, ImportRunner } from '../import/import-runner';
 import { ChangeProcessor } from '../live/change-processor';
 import { InboundModel, buildInboundModel } from '../model/inbound-model';
@@ -158,7 +158,7 @@ export class ConnectionWorker {
   private async ensureStartingPoint(connection: Connection): Promise<{ replayId: number; commitTimestamp: number | null }> {
     const stored = await this.deps.offsets.get(this.tenantId, connection.id, this.deps.settings.channel);
     if (stored) return stored;
-    const floor = Date.now();
+    const floor = toSalesforceSecond(Date.now());
     await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, -2);
     return { replayId: -2, commitTimestamp: floor };
   }
@@ -174,7 +174,7 @@ export class ConnectionWorker {
       channel: this.deps.settings.channel,
       replayFrom: () => this.position?.replayId ?? -1,
       onEvent: async (event: ChangeEvent) => {
-        if (floor !== null && typeof event.header?.commitTimestamp === 'number' && event.header.commitTimestamp < floor) {
+        if (floor !== null && typeof event.header?.commitTimestamp === 'number' && committedBefore(event.header.commitTimestamp, floor)) {
           this.acknowledge(event);
           return;
         }
@@ -224,7 +224,7 @@ export class ConnectionWorker {
       this.setState('recovering', problem.error);
       const stored = await this.deps.offsets.get(this.tenantId, connection.id, this.deps.settings.channel);
       const since = stored?.commitTimestamp ?? connection.createdAt.getTime();
-      const floor = Date.now();
+      const floor = toSalesforceSecond(Date.now());
       const processor = await this.processor(connection, null);
       await processor.rereadSince(since, 'replay id invalid or expired');
       await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, -2);
