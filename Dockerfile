@@ -1,5 +1,6 @@
-# One image for the three apps; choose the app with APP (api | ingest | journy-events).
-FROM node:20-bookworm-slim AS build
+# One image for the three apps; choose the app with APP (api | ingest | journy-events). Node.js 24, the active LTS
+# line (supported lines and why: README, "Node.js lines").
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,7 +9,7 @@ COPY apps ./apps
 COPY libs ./libs
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # A bounded heap keeps resident memory flat (the apps stream: pages, batches, never a whole org).
 ENV NODE_OPTIONS=--max-old-space-size=192
