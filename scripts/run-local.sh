@@ -36,6 +36,24 @@ stop_apps() {
 }
 trap stop_apps INT TERM
 
+# Waits until <url> answers 200; if the process exits or 120 s pass first, stops everything with its log's tail.
+wait_healthy() {
+  local name="$1" url="$2" pid="$3" log="$4"
+  for _ in $(seq 1 240); do
+    curl -sf -o /dev/null "$url" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      printf '\nstart:local: %s exited during start-up. The end of %s:\n' "$name" "$log" >&2
+      tail -n 25 "$log" >&2
+      stop_apps; exit 1
+    fi
+    sleep 0.5
+  done
+  printf '\nstart:local: %s did not become healthy within 120 s (%s). The end of %s:\n' "$name" "$url" "$log" >&2
+  tail -n 25 "$log" >&2
+  curl -s "$url" >&2 || true
+  stop_apps; exit 1
+}
+
 # No Salesforce org configured: run the emulator, seeded with a demo org, as the local Salesforce.
 if [[ -z "${SALESFORCE_LOGIN_URL:-}" ]]; then
   # The emulator keeps its org in memory: a new org each run, so the connector's demo database starts empty too
@@ -47,19 +65,22 @@ if [[ -z "${SALESFORCE_LOGIN_URL:-}" ]]; then
   export SALESFORCE_CLIENT_ID="3MVG9emulator.journy.connector.client" SALESFORCE_CLIENT_SECRET="emulator-client-secret"
   export SALESFORCE_REDIRECT_URI="http://127.0.0.1:${API_PORT:-3000}/v1/oauth/salesforce/callback"
   # --auto-approve: the demo org's admin is already logged in, so the OAuth consent needs no browser.
+  # --redirect-uri: the API's callback on whatever port it runs (the connected app's allowed callbacks).
   node dist/tools/salesforce-emulator/src/cli.js --port "${EMULATOR_PORT:-8484}" --accounts 200 --contacts 1000 --relationships 100 --auto-approve \
-    >>"$LOGS/salesforce-emulator.log" 2>&1 &
+    --redirect-uri "$SALESFORCE_REDIRECT_URI" >>"$LOGS/salesforce-emulator.log" 2>&1 &
   pids+=($!)
+  wait_healthy "the Salesforce emulator" "$SALESFORCE_LOGIN_URL/__emulator/health" "$!" "$LOGS/salesforce-emulator.log"
 fi
 
+declare -A app_pid
 for app in api ingest journy-events; do
   node "dist/apps/$app/src/main.js" >>"$LOGS/$app.log" 2>&1 &
   pids+=($!)
+  app_pid[$app]=$!
 done
-
-for port in "$API_PORT" "$INGEST_PORT" "$JOURNY_EVENTS_PORT"; do
-  for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 1; done
-done
+wait_healthy "api" "http://127.0.0.1:$API_PORT/health" "${app_pid[api]}" "$LOGS/api.log"
+wait_healthy "ingest" "http://127.0.0.1:$INGEST_PORT/health" "${app_pid[ingest]}" "$LOGS/ingest.log"
+wait_healthy "journy-events" "http://127.0.0.1:$JOURNY_EVENTS_PORT/health" "${app_pid[journy-events]}" "$LOGS/journy-events.log"
 
 TOKEN="$(node dist/apps/api/src/cli/mint-token.js --tenant demo --ttl 86400)"
 cat <<INFO

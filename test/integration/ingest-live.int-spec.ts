@@ -1,6 +1,6 @@
 import type { Command, SyncLogRecord } from '@connector/kafka';
 import { SalesforceEmulator, passwordGrantToken } from '../../tools/salesforce-emulator/src';
-import { Store, Tap, connectOrg, ingestEnv, logCapture, openStore, payloadOf, sleep, startIngest } from '../support/ingest-harness';
+import { Store, Tap, connectOrg, emulatorAdmin, ingestEnv, logCapture, openStore, payloadOf, sleep, startIngest } from '../support/ingest-harness';
 import { uniqueName } from '../support/stack-env';
 
 jest.setTimeout(120_000);
@@ -20,11 +20,7 @@ describe('live change capture', () => {
   const tenant = uniqueName('tenant');
   const env = () => ingestEnv(url, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}` });
 
-  const admin = async (path: string, body: unknown = {}) => {
-    const response = await fetch(`${url}/__emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<Record<string, unknown>>;
-  };
+  const admin = emulatorAdmin(() => url);
   const asRep = (operations: unknown[]) => admin('act-as', { username: 'rep.alex@journy-demo.example', operations }) as Promise<{ results: { id: string }[] }>;
   const commandsFor = (recordId: string) => tap.commands.filter((c) => c.source?.recordId === recordId);
   const logsFor = (recordId: string) => tap.logs.filter((l) => l.salesforce.recordId === recordId);
@@ -93,6 +89,19 @@ describe('live change capture', () => {
     expect((await store.links.findBySalesforceIds(tenant, connectionId!, [id]))[0].deleted).toBe(false);
     // journy records are never deleted: no command came of either.
     expect(commandsFor(id).filter((c) => payloadOf(c).type === 'UpsertUser')).toHaveLength(2);
+  });
+
+  it('logs every change event it does not apply: an object it does not sync, and an event that names no record', async () => {
+    const header = (entityName: string, recordIds: string[]) => ({
+      entityName, recordIds, changeType: 'CREATE', changedFields: [], changeOrigin: '', transactionKey: `tx-${entityName}-${recordIds.length}`,
+      sequenceNumber: 1, isTransactionEnd: true, commitTimestamp: Date.now(), commitNumber: 1, commitUser: emulator.integrationUserId,
+    });
+    await admin('events', { channel: '/data/ChangeEvents', data: { schema: 'custom', payload: { ChangeEventHeader: header('Distributor__c', ['a02Hs0000179WYrIAM']), Name: 'Custom' } } });
+    await admin('events', { channel: '/data/ChangeEvents', data: { schema: 'contact', payload: { ChangeEventHeader: header('Contact', []) } } });
+    await waitLog('a02Hs0000179WYrIAM', (l) => l.reason === 'OBJECT_NOT_SYNCED', 'the custom object event logged');
+    expect(logsFor('a02Hs0000179WYrIAM')[0]).toMatchObject({ objectType: 'OTHER', operation: 'CREATE', status: 'SKIPPED', salesforce: { objectType: 'Distributor__c', recordId: 'a02Hs0000179WYrIAM' } });
+    await tap.until(() => tap.logs.some((l) => l.reason === 'NO_RECORD_IDS'), 'the event without record ids logged');
+    expect(tap.logs.find((l) => l.reason === 'NO_RECORD_IDS')).toMatchObject({ objectType: 'USER', status: 'SKIPPED', salesforce: { objectType: 'Contact', recordId: null } });
   });
 
   it('with ongoing import off, a CREATE is logged as skipped and nothing is published; the setting takes effect without restart', async () => {

@@ -247,10 +247,48 @@ describe('journy profile events to Salesforce', () => {
     await waitFor('paused', () => !!logFor(limited, (l) => l.status === 'RETRYING' && l.reason === 'CONNECTION_PAUSED'));
     await send(next);
     await waitFor('parked behind', () => !!logFor(next, (l) => l.reason === 'CONNECTION_PAUSED'));
-    const usage = await store.apiUsage.find(tenant, connections[0].id);
+    // The pause is stored for every instance (within seconds: the events that were parked replay first).
+    let usage = await store.apiUsage.find(tenant, connections[0].id);
+    for (let i = 0; i < 100 && !usage?.pausedUntil; i++, await sleep(200)) usage = await store.apiUsage.find(tenant, connections[0].id);
     expect(usage?.pausedUntil).not.toBeNull();
     await admin('faults', { requestLimitExceeded: false });
     await waitFor('resumed', () => contact(user.email)[0].FirstName === 'Limited' && contact(user.email)[0].LastName === 'Later', 40_000);
+  });
+
+  it('fails only an event no contact can match (an over-long email, no query sent); the next event on its partition applies', async () => {
+    const long = sim.userEvent({ userId: 'usr-long-email', email: `${'x'.repeat(30_000)}@example.com`, accountId: null }, props({ first_name: 'Never' }));
+    const next = sim.userEvent(population.users[18], props({ first_name: 'AfterLongEmail' }));
+    const queriesBefore = ((await admin('stats')) as { api: { byEndpoint: Record<string, number> } }).api.byEndpoint['GET query'] ?? 0;
+    // One Kafka key: the same partition, the long one first.
+    await send({ key: 'same-partition', value: long.value }, { key: 'same-partition', value: next.value });
+    await waitFor('the next event applied', () => contact(population.users[18].email)[0].FirstName === 'AfterLongEmail');
+    await waitFor('the long one failed', () => !!logFor(long, (l) => l.status === 'FAILED'));
+    expect(logFor(long, (l) => l.status === 'FAILED')).toMatchObject({ reason: 'INVALID_IDENTIFIER', message: expect.stringContaining('30012 characters') });
+    const stats = (await admin('stats')) as { api: { byEndpoint: Record<string, number> } };
+    expect((stats.api.byEndpoint['GET query'] ?? 0) - queriesBefore).toBeLessThanOrEqual(1); // at most the next user's lookup
+  });
+
+  it('dead-letters the one event Salesforce refuses for good, naming the connection, and applies the others of its batch', async () => {
+    const poison = population.users[20];
+    const fine = population.users[21];
+    await admin('faults', { errors: { query: { kind: 400, rate: 1, errorCode: 'MALFORMED_QUERY', message: 'unexpected token: an unusual value', match: poison.email } } });
+    try {
+      const refused = sim.userEvent(poison, props({ first_name: 'Refused' }));
+      const applied = sim.userEvent(fine, props({ first_name: 'AppliedBeside' }));
+      await send({ key: 'same-partition', value: refused.value }, { key: 'same-partition', value: applied.value });
+      await waitFor('the other event applied', () => contact(fine.email)[0].FirstName === 'AppliedBeside');
+      await waitFor('the refused one failed', () => !!logFor(refused, (l) => l.status === 'FAILED'));
+      expect(logFor(refused, (l) => l.status === 'FAILED')).toMatchObject({ reason: 'DEAD_LETTERED', message: expect.stringContaining('MALFORMED_QUERY') });
+      const dlq = logs.lines().find((l) => l.msg === 'event sent to the dead-letter topic: this connection could not apply it');
+      expect(dlq).toMatchObject({ connectionId: connections[0].id, error: { code: 'MALFORMED_QUERY' } });
+      expect(contact(poison.email)[0].FirstName).not.toBe('Refused');
+    } finally {
+      await admin('faults', { errors: {} });
+    }
+    // The partition is not stuck: a later event of the same key applies.
+    const later = sim.userEvent(population.users[22], props({ first_name: 'LaterStill' }));
+    await send({ key: 'same-partition', value: later.value });
+    await waitFor('a later event applied', () => contact(population.users[22].email)[0].FirstName === 'LaterStill');
   });
 
   it('sends unreadable and unidentifiable events to the DLQ and goes on', async () => {

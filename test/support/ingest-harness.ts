@@ -157,3 +157,12 @@ export function payloadOf(command: Command): { type: string; body: Record<string
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** POSTs to the emulator's admin API (`/__emulator/<path>`) and returns its JSON; a refusal fails the test. */
+export function emulatorAdmin(url: () => string) {
+  return async (path: string, body: unknown = {}): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${url()}/__emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<Record<string, unknown>>;
+  };
+}

@@ -45,8 +45,13 @@ export class IngestRuntime {
     const rows = metrics.counter('ingest_import_rows_total', 'Rows read by imports', ['object']);
     const publisher = new JournyPublisher(deps.kafka.producer);
     const changes = new ConnectionChangesPublisher(deps.kafka);
-    const quota = new ApiQuota(deps.apiUsage, { reservePercent: 0 }, deps.logger.child({ component: 'api-quota' })); // reports usage; reads are never paused
-    const sessions = new OrgSessions(deps.connections, deps.cipher, deps.oauth, (c) => changes.changed('UPDATED', c), deps.logger.child({ component: 'org-sessions' }), (c, usage) => quota.observe(c, usage));
+    // Ingest reports usage and never pauses a connection itself, but holds its API calls (imports, re-reads,
+    // lookups) while journy-events has one paused: one pause for the org, whichever app took it.
+    const quota = new ApiQuota(deps.apiUsage, { reservePercent: 0 }, deps.logger.child({ component: 'api-quota' }));
+    const sessions = new OrgSessions(
+      deps.connections, deps.cipher, deps.oauth, (c) => changes.changed('UPDATED', c), deps.logger.child({ component: 'org-sessions' }),
+      (c, usage) => quota.observe(c, usage), (c) => quota.waitWhilePaused(c),
+    );
     const importer = new ImportRunner({ jobs: deps.jobs, links: deps.links, publisher, logger: deps.logger.child({ component: 'import' }), pageSize: config.INGEST_IMPORT_PAGE_SIZE, onPage: (object, n) => rows.inc({ object }, n) });
     this.supervisor = new Supervisor(
       {

@@ -24,6 +24,13 @@ export const journyEventsConfigSchema = z.object({
   JOURNY_EVENTS_API_RESERVE_PERCENT: z.coerce.number().min(0).max(90).default(10),
   /** How long a connection paused for API quota waits before reading /limits again, ms. */
   JOURNY_EVENTS_QUOTA_PAUSE_MS: positiveInt.default(60_000),
+  /**
+   * How soon the group gives up on a silent member, ms (long batches heartbeat every 2 s, so a slow org does not
+   * look dead); a dead instance's partitions move after about this long.
+   */
+  JOURNY_EVENTS_SESSION_TIMEOUT_MS: positiveInt.min(6000).max(300_000).default(30_000),
+  /** How long a partition may fail (or a connection hold its events back) before /health names it, ms. */
+  JOURNY_EVENTS_STALL_MS: positiveInt.default(5 * 60_000),
   /** How many entities' recent state (values last written, version) each instance keeps in memory. */
   JOURNY_EVENTS_STATE_CACHE_SIZE: positiveInt.default(200_000),
 });

@@ -1,5 +1,5 @@
 import type { Logger } from '@connector/observability';
-import type { ApiUsageRepository, ApiUsageSnapshot } from '@connector/persistence';
+import type { ApiUsageRepository } from '@connector/persistence';
 import type { ApiUsage, SalesforceRestClient } from '@connector/salesforce';
 
 export interface ApiQuotaOptions {
@@ -9,6 +9,8 @@ export interface ApiQuotaOptions {
   pauseMs?: number;
   /** How often figures are stored for the other apps and the API, per connection, ms. */
   persistEveryMs?: number;
+  /** How long a stored pause (taken by another instance or app) is trusted before it is read again, ms. */
+  sharedReadEveryMs?: number;
 }
 
 interface Entry {
@@ -19,13 +21,17 @@ interface Entry {
   pausedUntil: number | null;
   pauseReason: string | null;
   persistedAt: number;
+  /** When the stored pause was last read, and what it said. */
+  sharedAt: number;
+  shared: { until: number; reason: string } | null;
 }
 
 /**
- * The API-quota governor of a connection, shared between the apps through one small stored document: every
- * app reports what Salesforce says of the daily allocation (Sforce-Limit-Info on each response, /limits when
- * asked), and writers ask `blocked` before spending calls. Below the reserve, or after REQUEST_LIMIT_EXCEEDED,
- * the connection pauses (others go on) until fresh figures show quota again.
+ * The API-quota governor of a connection. Every instance of every app reports what Salesforce says of the daily
+ * allocation (Sforce-Limit-Info on each response, /limits when asked) into one small stored document per
+ * connection. Below the reserve, or after REQUEST_LIMIT_EXCEEDED, the instance that sees it pauses the
+ * connection (others go on) and stores the pause; every other instance reads it there (`blocked`, `waitWhilePaused`,
+ * at most every `sharedReadEveryMs`) and holds its calls too, until fresh figures show quota again.
  */
 export class ApiQuota {
   private readonly entries = new Map<string, Entry>();
@@ -38,8 +44,9 @@ export class ApiQuota {
     entry.used = usage.used;
     entry.limit = usage.limit;
     entry.observedAt = Date.now();
-    if (entry.pausedUntil === null && this.belowReserve(entry)) this.pause(connection.id, entry, `less than ${this.options.reservePercent}% of the daily API allocation left (${usage.used}/${usage.limit})`);
-    void this.persist(connection.id, entry);
+    const pausing = entry.pausedUntil === null && this.belowReserve(entry);
+    if (pausing) this.pause(connection.id, entry, `less than ${this.options.reservePercent}% of the daily API allocation left (${usage.used}/${usage.limit})`);
+    void this.persist(connection.id, entry, pausing);
   }
 
   /** Salesforce refused a call for the org's limit: pause now. */
@@ -55,7 +62,14 @@ export class ApiQuota {
    */
   async blocked(connection: { id: string; tenantId: string }, client: () => SalesforceRestClient): Promise<{ until: Date; reason: string } | null> {
     const entry = this.entry(connection);
-    if (entry.pausedUntil === null) return null;
+    if (entry.pausedUntil === null) {
+      const shared = await this.sharedPause(connection, entry);
+      if (!shared) return null;
+      // Another instance paused the connection: this one holds its calls as long (and reads /limits after).
+      entry.pausedUntil = shared.until;
+      entry.pauseReason = shared.reason;
+      this.logger.warn({ tenantId: connection.tenantId, connectionId: connection.id, reason: shared.reason, until: new Date(shared.until).toISOString() }, 'connection paused for API quota by another instance');
+    }
     if (Date.now() < entry.pausedUntil) return { until: new Date(entry.pausedUntil), reason: entry.pauseReason ?? 'paused' };
     try {
       const limits = await client().limits();
@@ -82,6 +96,31 @@ export class ApiQuota {
     return null;
   }
 
+  /**
+   * For an app that only reads (ingest): waits while a pause is stored for the connection, without reading
+   * /limits itself (the pausing writer lifts it, or it runs out).
+   */
+  async waitWhilePaused(connection: { id: string; tenantId: string }, signal?: AbortSignal): Promise<void> {
+    const entry = this.entry(connection);
+    for (;;) {
+      const local = entry.pausedUntil !== null && entry.pausedUntil > Date.now() ? { until: entry.pausedUntil, reason: entry.pauseReason ?? 'paused' } : null;
+      const pause = local ?? (await this.sharedPause(connection, entry));
+      if (!pause || signal?.aborted) return;
+      // Looked at again as often as the stored pause is read: a lift by the pausing writer is seen within that.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(200, Math.min(this.options.sharedReadEveryMs ?? 2000, pause.until - Date.now()))));
+    }
+  }
+
+  /** The pause stored for the connection by any instance, if one is in force (read at most every few seconds). */
+  private async sharedPause(connection: { id: string; tenantId: string }, entry: Entry): Promise<{ until: number; reason: string } | null> {
+    if (Date.now() - entry.sharedAt >= (this.options.sharedReadEveryMs ?? 2000)) {
+      entry.sharedAt = Date.now();
+      const stored = await this.store.find(connection.tenantId, connection.id).catch(() => null);
+      entry.shared = stored?.pausedUntil ? { until: stored.pausedUntil.getTime(), reason: stored.pauseReason ?? 'paused' } : null;
+    }
+    return entry.shared && entry.shared.until > Date.now() ? entry.shared : null;
+  }
+
   /** What is known of a connection's usage (for metrics). */
   usage(connectionId: string): { used: number; limit: number; paused: boolean } | null {
     const entry = this.entries.get(connectionId);
@@ -106,19 +145,21 @@ export class ApiQuota {
   private entry(connection: { id: string; tenantId: string }): Entry {
     let entry = this.entries.get(connection.id);
     if (!entry) {
-      entry = { tenantId: connection.tenantId, used: 0, limit: 0, observedAt: 0, pausedUntil: null, pauseReason: null, persistedAt: 0 };
+      entry = { tenantId: connection.tenantId, used: 0, limit: 0, observedAt: 0, pausedUntil: null, pauseReason: null, persistedAt: 0, sharedAt: 0, shared: null };
       this.entries.set(connection.id, entry);
     }
     return entry;
   }
 
-  private async persist(connectionId: string, entry: Entry, now = false): Promise<void> {
-    if (!now && Date.now() - entry.persistedAt < (this.options.persistEveryMs ?? 5000)) return;
+  /** Stores the figures; with `pause`, the pause too (taken, extended or lifted by this instance). */
+  private async persist(connectionId: string, entry: Entry, pause = false): Promise<void> {
+    if (!pause && Date.now() - entry.persistedAt < (this.options.persistEveryMs ?? 5000)) return;
     entry.persistedAt = Date.now();
-    const snapshot: ApiUsageSnapshot = {
-      connectionId, tenantId: entry.tenantId, used: entry.used, limit: entry.limit,
-      pausedUntil: entry.pausedUntil === null ? null : new Date(entry.pausedUntil), pauseReason: entry.pauseReason, observedAt: new Date(entry.observedAt || Date.now()),
+    const snapshot: Parameters<ApiUsageRepository['save']>[0] = {
+      connectionId, tenantId: entry.tenantId, used: entry.used, limit: entry.limit, observedAt: new Date(entry.observedAt || Date.now()),
+      ...(pause ? { pausedUntil: entry.pausedUntil === null ? null : new Date(entry.pausedUntil), pauseReason: entry.pauseReason } : {}),
     };
+    if (pause) entry.shared = entry.pausedUntil === null ? null : { until: entry.pausedUntil, reason: entry.pauseReason ?? 'paused' };
     await this.store.save(snapshot).catch((error) => this.logger.warn({ connectionId, err: error }, 'could not store API usage'));
   }
 }

@@ -32,6 +32,8 @@ export class OrgSessions {
     private readonly logger: Logger,
     /** Told of the org's API usage on every response (the quota governor). */
     private readonly onApiUsage?: (connection: Connection, usage: ApiUsage) => void,
+    /** Awaited before every API call of a connection (an app that honours another one's quota pause). */
+    private readonly beforeCall?: (connection: Connection) => Promise<void>,
   ) {}
 
   /** The session of a connection (for a stream client), or ConnectionNeedsReconnect. */
@@ -50,7 +52,12 @@ export class OrgSessions {
   /** A REST client whose writes carry the connector's call-options client (for echo suppression). */
   client(connection: Connection): SalesforceRestClient {
     const onApiUsage = this.onApiUsage;
-    return new SalesforceRestClient(this.session(connection), { callOptionsClient: CALL_OPTIONS_CLIENT, onApiUsage: onApiUsage && ((usage) => onApiUsage(connection, usage)) });
+    const beforeCall = this.beforeCall;
+    return new SalesforceRestClient(this.session(connection), {
+      callOptionsClient: CALL_OPTIONS_CLIENT,
+      onApiUsage: onApiUsage && ((usage) => onApiUsage(connection, usage)),
+      beforeCall: beforeCall && (() => beforeCall(connection)),
+    });
   }
 
   forget(connectionId: string): void {

@@ -12,6 +12,8 @@ export interface ConsumedMessage<T> {
   value: T;
   headers: IHeaders;
   timestamp: string;
+  /** The message as it came (its original bytes), for a handler that dead-letters it alone. */
+  raw: KafkaMessage;
 }
 
 export interface HandlerContext {
@@ -42,6 +44,8 @@ export interface AvroConsumerOptions<T> {
   /** How soon the group notices a dead member (the broker's minimum is 6 s); shorter means faster failover. */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** How often topic metadata is refreshed, ms (new partitions of a subscribed topic are noticed then). */
+  metadataMaxAgeMs?: number;
   /** Fetch shape: how long the broker may wait to gather `minBytes` (a linger that makes batches under light load). */
   fetch?: { maxWaitTimeInMs?: number; minBytes?: number; maxBytesPerPartition?: number };
   /** Called after every rebalance with the partitions this member now holds, by topic (ownership decisions). */
@@ -65,6 +69,8 @@ export class AvroConsumer<T> {
   private readonly consumer: Consumer;
   private readonly abort = new AbortController();
   private running = false;
+  /** Partitions whose batch keeps failing: since when, and the last error. */
+  private readonly failing = new Map<string, { since: number; error: string }>();
 
   constructor(
     kafka: Kafka,
@@ -81,6 +87,7 @@ export class AvroConsumer<T> {
       ...(options.fetch ?? {}),
       ...(options.sessionTimeoutMs ? { sessionTimeout: options.sessionTimeoutMs, rebalanceTimeout: Math.max(options.sessionTimeoutMs * 2, 10_000) } : {}),
       ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
+      ...(options.metadataMaxAgeMs ? { metadataMaxAge: options.metadataMaxAgeMs } : {}),
     });
     const onAssignment = options.onAssignment;
     if (onAssignment) {
@@ -122,6 +129,12 @@ export class AvroConsumer<T> {
     return this.running;
   }
 
+  /** Partitions whose messages have been failing (retried, not committed) for at least `forMs`. */
+  stalledPartitions(forMs: number): { partition: string; since: string; error: string }[] {
+    const now = Date.now();
+    return [...this.failing].filter(([, f]) => now - f.since >= forMs).map(([partition, f]) => ({ partition, since: new Date(f.since).toISOString(), error: f.error }));
+  }
+
   /** Ends retries in progress, commits what was processed and leaves the group. */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -147,7 +160,7 @@ export class AvroConsumer<T> {
         try {
           const raw = await this.serde.decode(message.value);
           const value = this.options.validate ? this.options.validate(raw) : (raw as T);
-          decoded.push({ topic, partition, offset: message.offset, key: message.key ? message.key.toString('utf8') : null, value, headers: message.headers ?? {}, timestamp: message.timestamp });
+          decoded.push({ topic, partition, offset: message.offset, key: message.key ? message.key.toString('utf8') : null, value, headers: message.headers ?? {}, timestamp: message.timestamp, raw: message });
           break;
         } catch (error) {
           const category = categorize(error);
@@ -162,17 +175,46 @@ export class AvroConsumer<T> {
       }
     }
     if (decoded.length === 0) return;
+    await this.runBatch(decoded, context, batchHandler);
+  }
+
+  /**
+   * Runs the handler on a batch, deciding its failure by category: retryable / auth → the whole batch again with
+   * backoff (not committed meanwhile); validation / integration → the batch is halved until the message that
+   * fails is alone, which goes to the DLQ while the others are handled.
+   */
+  private async runBatch(decoded: ConsumedMessage<T>[], context: HandlerContext, batchHandler: NonNullable<AvroConsumerOptions<T>['batchHandler']>): Promise<void> {
+    const { topic, partition } = decoded[0];
+    const key = `${topic}/${partition}`;
     for (let attempt = 1; ; attempt++) {
       if (this.abort.signal.aborted) throw new ConsumerStopping();
       try {
         await batchHandler(decoded, context);
+        this.failing.delete(key);
         for (let i = 0; i < decoded.length; i++) this.options.onOutcome?.('processed', topic);
         return;
       } catch (error) {
+        if (error instanceof ConsumerStopping) throw error;
+        const category = categorize(error);
+        if (category === 'validation' || category === 'integration') {
+          if (decoded.length === 1) {
+            await this.deadLetters.publish({ topic, partition, message: decoded[0].raw, groupId: this.options.groupId }, error);
+            context.logger.warn({ offset: decoded[0].offset, error: describeError(error) }, 'message sent to the dead-letter topic');
+            this.options.onOutcome?.('dead-lettered', topic);
+            return;
+          }
+          const half = Math.ceil(decoded.length / 2);
+          context.logger.warn({ error: describeError(error), size: decoded.length }, 'batch refused; halving it to find the message that fails');
+          await this.runBatch(decoded.slice(0, half), context, batchHandler);
+          await this.runBatch(decoded.slice(half), context, batchHandler);
+          return;
+        }
         const delay = this.backoff(attempt);
-        logger.warn({ error: describeError(error), attempt, size: decoded.length, retryInMs: delay }, 'batch failed; retrying');
+        if (!this.failing.has(key)) this.failing.set(key, { since: Date.now(), error: '' });
+        this.failing.get(key)!.error = `${describeError(error).code}: ${describeError(error).message}`.slice(0, 300);
+        context.logger.warn({ error: describeError(error), attempt, size: decoded.length, retryInMs: delay }, 'batch failed; retrying');
         this.options.onOutcome?.('retrying', topic);
-        await this.sleep(delay, heartbeat);
+        await this.sleep(delay, context.heartbeat);
       }
     }
   }
@@ -195,6 +237,7 @@ export class AvroConsumer<T> {
             value,
             headers: message.headers ?? {},
             timestamp: message.timestamp,
+            raw: message,
           },
           context,
         );

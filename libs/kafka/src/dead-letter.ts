@@ -15,6 +15,8 @@ export const DLQ_HEADERS = {
   originalTimestamp: 'dlq.original.timestamp',
   consumerGroup: 'dlq.consumer.group',
   failedAt: 'dlq.failed.at',
+  /** The connection that could not apply the message, when one connection's handling failed. */
+  connectionId: 'dlq.connection.id',
 } as const;
 
 export interface DeadLetterSource {
@@ -28,7 +30,7 @@ export class DeadLetterPublisher {
   constructor(private readonly producer: AvroProducer) {}
 
   /** Copies the message to `<topic>.dlq` with why and where it came from; throws if Kafka does not take it. */
-  async publish(source: DeadLetterSource, error: unknown): Promise<void> {
+  async publish(source: DeadLetterSource, error: unknown, extra: IHeaders = {}): Promise<void> {
     const described = describeError(error);
     const headers: IHeaders = {
       ...(source.message.headers ?? {}),
@@ -42,6 +44,7 @@ export class DeadLetterPublisher {
       [DLQ_HEADERS.originalTimestamp]: source.message.timestamp,
       [DLQ_HEADERS.consumerGroup]: source.groupId,
       [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+      ...extra,
     };
     await this.producer.sendRaw(dlqTopicName(source.topic), [{ key: source.message.key, value: source.message.value, headers }]);
   }

@@ -18,11 +18,13 @@ export interface KafkaRuntimeConfig {
   /** The topics this app uses; consumed ones get a DLQ topic too. */
   produces: TopicSpec[];
   consumes: TopicSpec[];
+  /** How long start-up keeps trying a dependency that does not answer yet, ms (default 60 s). */
+  startBudgetMs?: number;
 }
 
 /**
- * Everything an app needs from Kafka, with no framework: one client, the schema registry, an idempotent
- * producer, DLQ publishing, topic provisioning and consumers whose lifecycle it owns.
+ * Everything an app needs from Kafka, with no framework: one client, the schema registry, an acks=all
+ * producer (at-least-once: every contract carries an id to de-duplicate by), DLQ publishing, topic provisioning and consumers whose lifecycle it owns.
  */
 export class KafkaRuntime {
   readonly kafka: Kafka;
@@ -41,9 +43,13 @@ export class KafkaRuntime {
     this.admin = this.kafka.admin();
   }
 
-  /** Provisions topics, registers the contracts of every topic used, connects the producer. */
+  /**
+   * Provisions topics, registers the contracts of every topic used, connects the producer. Several instances
+   * (of several apps) may start at once: each step is tried again, with backoff, for `startBudgetMs`, naming
+   * the dependency it waits for; past that the start fails with the last error.
+   */
   async start(): Promise<void> {
-    await this.admin.connect();
+    await this.untilReady('the Kafka broker', () => this.admin.connect());
     this.adminConnected = true;
     if (this.config.provisionTopics) {
       const specs = [
@@ -52,13 +58,29 @@ export class KafkaRuntime {
         ...this.config.consumes.map((spec) => ({ ...dlqTopicSpec(spec.name), retentionMs: this.config.topicDefaults.dlqRetentionMs })),
       ];
       const unique = [...new Map(specs.map((spec) => [spec.name, spec])).values()];
-      await new TopicProvisioner(this.admin, this.config.topicDefaults, this.logger).ensure(unique);
+      const provisioner = new TopicProvisioner(this.admin, this.config.topicDefaults, this.logger);
+      await this.untilReady('the Kafka topics', () => provisioner.ensure(unique));
     }
     for (const spec of [...this.config.produces, ...this.config.consumes]) {
-      if (spec.contract) await this.serde.registerContract(spec.contract as ContractName, spec.name);
+      if (spec.contract) await this.untilReady('the schema registry', () => this.serde.registerContract(spec.contract as ContractName, spec.name));
     }
-    await this.producer.connect();
+    await this.untilReady('the Kafka producer', () => this.producer.connect());
     this.logger.info({ brokers: this.config.brokers, produces: this.config.produces.map((t) => t.name) }, 'kafka ready');
+  }
+
+  private async untilReady(what: string, step: () => Promise<unknown>): Promise<void> {
+    const deadline = Date.now() + (this.config.startBudgetMs ?? 60_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await step();
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) throw new Error(`${what} not ready after ${attempt} tries: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        const delay = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 5)) * (0.5 + Math.random() / 2);
+        this.logger.warn({ attempt, retryInMs: Math.round(delay), error: error instanceof Error ? error.message : String(error) }, `waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   createConsumer<T>(options: AvroConsumerOptions<T>): AvroConsumer<T> {

@@ -10,7 +10,8 @@ export interface TopicDefaults {
 
 /**
  * Creates missing topics with their partitions, retention and cleanup policy, and grows the partition count of
- * existing ones that have fewer than configured (it never shrinks: Kafka can't, and keys would move).
+ * existing ones that have fewer than configured (it never shrinks: Kafka can't, and keys would move), except
+ * topics with fixed partitions (ownership follows their count).
  */
 export class TopicProvisioner {
   constructor(
@@ -26,8 +27,19 @@ export class TopicProvisioner {
       await this.admin.createTopics({ waitForLeaders: true, topics: missing.map((spec) => this.topicConfig(spec)) });
       this.logger.info({ topics: missing.map((spec) => spec.name) }, 'created topics');
     }
-    const present = specs.filter((spec) => existing.has(spec.name));
-    if (present.length === 0) return;
+    const present = specs.filter((spec) => existing.has(spec.name) && !spec.fixedPartitions);
+    if (present.length > 0) await this.grow(present);
+    await this.ready(specs);
+  }
+
+  /** Every topic visible with a leader for each partition (another instance may have created it a moment ago). */
+  private async ready(specs: TopicSpec[]): Promise<void> {
+    const metadata = await this.admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
+    const waiting = metadata.topics.filter((topic) => topic.partitions.length === 0 || topic.partitions.some((p) => p.leader < 0 || p.partitionErrorCode !== 0));
+    if (waiting.length > 0) throw new Error(`topics without a leader yet: ${waiting.map((t) => t.name).join(', ')}`);
+  }
+
+  private async grow(present: TopicSpec[]): Promise<void> {
     const metadata = await this.admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
     const grow = metadata.topics
       .map((topic) => ({ topic: topic.name, have: topic.partitions.length, want: this.partitionsOf(present.find((s) => s.name === topic.name)!) }))

@@ -9,6 +9,11 @@ export interface TopicSpec {
   contract?: ContractName;
   /** Log compaction keeps the latest value per key (the connection-changes topic). */
   compacted?: boolean;
+  /**
+   * Never grown by provisioning once it exists: its partition count decides who owns what (ingest's ownership),
+   * so an operator grows it on purpose, and the owners follow at the next rebalance.
+   */
+  fixedPartitions?: boolean;
   /** Overrides the configured default partition count (a compacted ownership topic wants its own). */
   partitions?: number;
   retentionMs?: number;
@@ -36,6 +41,7 @@ export const TOPICS = {
     name: 'connector.connection-changes.v1',
     contract: 'connector.connection-changes.v1',
     compacted: true,
+    fixedPartitions: true,
     description: 'connection created / updated / deleted; its partitions also decide which ingest instance owns a connection.',
   },
 } as const satisfies Record<string, TopicSpec>;

@@ -12,6 +12,8 @@ export interface RestClientOptions {
   callOptionsClient: string;
   timeoutMs?: number;
   onApiUsage?: (usage: ApiUsage) => void;
+  /** Awaited before every call that spends the org's API allocation (e.g. while its quota is paused). */
+  beforeCall?: () => Promise<void>;
 }
 
 export interface SalesforceApiError {
@@ -61,6 +63,7 @@ export class SalesforceRestClient {
 
   /** Sends once; on 401 refreshes the token (shared with concurrent callers) and sends again. */
   private async authenticated(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+    await this.options.beforeCall?.();
     const token = this.session.accessToken();
     const first = await this.send(method, path, body, headers);
     if (first.status !== 401) return first;

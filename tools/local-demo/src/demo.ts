@@ -22,30 +22,47 @@ async function main(): Promise<void> {
   const token = arg('token');
   const tenantId = arg('tenant');
   const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
+  let step = 'starting';
+  /** fetch, with a failure that names the demo's step, the URL and what came back. */
+  const request = async (url: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      throw new Error(`${step}: ${init.method ?? 'GET'} ${url} did not answer (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)})`);
+    }
+  };
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await request(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    if (!response.ok) throw new Error(`${step}: ${method} ${api}${path} answered ${response.status}: ${text.slice(0, 500)}`);
     return (text ? JSON.parse(text) : {}) as T;
   };
 
   // 1. Connect through OAuth: authorize URL from the API, consent at the emulator (auto-approved), callback.
+  step = 'listing connections';
   const existing = (await call<{ connections: { id: string }[] }>('GET', '/v1/connections')).connections;
   let connectionId = existing[0]?.id;
   if (!connectionId) {
+    step = 'starting the OAuth flow';
     const { authorizeUrl } = await call<{ authorizeUrl: string }>('POST', '/v1/connections/salesforce/authorize', { environment: 'production' });
-    const consent = await fetch(authorizeUrl, { redirect: 'manual' });
+    step = 'the consent at the emulator';
+    const consent = await request(authorizeUrl, { redirect: 'manual' });
     const callback = consent.headers.get('location');
-    if (!callback) throw new Error(`the emulator did not redirect back (status ${consent.status})`);
-    const done = await fetch(callback, { redirect: 'manual' });
+    if (!callback) throw new Error(`${step}: ${authorizeUrl} answered ${consent.status} without redirecting back: ${(await consent.text()).slice(0, 500)}`);
+    if (new URL(callback).searchParams.has('error')) throw new Error(`${step}: the emulator refused the authorization: ${callback}`);
+    step = 'the OAuth callback';
+    const done = await request(callback, { redirect: 'manual' });
+    if (!done.ok) throw new Error(`${step}: ${callback.split('?')[0]} answered ${done.status}: ${(await done.text()).slice(0, 500)}`);
     const body = (await done.json()) as { connection: { id: string } };
     connectionId = body.connection.id;
     say(`connected the demo org through OAuth: connection ${connectionId}`);
+    step = 'saving the demo settings';
     await call('PATCH', `/v1/connections/${connectionId}`, {
       accountExternalIdField: 'Journy_Account_Id__c',
       source: { ongoingImport: true },
       destination: DEMO_ORG_MAPPINGS,
     });
+    step = 'the initial import';
     const job = await call<{ id: string }>('POST', `/v1/connections/${connectionId}/imports`, {});
     say(`initial import ${job.id} started`);
     for (let i = 0; i < 600; i++) {

@@ -3,8 +3,9 @@
 //   node dist/tools/salesforce-emulator/src/cli.js [--port 8484] [--host 127.0.0.1] [--seed file.json]
 //     [--accounts N --contacts M --relationships K] [--token-lifetime-ms N] [--auto-approve]
 //     [--bulk-delay-ms N] [--cometd-timeout-ms N] [--daily-api-limit N] [--duplicate-rule] [--sandbox] [--tls [--tls-cert-out cert.pem]]
+//     [--redirect-uri URL]…   (more OAuth callbacks the connected app accepts, besides the default ones)
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SalesforceEmulator, EmulatorOptions } from './server';
+import { DEFAULT_APP, SalesforceEmulator, EmulatorOptions } from './server';
 import type { SeedFile } from './seed';
 
 function arg(name: string): string | undefined {
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
   if (accounts !== undefined) {
     seed = { ...(seed ?? {}), generate: { accounts, contacts: number('contacts') ?? accounts * 5, relationships: number('relationships') ?? 0, contactsWithoutEmail: 0.02, accountsWithoutExternalId: 0.05 } };
   }
+  const redirectUris = process.argv.flatMap((value, i) => (process.argv[i - 1] === '--redirect-uri' ? [value] : []));
   const options: EmulatorOptions = {
+    apps: [{ ...DEFAULT_APP, redirectUris: [...new Set([...DEFAULT_APP.redirectUris, ...redirectUris])] }],
     port: number('port') ?? 8484,
     host: arg('host') ?? '127.0.0.1',
     publicUrl: arg('public-url'),

@@ -22,8 +22,15 @@ export type FaultCategory = 'oauth' | 'rest' | 'query' | 'collections' | 'compos
 export interface ErrorFault {
   /** 0..1: share of matching requests that fail. */
   rate: number;
-  /** 500 / 503 answer with Salesforce's error body; 'timeout' never answers (the client must time out). */
-  kind: 500 | 503 | 'timeout';
+  /**
+   * 500 / 503 answer with Salesforce's error body; 'timeout' never answers (the client must time out); 400 refuses
+   * with `errorCode` and `message` (a permanent refusal).
+   */
+  kind: 500 | 503 | 'timeout' | 400;
+  errorCode?: string;
+  message?: string;
+  /** Only requests whose URL or body contains this text (e.g. one record's email). */
+  match?: string;
 }
 
 export interface EmulatorOptions {
@@ -196,11 +203,13 @@ export class SalesforceEmulator {
     const category = this.category(req.path);
     const fault = this.faults.errors[category] ?? this.faults.errors.any;
     if (!fault || Math.random() >= fault.rate) return false;
+    if (fault.match && !decodeURIComponent(req.url.search).includes(fault.match) && !req.body.toString('utf8').includes(fault.match)) return false;
     if (fault.kind === 'timeout') {
       res.on('close', () => undefined); // never answered; the client's timeout fires
       return true;
     }
-    if (fault.kind === 503) send(res, 503, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Server is temporarily unavailable. Please try again later.' }]);
+    if (fault.kind === 400) send(res, 400, [{ errorCode: fault.errorCode ?? 'INVALID_OPERATION', message: fault.message ?? 'refused by an injected fault' }]);
+    else if (fault.kind === 503) send(res, 503, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Server is temporarily unavailable. Please try again later.' }]);
     else send(res, 500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: `An unexpected error occurred. Please include this ErrorId if you contact support: ${Date.now()}-42 (-1)` }]);
     return true;
   }

@@ -80,7 +80,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'The sync log, newest first, filtered, paginated',
           parameters: [
             query('direction', { enum: ['SALESFORCE_TO_JOURNY', 'JOURNY_TO_SALESFORCE'] }),
-            query('objectType', { enum: ['USER', 'ACCOUNT', 'MEMBERSHIP'] }),
+            query('objectType', { enum: ['USER', 'ACCOUNT', 'MEMBERSHIP', 'OTHER'] }),
             query('operation', { type: 'string' }),
             query('status', { enum: ['SUCCEEDED', 'SKIPPED', 'FAILED', 'RETRYING'] }),
             query('from', { type: 'string', format: 'date-time' }),

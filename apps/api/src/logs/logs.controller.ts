@@ -16,7 +16,7 @@ const recordParams = {
 const logQuery = z
   .object({
     direction: z.enum(['SALESFORCE_TO_JOURNY', 'JOURNY_TO_SALESFORCE']).optional(),
-    objectType: z.enum(['USER', 'ACCOUNT', 'MEMBERSHIP']).optional(),
+    objectType: z.enum(['USER', 'ACCOUNT', 'MEMBERSHIP', 'OTHER']).optional(),
     operation: z.enum(['CREATE', 'UPDATE', 'UPSERT', 'DELETE', 'UNDELETE', 'LINK', 'UNLINK', 'OTHER']).optional(),
     status: z.enum(['SUCCEEDED', 'SKIPPED', 'FAILED', 'RETRYING']).optional(),
     from: z.iso.datetime({ offset: true }).optional(),

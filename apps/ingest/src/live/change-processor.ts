@@ -55,14 +55,18 @@ export class ChangeProcessor {
     if (!header || typeof header.changeType !== 'string' || !Array.isArray(header.recordIds)) {
       this.deps.logger.warn({ replayId: event.replayId }, 'malformed change event (no ChangeEventHeader): skipped');
       this.deps.onOutcome?.('malformed');
-      return;
+      return this.skipEvent(event, 'MALFORMED_EVENT', 'the change event has no readable header (change type and record ids)');
     }
     if (!CAPTURED_OBJECTS.includes(entity)) {
       this.deps.logger.info({ replayId: event.replayId, entity: header.entityName }, 'change event of an object the connector does not capture: skipped');
       this.deps.onOutcome?.('unknown-object');
-      return;
+      return this.skipEvent(event, 'OBJECT_NOT_SYNCED', `${String(header.entityName)} is not an object the connector syncs`);
     }
     const ids = header.recordIds.filter((id) => isSalesforceId(id)).map(toSalesforceId18);
+    if (ids.length === 0 && !header.changeType.startsWith('GAP_')) {
+      this.deps.onOutcome?.('malformed');
+      return this.skipEvent(event, 'NO_RECORD_IDS', `the change event names no record id the connector can read (${JSON.stringify(header.recordIds).slice(0, 200)})`);
+    }
     const sources = ids.map((recordId): SourceRecord => ({ objectType: entity, recordId, modifiedAt: header.commitTimestamp ?? null, replayId: String(event.replayId) }));
     const operation = operationOf(header.changeType);
     if (header.changeType.startsWith('GAP_')) {
@@ -79,6 +83,24 @@ export class ChangeProcessor {
     } else {
       this.deps.logger.warn({ replayId: event.replayId, changeType: header.changeType }, 'unknown change type: skipped');
       this.deps.onOutcome?.('unknown-change-type');
+      for (const source of sources) outbox.skip(OBJECT_TYPE[entity], 'OTHER', source, 'UNKNOWN_CHANGE_TYPE', `change type ${header.changeType} is not one the connector knows`);
+    }
+    await this.commit(outbox);
+  }
+
+  /**
+   * A change event the connector does not apply, with one log line per record it names (one with no record when
+   * it names none): every event not applied leaves its reason in the sync log.
+   */
+  async skipEvent(event: ChangeEvent, reason: string, message: string): Promise<void> {
+    const header = event.header as Partial<ChangeEvent['header']> | undefined;
+    const entity = typeof header?.entityName === 'string' ? header.entityName : 'unknown';
+    const outbox = new Outbox(this.context, `${this.deps.connection.id}:${event.channel}:${event.replayId}`);
+    const objectType = CAPTURED_OBJECTS.includes(entity as ObjectName) ? OBJECT_TYPE[entity as ObjectName] : 'OTHER';
+    const operation = typeof header?.changeType === 'string' ? operationOf(header.changeType) : 'OTHER';
+    const ids = Array.isArray(header?.recordIds) && header.recordIds.length > 0 ? header.recordIds.map(String) : [''];
+    for (const recordId of ids) {
+      outbox.skip(objectType, operation, { objectType: entity, recordId, modifiedAt: header?.commitTimestamp ?? null, replayId: String(event.replayId) }, reason, message);
     }
     await this.commit(outbox);
   }
@@ -187,13 +209,16 @@ export class ChangeProcessor {
       outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy', journyRefOf(link));
       return false;
     }
-    if (named.every((f) => f in link.lastWritten && sameValue(link.lastWritten[f], row[f]))) {
+    // Field by field, as on every path (a live event names the changed fields, a re-read all of them): a value
+    // equal to what journy-events last wrote there is its own write coming back, never news for journy.
+    const echoed = (f: string) => f in link.lastWritten && sameValue(link.lastWritten[f], row[f]);
+    if (named.every(echoed)) {
       outbox.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', 'the values are what this connector last wrote', journyRefOf(link));
       this.deps.onOutcome?.('echo');
       return false;
     }
-    // Only what differs from what journy was last sent (a re-read names every field; an event, the changed ones).
-    const relevant = new Set(named.filter((f) => !(f in link.lastRead) || !sameValue(link.lastRead[f], row[f])));
+    // Only what differs from what journy was last sent, and is not an echo.
+    const relevant = new Set(named.filter((f) => !echoed(f) && (!(f in link.lastRead) || !sameValue(link.lastRead[f], row[f]))));
     if (relevant.size === 0) {
       outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_CHANGE', 'the values are what journy already has', journyRefOf(link));
       return false;
@@ -216,7 +241,7 @@ export class ChangeProcessor {
         read.AccountId = row.AccountId ?? null;
         await this.accountMove(link, email, row.AccountId, source, outbox);
       }
-      this.later(() => this.deps.links.recordRead(link, read, email));
+      this.later(() => this.deps.links.recordRead(link, read, email, [...relevant]));
     } else {
       const accountId = model.externalIdField && present(model.externalIdField) ? externalIdOf(model, row) : link.journyKey;
       if (!accountId) {
@@ -227,7 +252,7 @@ export class ChangeProcessor {
       if (present('Website')) read.Website = row.Website ?? null;
       if (model.externalIdField && present(model.externalIdField)) read[model.externalIdField] = accountId;
       outbox.upsertAccount({ accountId, domain, properties: converted.properties, source, operation, message });
-      this.later(() => this.deps.links.recordRead(link, read, accountId));
+      this.later(() => this.deps.links.recordRead(link, read, accountId, [...relevant]));
     }
     return true;
   }
@@ -358,7 +383,16 @@ function journyRefOf(link: RecordLink): { email?: string; accountId?: string; us
   return link.kind === 'USER' ? { email: link.journyKey, userId: link.journyId } : { accountId: link.journyKey };
 }
 
+/** Equal as Salesforce values: numbers and booleans by text, datetimes by instant (REST writes +0000, CDC and journy-events Z). */
 function sameValue(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown) => (v === undefined || v === '' ? null : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+  const norm = (v: unknown) => {
+    if (v === undefined || v === '') return null;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v)) {
+      const ms = Date.parse(v.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+      if (!Number.isNaN(ms)) return `@${ms}`;
+    }
+    return v;
+  };
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }

@@ -97,7 +97,7 @@ export class Outbox {
       message: input.message ?? null,
       error: null,
       journy: { userId: null, email: null, accountId: null, domain: null, ...input.journy },
-      salesforce: { objectType: input.source.objectType, recordId: input.source.recordId },
+      salesforce: { objectType: input.source.objectType, recordId: input.source.recordId || null },
       fields: input.fields ?? [],
       correlationId: input.correlationId ?? null,
       attempt: 1,

@@ -175,7 +175,10 @@ export class ConnectionWorker {
       replayFrom: () => this.position?.replayId ?? -1,
       onEvent: async (event: ChangeEvent) => {
         if (floor !== null && typeof event.header?.commitTimestamp === 'number' && committedBefore(event.header.commitTimestamp, floor)) {
+          // Replayed from the retention window, but older than where this stream starts: logged, not applied.
+          await processor.skipEvent(event, 'OLDER_THAN_STREAM_START', `committed at ${new Date(event.header.commitTimestamp).toISOString()}, before this connection's stream starts (${new Date(floor).toISOString()})`);
           this.acknowledge(event);
+          this.deps.metrics.eventProcessed('older-than-start', event.header.commitTimestamp);
           return;
         }
         const started = Date.now();

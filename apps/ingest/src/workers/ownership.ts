@@ -30,29 +30,36 @@ export class Ownership {
     private readonly connections: ConnectionsRepository,
     private readonly owned: OwnedConnections,
     private readonly logger: Logger,
-    private readonly options: { groupId: string; sessionTimeoutMs: number; heartbeatIntervalMs: number },
+    private readonly options: { groupId: string; sessionTimeoutMs: number; heartbeatIntervalMs: number; topic?: string },
   ) {}
 
+  /** The compacted connection-changes topic (another one in tests). */
+  private get topic(): string {
+    return this.options.topic ?? TOPICS.connectionChanges.name;
+  }
+
   async start(): Promise<void> {
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.connectionChanges.name] });
-      this.partitionMetadata = metadata.topics[0].partitions.map(({ partitionId }) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
-    } finally {
-      await admin.disconnect();
-    }
+    await this.readPartitionCount();
     this.consumer = this.kafka.createConsumer<ConnectionChange>({
       groupId: this.options.groupId,
-      topics: [TOPICS.connectionChanges.name],
+      topics: [this.topic],
       fromBeginning: false,
-      partitionsConsumedConcurrently: this.partitionMetadata.length,
+      partitionsConsumedConcurrently: Math.max(this.partitionMetadata.length, 16),
       sessionTimeoutMs: this.options.sessionTimeoutMs,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      // Partitions added to the topic are noticed within this, which makes the group rebalance.
+      metadataMaxAgeMs: 30_000,
       onAssignment: (assignment) => {
-        this.assigned = new Set(assignment[TOPICS.connectionChanges.name] ?? []);
-        this.logger.info({ partitions: [...this.assigned].sort((a, b) => a - b), of: this.partitionMetadata.length }, 'connection partitions assigned');
-        this.enqueue(() => this.reconcile());
+        const assigned = new Set(assignment[this.topic] ?? []);
+        // Every member maps connections to partitions with the partition count it reads at this rebalance: after
+        // the topic grows, the group rebalances and all members read the new count, so each connection keeps
+        // exactly one owner.
+        this.enqueue(async () => {
+          await this.readPartitionCount();
+          this.assigned = assigned;
+          this.logger.info({ partitions: [...this.assigned].sort((a, b) => a - b), of: this.partitionMetadata.length }, 'connection partitions assigned');
+          await this.reconcile();
+        });
       },
       handler: async (message) => {
         if (!message.value) return; // a tombstone follows a DELETED event already handled
@@ -63,10 +70,22 @@ export class Ownership {
     await this.consumer.start();
   }
 
+  /** The ownership topic's partitions as the broker has them now. */
+  private async readPartitionCount(): Promise<void> {
+    const admin = this.kafka.kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.topic] });
+      this.partitionMetadata = metadata.topics[0].partitions.map(({ partitionId }) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** The partition a connection id is keyed to, exactly as the producer's default partitioner does it. */
   partitionOf(connectionId: string): number {
     return this.partitioner({
-      topic: TOPICS.connectionChanges.name,
+      topic: this.topic,
       partitionMetadata: this.partitionMetadata,
       message: { key: connectionId, value: null },
     });

@@ -1,6 +1,6 @@
 import type { SyncLogRecord } from '@connector/kafka';
 import type { SalesforceValue } from '@connector/mapping';
-import type { Connection, OutboundLink, OutboundLinksRepository, RecordLinksRepository } from '@connector/persistence';
+import type { Connection, OutboundLink, OutboundLinksRepository, RecordLinkInput, RecordLinksRepository } from '@connector/persistence';
 import { RecordWriter, queryRecords, soqlList, type RecordResult, type SalesforceRestClient, type WriteRecord } from '@connector/salesforce';
 import { emptyMemory, planEntity, type EntityMemory, type Intent, type MembershipChange } from '../model/plan';
 import { entityKey, type EntityKind, type ProfileEvent } from '../model/profile-event';
@@ -50,6 +50,10 @@ export interface SyncOutcome {
 }
 
 const LOOKUP_CHUNK = 150;
+/** The most characters of quoted values in one lookup's IN list: its URL stays well under Salesforce's 16 KB. */
+const LOOKUP_CHARS = 4000;
+/** The longest value a lookup field can hold when describe does not say (text External ID fields: 255). */
+const DEFAULT_KEY_LENGTH = 255;
 
 /**
  * Applies one batch of profile events to one connection: plans every entity (segments, mappings, no-ops,
@@ -62,6 +66,8 @@ export class ConnectionSync {
   private readonly writer: RecordWriter;
   private readonly logs: SyncLogRecord[] = [];
   private readonly linksToSave = new Map<string, OutboundLink>();
+  /** What the batch wrote to each record, by Salesforce id: stored for live capture's and re-reads' echo rules. */
+  private readonly written = new Map<string, RecordLinkInput & { lastWritten: Record<string, unknown> }>();
   private readonly memories = new Map<string, EntityMemory>();
   private applied = 0;
   private readonly latencies: number[] = [];
@@ -88,8 +94,12 @@ export class ConnectionSync {
     lap('accountsMs');
     await this.writeContacts(users, [...users, ...accounts].flatMap((i) => i.memberships), accountIds);
     lap('contactsMs');
-    // Links stored and log lines published together; both before the batch counts as done (offsets commit after).
-    await Promise.all([this.deps.links.save([...this.linksToSave.values()]), this.deps.publish(this.logs)]);
+    // Links, written values and log lines stored together; all before the batch counts as done (offsets commit after).
+    await Promise.all([
+      this.deps.links.save([...this.linksToSave.values()]),
+      this.deps.recordLinks.recordWrittenMany(this.connection.tenantId, this.connection.id, [...this.written.values()]),
+      this.deps.publish(this.logs),
+    ]);
     lap('linksMs');
     for (const [key, memory] of this.memories) {
       const cached = this.deps.cache.get(key);
@@ -225,7 +235,7 @@ export class ConnectionSync {
       const known = entity.email ? this.deps.directory.contacts.get(entity.email.trim().toLowerCase()) : undefined;
       if (link?.salesforceId) contactOf.set(key, { id: link.salesforceId, accountSfId: null, ambiguous: 0 });
       else if (known) contactOf.set(key, { id: known.length === 1 ? known[0] : null, accountSfId: null, ambiguous: known.length > 1 ? known.length : 0 });
-      else if (entity.email) needLookup.push({ key, email: entity.email.trim().toLowerCase() });
+      else if (entity.email && entity.email.trim().length <= this.keyLength('Contact', 'Email')) needLookup.push({ key, email: entity.email.trim().toLowerCase() });
     }
     if (needLookup.length > 0) {
       const found = await this.lookup('Contact', 'Email', needLookup.map((n) => n.email), true);
@@ -269,6 +279,10 @@ export class ConnectionSync {
       const contact = contactOf.get(intent.entityKey);
       if (contact?.ambiguous) { this.fail(intent, 'SKIPPED', 'AMBIGUOUS_MATCH', `${contact.ambiguous} contacts have the email ${intent.entity.email}: not guessing`); continue; }
       if (!contact?.id && !intent.entity.email) { this.fail(intent, 'SKIPPED', 'MISSING_KEY', 'the user has no email to match a contact on'); continue; }
+      if (!contact?.id && intent.entity.email!.trim().length > this.keyLength('Contact', 'Email')) {
+        this.fail(intent, 'FAILED', 'INVALID_IDENTIFIER', `the email is ${intent.entity.email!.trim().length} characters long: no contact can have it (Contact.Email holds ${this.keyLength('Contact', 'Email')})`);
+        continue;
+      }
       if (Object.keys(intent.fields).length === 0) { this.settle(intent, contact?.id ?? undefined); continue; }
       if (contact?.id) updates.set(intent.entityKey, { key: intent.entityKey, intent, record: { Id: contact.id, ...intent.fields } });
       else if (!this.context.createContacts) this.fail(intent, 'SKIPPED', 'CREATE_NOT_ALLOWED', `no contact has the email ${intent.entity.email}, and creating contacts is off`);
@@ -297,12 +311,6 @@ export class ConnectionSync {
     const created = creates.length ? await this.writer.create('Contact', creates.map((c) => c.record)) : [];
     creates.forEach((c, i) => this.settleWrite(c.intent, 'Contact', 'CREATE', created[i], c.record));
     await this.writeRelations(relations);
-    const newLinks = creates.map((c, i) => ({ c, r: created[i] })).filter(({ r }) => r.success && r.id);
-    if (newLinks.length > 0) {
-      await this.deps.recordLinks.upsertMany(this.connection.tenantId, this.connection.id, newLinks.map(({ c, r }) => ({
-        kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: r.id!, journyKey: c.intent.entity.email!, journyId: c.intent.entity.userId ?? undefined, lastWritten: c.record as Record<string, unknown>,
-      })));
-    }
   }
 
   /** Secondary account relations: created on ADD (an existing one counts as done), deleted on REMOVE. */
@@ -337,14 +345,36 @@ export class ConnectionSync {
   // ---------------------------------------------------------------------------------------------------------
   // lookups
 
-  /** One SOQL query per 150 keys: records of `object` whose `field` is one of the values, by lower-cased value. */
+  /** Every field a write set on a record (a create's defaults too), merged over the batch's earlier writes of it. */
+  private rememberWritten(kind: 'USER' | 'ACCOUNT', object: 'Contact' | 'Account', salesforceId: string | null, entity: ProfileEvent['entity'], record: WriteRecord): void {
+    const journyKey = kind === 'USER' ? entity.email?.trim().toLowerCase() : entity.accountId;
+    if (!salesforceId || !journyKey) return;
+    const { Id: _id, ...values } = record as Record<string, unknown>;
+    const earlier = this.written.get(salesforceId);
+    this.written.set(salesforceId, {
+      kind, salesforceObject: object, salesforceId, journyKey, journyId: kind === 'USER' ? (entity.userId ?? undefined) : undefined,
+      lastWritten: { ...(earlier?.lastWritten ?? {}), ...values },
+    });
+  }
+
+  /** The most characters a value of this lookup field can have (from describe). */
+  private keyLength(object: 'Contact' | 'Account', field: string): number {
+    const meta = object === 'Contact' ? this.context.contactFields.get(field.toLowerCase()) : undefined;
+    return meta?.length || DEFAULT_KEY_LENGTH;
+  }
+
+  /**
+   * Records of `object` whose `field` is one of the values, by value (lower-cased for emails): one SOQL query per
+   * 150 values or 4,000 characters of them, whichever comes first. Values longer than the field holds match
+   * nothing and are not sent.
+   */
   private async lookup(object: 'Contact' | 'Account', field: string, values: string[], lowerCase: boolean): Promise<Map<string, Record<string, unknown>[]>> {
     const found = new Map<string, Record<string, unknown>[]>();
-    const unique = [...new Set(values)];
+    const maxLength = this.keyLength(object, field);
     const columns = object === 'Contact' ? 'Id, Email, AccountId' : `Id, ${field}`;
-    for (let start = 0; start < unique.length; start += LOOKUP_CHUNK) {
+    for (const chunk of lookupChunks([...new Set(values)].filter((v) => v.length <= maxLength))) {
       this.deps.onCall('query');
-      const rows = await queryRecords(this.client, `SELECT ${columns} FROM ${object} WHERE ${field} IN ${soqlList(unique.slice(start, start + LOOKUP_CHUNK))}`);
+      const rows = await queryRecords(this.client, `SELECT ${columns} FROM ${object} WHERE ${field} IN ${soqlList(chunk)}`);
       for (const row of rows) {
         const raw = row[field];
         if (raw === null || raw === undefined) continue;
@@ -397,6 +427,7 @@ export class ConnectionSync {
     const written: Record<string, SalesforceValue> = {};
     for (const [field, value] of Object.entries(record)) if (field in intent.fields) written[field] = value;
     this.memories.set(this.cacheKey(kind, intent.entityKey), { ...intent.next, lastWritten: { ...intent.next.lastWritten, ...written } });
+    this.rememberWritten(kind, object, result.id, intent.entity, record);
     const link = this.linkOf(kind, intent.entityKey);
     const known = kind === 'USER' ? this.deps.directory.contacts.get(intent.entity.email?.trim().toLowerCase() ?? '') : this.deps.directory.accounts.get(intent.entity.accountId ?? '');
     const directoryAnswers = known?.length === 1 && known[0] === result.id; // matched through the imported links: nothing new to store
@@ -425,6 +456,7 @@ export class ConnectionSync {
     const link = this.linkOf('USER', key) ?? this.newLink('USER', key);
     if (result.success) this.keepLink('USER', key, { ...link, salesforceId: result.id ?? link.salesforceId, accountId: a.accountId });
     if (result.success) this.applied++;
+    if (result.success) this.rememberWritten('USER', 'Contact', result.id ?? link.salesforceId, user, { AccountId: a.accountSfId });
     this.logs.push(outboundLog({
       tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: a.accountId ? 'LINK' : 'UNLINK',
       status: result.success ? 'SUCCEEDED' : 'FAILED', message: result.success ? `Contact.AccountId ${a.accountSfId ? `= ${a.accountSfId}` : 'cleared'}` : result.errors.map((e) => `${e.code}: ${e.message}`).join('; '),
@@ -477,4 +509,23 @@ export class ConnectionSync {
   private cacheKey(kind: EntityKind, key: string): string {
     return `${this.connection.id}:${kind}:${key}`;
   }
+}
+
+/** Splits lookup values into IN lists of at most LOOKUP_CHUNK values and LOOKUP_CHARS characters. */
+export function lookupChunks(values: string[]): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let chars = 0;
+  for (const value of values) {
+    const size = value.length + 3;
+    if (current.length > 0 && (current.length >= LOOKUP_CHUNK || chars + size > LOOKUP_CHARS)) {
+      chunks.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(value);
+    chars += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

@@ -1,5 +1,5 @@
 import { ApiQuota, ConnectionNeedsReconnect, type OrgSessions } from '@connector/connections';
-import { AuthError, RetryableError, describeError } from '@connector/domain';
+import { AuthError, IntegrationError, RetryableError, describeError } from '@connector/domain';
 import { TOPICS, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, RecordLinksRepository } from '@connector/persistence';
@@ -17,6 +17,11 @@ export interface OutboundProcessorDeps {
   sessions: OrgSessions;
   quota: ApiQuota;
   producer: AvroProducer;
+  /**
+   * Copies one event to the profile events' DLQ, naming the connection that could not apply it: the consumed
+   * message's own bytes, or (a parked event) its value encoded again.
+   */
+  deadLetter(event: HeldEvent, error: unknown, connectionId: string): Promise<void>;
   logger: Logger;
   options: { bulkMinRecords: number; cacheSize: number };
   metrics: {
@@ -27,11 +32,26 @@ export interface OutboundProcessorDeps {
   };
 }
 
+/** One event as the processor holds it: consumed now (with its bytes), or read back from the parked store. */
+export interface HeldEvent {
+  value: ProfileEvent;
+  partition: number;
+  offset: string;
+  raw?: ConsumedMessage<ProfileEvent>['raw'];
+}
+
 const CONNECTIONS_TTL_MS = 2000;
 const RESUME_EVERY_MS = 5000;
+/** Backoff of a connection whose Salesforce fails transiently: from 5 s, doubling, to 5 min, with jitter. */
+const BACKOFF_INITIAL_MS = 5000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+/** Refusals that say the connection's settings no longer fit its org (a field or object gone, access lost). */
+const CONNECTION_ERROR_CODES = new Set(['INVALID_FIELD', 'INVALID_TYPE', 'INSUFFICIENT_ACCESS_OR_READONLY', 'INSUFFICIENT_ACCESS', 'API_DISABLED_FOR_ORG', 'API_CURRENTLY_DISABLED', 'INVALID_FIELD_FOR_INSERT_UPDATE']);
 /** How long the first partition batch waits for the others of the same fetch, and the most events combined. */
 const COMBINE_WINDOW_MS = 15;
 const COMBINE_MAX_EVENTS = 20_000;
+/** How often a flush in progress heartbeats its partitions' consumer group. */
+const HEARTBEAT_EVERY_MS = 2000;
 
 /**
  * journy → Salesforce for a batch of profile events (one partition's, in order): every enabled connection of
@@ -50,8 +70,12 @@ export class OutboundProcessor {
   /** Batches being applied, per connection. */
   private readonly active = new Map<string, number>();
   private resumeTimer: NodeJS.Timeout | null = null;
+  /** Since when each connection with parked events has held them, and the latest reason. */
+  private readonly heldSince = new Map<string, { since: number; reason: string }>();
+  /** Connections backing off after transient failures: attempts so far, and when to try again. */
+  private readonly backoffs = new Map<string, { attempts: number; until: number; reason: string }>();
   private parkedLoaded = false;
-  private readonly pending: { messages: ConsumedMessage<ProfileEvent>[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private readonly pending: { messages: ConsumedMessage<ProfileEvent>[]; heartbeat?: () => Promise<void>; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private combineTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: OutboundProcessorDeps) {
@@ -67,6 +91,12 @@ export class OutboundProcessor {
     if (this.resumeTimer) clearInterval(this.resumeTimer);
   }
 
+  /** Connections whose events have been held back (parked) for at least `forMs`, with why. */
+  heldConnections(forMs: number): { connectionId: string; since: string; reason: string }[] {
+    const now = Date.now();
+    return [...this.heldSince].filter(([, h]) => now - h.since >= forMs).map(([connectionId, h]) => ({ connectionId, since: new Date(h.since).toISOString(), reason: h.reason }));
+  }
+
   /** After a rebalance another instance may have written these entities: forget what memory says of them. */
   forgetMemory(): void {
     this.cache.clear();
@@ -77,9 +107,9 @@ export class OutboundProcessor {
    * Partition batches that arrive together (one fetch) are applied together: one write call can then carry
    * records of every partition. Order is kept: a partition's next batch waits for this one to resolve.
    */
-  handleBatch(messages: ConsumedMessage<ProfileEvent>[]): Promise<void> {
+  handleBatch(messages: ConsumedMessage<ProfileEvent>[], heartbeat?: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ messages, resolve, reject });
+      this.pending.push({ messages, heartbeat, resolve, reject });
       if (this.pending.reduce((n, p) => n + p.messages.length, 0) >= COMBINE_MAX_EVENTS) return void this.flush();
       this.combineTimer ??= setTimeout(() => void this.flush(), COMBINE_WINDOW_MS);
     });
@@ -90,11 +120,15 @@ export class OutboundProcessor {
     this.combineTimer = null;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
+    // However long Salesforce takes (a slow org, a Bulk job), the group keeps hearing from this member.
+    const beating = setInterval(() => { for (const b of batch) void b.heartbeat?.().catch(() => undefined); }, HEARTBEAT_EVERY_MS);
     try {
       await this.process(batch.flatMap((b) => b.messages));
       for (const b of batch) b.resolve();
     } catch (error) {
       for (const b of batch) b.reject(error);
+    } finally {
+      clearInterval(beating);
     }
   }
 
@@ -132,14 +166,66 @@ export class OutboundProcessor {
     if (blocked) return this.park(connection, messages, blocked);
     this.active.set(connection.id, (this.active.get(connection.id) ?? 0) + 1);
     try {
-      return await this.apply(connection, messages.map((m) => m.value));
-    } catch (error) {
-      const reason = this.pauseReason(connection, error);
-      if (reason === null) throw error;
-      return this.park(connection, messages, reason);
+      return await this.applyOrIsolate(connection, messages);
     } finally {
       this.active.set(connection.id, (this.active.get(connection.id) ?? 1) - 1);
     }
+  }
+
+  /**
+   * One connection's failure stays its own. Every error is decided here, never left to fail the partition:
+   * - a pause (quota, a grant to reconnect) or a transient failure (5xx, timeouts, locks that did not clear):
+   *   the events are parked in order and the connection backs off alone;
+   * - a refusal that says the settings no longer fit the org (a field gone, access lost): parked too, with
+   *   describe read again before the next try, so that fixing the org or the settings resumes it;
+   * - anything else (a refusal of one unusual event, a bug it hits): the batch is halved until the event that
+   *   fails is alone; it goes to the DLQ with the connection named and a FAILED log line, the others apply.
+   * Only failures of what every connection shares (the store, Kafka) go up, for the whole batch to be retried.
+   */
+  private async applyOrIsolate(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<SyncLogRecord[]> {
+    try {
+      const logs = await this.apply(connection, messages.map((m) => m.value));
+      this.backoffs.delete(connection.id);
+      return logs;
+    } catch (error) {
+      if (isSharedInfrastructureError(error)) throw error;
+      const pause = this.pauseReason(connection, error);
+      if (pause !== null) return this.park(connection, messages, pause);
+      if (error instanceof RetryableError) return this.park(connection, messages, this.backOff(connection, error));
+      if (error instanceof IntegrationError && CONNECTION_ERROR_CODES.has(error.code)) {
+        this.contexts.forget(connection.id);
+        return this.park(connection, messages, this.backOff(connection, error, 'the org refused the connection’s settings'));
+      }
+      if (messages.length > 1) {
+        const half = Math.ceil(messages.length / 2);
+        return [...(await this.applyOrIsolate(connection, messages.slice(0, half))), ...(await this.applyOrIsolate(connection, messages.slice(half)))];
+      }
+      return this.deadLetter(connection, messages[0], error);
+    }
+  }
+
+  /** Starts or lengthens the connection's backoff; returns the reason its events are held. */
+  private backOff(connection: Connection, error: RetryableError | IntegrationError, what = 'Salesforce failed transiently'): string {
+    const attempts = (this.backoffs.get(connection.id)?.attempts ?? 0) + 1;
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** (attempts - 1));
+    const wait = Math.max(error instanceof RetryableError ? (error.retryAfterMs ?? 0) : 0, Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
+    const reason = `${what} (${error.code}: ${error.message.slice(0, 300)}); try ${attempts + 1} in ${Math.round(wait / 1000)} s`;
+    this.backoffs.set(connection.id, { attempts, until: Date.now() + wait, reason });
+    this.deps.logger.warn({ tenantId: connection.tenantId, connectionId: connection.id, error: describeError(error), attempts, retryInMs: wait }, 'connection backing off; its events are parked');
+    return reason;
+  }
+
+  private async deadLetter(connection: Connection, message: HeldEvent, error: unknown): Promise<SyncLogRecord[]> {
+    await this.deps.deadLetter(message, error, connection.id);
+    const described = describeError(error);
+    this.deps.logger.warn({ tenantId: connection.tenantId, connectionId: connection.id, offset: message.offset, partition: message.partition, error: described }, 'event sent to the dead-letter topic: this connection could not apply it');
+    this.deps.metrics.records('DEAD_LETTERED', 1);
+    const { value } = message;
+    return [outboundLog({
+      tenantId: connection.tenantId, connectionId: connection.id, objectType: value.entityType, operation: 'UPDATE', status: 'FAILED', reason: 'DEAD_LETTERED',
+      message: `not applied: ${described.code}: ${described.message.slice(0, 500)} (the event is in ${TOPICS.profileEvents.name}.dlq)`,
+      entity: value.entity, salesforce: { objectType: value.entityType === 'USER' ? 'Contact' : 'Account', recordId: null }, eventIds: [value.eventId],
+    })];
   }
 
   private async apply(connection: Connection, events: ProfileEvent[]): Promise<SyncLogRecord[]> {
@@ -202,6 +288,8 @@ export class OutboundProcessor {
 
   private async blocked(connection: Connection): Promise<string | null> {
     if (connection.status === 'NEEDS_RECONNECT') return 'the connection needs reconnecting';
+    const backoff = this.backoffs.get(connection.id);
+    if (backoff && Date.now() < backoff.until) return backoff.reason;
     const blocked = await this.deps.quota.blocked(connection, () => this.deps.sessions.client(connection));
     return blocked ? `paused until ${blocked.until.toISOString()}: ${blocked.reason}` : null;
   }
@@ -210,6 +298,7 @@ export class OutboundProcessor {
     const events: ParkedEvent[] = messages.map((m) => ({ tenantId: connection.tenantId, connectionId: connection.id, partition: m.partition, offset: m.offset, event: JSON.stringify(m.value) }));
     await this.deps.links.park(events);
     this.parked.add(connection.id);
+    this.heldSince.set(connection.id, { since: this.heldSince.get(connection.id)?.since ?? Date.now(), reason });
     this.deps.metrics.records('PARKED', messages.length);
     const seen = new Set<string>();
     const logs: SyncLogRecord[] = [];
@@ -235,6 +324,7 @@ export class OutboundProcessor {
         const events = await this.deps.links.parkedOf(connectionId, 2000);
         if (events.length === 0) {
           this.parked.delete(connectionId);
+          this.heldSince.delete(connectionId);
           return [];
         }
         const connection = await this.deps.connections.findById(events[0].tenantId, connectionId);
@@ -245,16 +335,42 @@ export class OutboundProcessor {
         }
         if (await this.blocked(connection)) return [];
         try {
-          const applied = await this.apply(connection, events.map((e) => JSON.parse(e.event) as ProfileEvent));
-          await this.deps.links.unpark(events);
+          const logs = await this.replay(connection, events);
+          this.backoffs.delete(connectionId);
           this.deps.logger.info({ tenantId: connection.tenantId, connectionId, count: events.length }, 'parked events applied');
-          return applied;
+          return logs;
         } catch (error) {
-          if (this.pauseReason(connection, error) === null) this.deps.logger.warn({ connectionId, error: describeError(error) }, 'parked events failed; will try again');
+          if (this.pauseReason(connection, error) !== null) return [];
+          if (error instanceof RetryableError || error instanceof IntegrationError) this.backOff(connection, error, 'parked events failed');
+          else this.deps.logger.warn({ connectionId, error: describeError(error) }, 'parked events failed; will try again');
           return [];
         }
       });
       await this.publish(logs);
+    }
+  }
+
+  /**
+   * Applies parked events in order and unparks them. A failure that the connection must wait out (a pause, a
+   * transient or settings error) is thrown: what is left stays parked. Any other failure is one event's: it is
+   * found by halving, dead-lettered and unparked, and the others apply.
+   */
+  private async replay(connection: Connection, events: ParkedEvent[]): Promise<SyncLogRecord[]> {
+    try {
+      const logs = await this.apply(connection, events.map((e) => JSON.parse(e.event) as ProfileEvent));
+      await this.deps.links.unpark(events);
+      return logs;
+    } catch (error) {
+      const waitOut = isSharedInfrastructureError(error) || this.pauseReason(connection, error) !== null || error instanceof RetryableError || (error instanceof IntegrationError && CONNECTION_ERROR_CODES.has(error.code));
+      if (waitOut) throw error;
+      if (events.length > 1) {
+        const half = Math.ceil(events.length / 2);
+        return [...(await this.replay(connection, events.slice(0, half))), ...(await this.replay(connection, events.slice(half)))];
+      }
+      const [event] = events;
+      const logs = await this.deadLetter(connection, { value: JSON.parse(event.event) as ProfileEvent, partition: event.partition, offset: event.offset }, error);
+      await this.deps.links.unpark(events);
+      return logs;
     }
   }
 
@@ -286,4 +402,10 @@ export class OutboundProcessor {
     void next.finally(() => { if (this.locks.get(key) === next) this.locks.delete(key); }).catch(() => undefined);
     return next;
   }
+}
+
+/** A failure of what every connection shares (the store, Kafka): not one connection's to keep. */
+function isSharedInfrastructureError(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return /^(Mongo|KafkaJS)/.test(name) || (error instanceof RetryableError && error.code === 'SCHEMA_REGISTRY_UNAVAILABLE');
 }

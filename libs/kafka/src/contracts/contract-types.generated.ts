@@ -24,7 +24,7 @@ export type Direction = "SALESFORCE_TO_JOURNY" | "JOURNY_TO_SALESFORCE";
 
 export type SyncMode = "INITIAL_IMPORT" | "LIVE" | "RESYNC";
 
-export type ObjectType = "USER" | "ACCOUNT" | "MEMBERSHIP";
+export type ObjectType = "USER" | "ACCOUNT" | "MEMBERSHIP" | "OTHER";
 
 export type Operation = "CREATE" | "UPDATE" | "UPSERT" | "DELETE" | "UNDELETE" | "LINK" | "UNLINK" | "OTHER";
 
@@ -65,7 +65,7 @@ export interface SyncLogRecord {
   occurredAt: number;
   direction: Direction;
   mode: SyncMode;
-  /** In journy's terms: a user ↔ Contact, an account ↔ Account, a membership ↔ Contact.AccountId / AccountContactRelation. */
+  /** In journy's terms: a user ↔ Contact, an account ↔ Account, a membership ↔ Contact.AccountId / AccountContactRelation; OTHER for a change event of an object the connector does not sync, or one it could not read. */
   objectType: ObjectType;
   operation: Operation;
   status: Status;

@@ -41,9 +41,16 @@ export class ApiUsageRepository {
     await this.model.createCollection().catch(() => undefined);
   }
 
-  async save(snapshot: ApiUsageSnapshot): Promise<void> {
+  /**
+   * Stores the figures; the pause fields only when given (a pause taken or lifted), so that an instance reporting
+   * usage never clears a pause another one took.
+   */
+  async save(snapshot: Omit<ApiUsageSnapshot, 'pausedUntil' | 'pauseReason'> & Partial<Pick<ApiUsageSnapshot, 'pausedUntil' | 'pauseReason'>>): Promise<void> {
     const { connectionId, ...fields } = snapshot;
-    await this.model.updateOne({ _id: connectionId }, { $set: fields }, { upsert: true });
+    const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    // No $setOnInsert (mongoose adds one for schema defaults): FerretDB applies it to existing documents too, which
+    // would clear a stored pause. Reads default the absent pause fields.
+    await this.model.updateOne({ _id: connectionId }, { $set: set }, { upsert: true, setDefaultsOnInsert: false });
   }
 
   async find(tenantId: string, connectionId: string): Promise<ApiUsageSnapshot | null> {

@@ -125,12 +125,31 @@ export class RecordLinksRepository {
    * Remembers values read from Salesforce and sent to journy (merged field by field into the link as the caller
    * read it: only the connection's owner writes them), for change detection.
    */
-  async recordRead(link: RecordLink, values: Record<string, unknown>, journyKey?: string, at = new Date()): Promise<void> {
+  async recordRead(link: RecordLink, values: Record<string, unknown>, journyKey?: string, forgetWritten: string[] = [], at = new Date()): Promise<void> {
     const id = linkId(link.tenantId, link.connectionId, link.salesforceId);
     if (journyKey !== undefined && normalizeJournyKey(link.kind, journyKey) !== link.journyKey) {
       await this.model.updateOne({ _id: id }, { $set: { journyKey: normalizeJournyKey(link.kind, journyKey), updatedAt: at } }); // rare: an email or account id changed
     }
-    await this.writeState(link.tenantId, id, { lastRead: JSON.stringify({ ...link.lastRead, ...values }), lastReadAt: at }, at);
+    const state: Partial<RecordLinkStateDocument> = { lastRead: JSON.stringify({ ...link.lastRead, ...values }), lastReadAt: at };
+    // Values Salesforce has moved away from (someone else changed them since) are no longer this connector's echo.
+    const stale = forgetWritten.filter((field) => field in link.lastWritten);
+    if (stale.length > 0) state.lastWritten = JSON.stringify(Object.fromEntries(Object.entries(link.lastWritten).filter(([field]) => !stale.includes(field))));
+    await this.writeState(link.tenantId, id, state, at);
+  }
+
+  /**
+   * Remembers what journy-events wrote to each record (merged field by field), creating the link of a record it
+   * wrote but that was never imported: live capture and re-reads then recognise those values as its echo.
+   */
+  async recordWrittenMany(tenantId: string, connectionId: string, writes: (RecordLinkInput & { lastWritten: Record<string, unknown> })[], at = new Date()): Promise<void> {
+    if (writes.length === 0) return;
+    const existing = new Map((await this.findBySalesforceIds(tenantId, connectionId, writes.map((w) => w.salesforceId))).map((l) => [l.salesforceId, l]));
+    const fresh = writes.filter((w) => !existing.has(w.salesforceId));
+    if (fresh.length > 0) await this.upsertMany(tenantId, connectionId, fresh, at);
+    await inParallel(writes.filter((w) => existing.has(w.salesforceId)), READ_CONCURRENCY, async (write) => {
+      const current = existing.get(write.salesforceId)!;
+      await this.writeState(tenantId, linkId(tenantId, connectionId, write.salesforceId), { lastWritten: JSON.stringify({ ...current.lastWritten, ...write.lastWritten }), lastWrittenAt: at }, at);
+    });
   }
 
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {

@@ -6,7 +6,7 @@ export interface SyncLogEntry {
   occurredAt: Date;
   direction: 'SALESFORCE_TO_JOURNY' | 'JOURNY_TO_SALESFORCE';
   mode: 'INITIAL_IMPORT' | 'LIVE' | 'RESYNC';
-  objectType: 'USER' | 'ACCOUNT' | 'MEMBERSHIP';
+  objectType: 'USER' | 'ACCOUNT' | 'MEMBERSHIP' | 'OTHER';
   operation: string;
   status: 'SUCCEEDED' | 'SKIPPED' | 'FAILED' | 'RETRYING';
   reason: string | null;
