@@ -60,6 +60,24 @@ describe('RecordWriter against the emulator', () => {
     expect(records('Account').filter((a) => String(a.Journy_Account_Id__c).startsWith('bulk-new-'))).toHaveLength(11);
   });
 
+  it('aborts a Bulk job that outlives its deadline and writes its records through Collections instead, once', async () => {
+    await fetch(`${url}/__emulator/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bulkProcessingDelayMs: 5000 }) });
+    try {
+      const contacts = records('Contact').slice(0, 25);
+      const slow = new RecordWriter(rest, { bulkMinRecords: 10, bulkPollIntervalMs: 100, bulkDeadlineMs: 800, onCall: (kind) => calls.push(kind) });
+      const started = Date.now();
+      const results = await slow.update('Contact', contacts.map((c) => ({ Id: c.Id as string, Title: 'Past the deadline' })));
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(results.every((r) => r.success)).toBe(true);
+      expect(calls).toContain('collections');
+      for (const c of contacts) expect(emulator.org.get('Contact', c.Id as string)?.Title).toBe('Past the deadline');
+      const jobs = (await rest.request<{ records: { state: string }[] }>('GET', '/jobs/ingest')).records;
+      expect(jobs.some((j) => j.state === 'Aborted')).toBe(true);
+    } finally {
+      await fetch(`${url}/__emulator/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bulkProcessingDelayMs: 10 }) });
+    }
+  });
+
   it('retries only the records Salesforce could not lock', async () => {
     await fetch(`${url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lockRowRate: 0.3 }) });
     try {

@@ -31,6 +31,11 @@ export interface RecordWriterOptions {
   bulkMinRecords: number;
   /** The longest wait between two polls of a Bulk job (polls start at 100 ms and double). */
   bulkPollIntervalMs?: number;
+  /**
+   * How long a Bulk job may take, ms (default 10 min): past it the job is aborted and its records are written
+   * through sObject Collections instead (updates by Id and upserts by external id are safe to write twice).
+   */
+  bulkDeadlineMs?: number;
   /** Per-record lock errors (UNABLE_TO_LOCK_ROW) are retried this many times before the whole write fails. */
   lockRetries?: number;
   /** Counts every API call made, by kind (for metrics and benchmarks). */
@@ -54,6 +59,10 @@ export class RecordWriter {
   /** Updates by Id (every record has `Id`). */
   update(object: string, records: WriteRecord[]): Promise<RecordResult[]> {
     if (records.length >= this.options.bulkMinRecords) return this.bulk(object, 'update', null, records);
+    return this.updateByCollections(object, records);
+  }
+
+  private updateByCollections(object: string, records: WriteRecord[]): Promise<RecordResult[]> {
     return this.withLockRetries(records, (chunk) => this.collections('PATCH', '/composite/sobjects', object, chunk, false));
   }
 
@@ -87,6 +96,10 @@ export class RecordWriter {
   /** Upserts by an external id field: Salesforce matches, creates or updates (idempotent on replay). */
   upsert(object: string, externalIdField: string, records: WriteRecord[]): Promise<RecordResult[]> {
     if (records.length >= this.options.bulkMinRecords) return this.bulk(object, 'upsert', externalIdField, records);
+    return this.upsertByCollections(object, externalIdField, records);
+  }
+
+  private upsertByCollections(object: string, externalIdField: string, records: WriteRecord[]): Promise<RecordResult[]> {
     return this.withLockRetries(records, (chunk) => this.collections('PATCH', `/composite/sobjects/${object}/${externalIdField}`, object, chunk, false));
   }
 
@@ -154,12 +167,19 @@ export class RecordWriter {
     await this.rest.request('PUT', `/jobs/ingest/${job.id}/batches`, new RawBody(csv, 'text/csv'));
     call();
     await this.rest.request('PATCH', `/jobs/ingest/${job.id}`, { state: 'UploadComplete' });
+    const deadline = Date.now() + (this.options.bulkDeadlineMs ?? 10 * 60_000);
     for (let poll = 0; ; poll++) {
-      await sleep(Math.min(this.options.bulkPollIntervalMs ?? 2000, 100 * 2 ** poll)); // 100 ms, 200 ms, … : small jobs finish fast
+      await sleep(Math.min(this.options.bulkPollIntervalMs ?? 2000, 100 * 2 ** poll, Math.max(0, deadline - Date.now()))); // 100 ms, 200 ms, … : small jobs finish fast
       call();
       const info = await this.rest.request<{ state: string; errorMessage?: string }>('GET', `/jobs/ingest/${job.id}`);
       if (info.state === 'JobComplete') break;
       if (info.state === 'Failed' || info.state === 'Aborted') throw new RetryableError('BULK_JOB_FAILED', `bulk ${operation} job ${job.id} ${info.state.toLowerCase()}: ${info.errorMessage ?? ''}`);
+      if (Date.now() >= deadline) {
+        // Too slow: stop it (what it did is safe to do again) and write the records the synchronous way.
+        call();
+        await this.rest.request('PATCH', `/jobs/ingest/${job.id}`, { state: 'Aborted' }).catch(() => undefined);
+        return operation === 'update' ? this.updateByCollections(object, records) : this.upsertByCollections(object, externalIdField!, records);
+      }
     }
     const keyColumn = externalIdField ?? 'Id';
     const byKey = new Map<string, RecordResult>();

@@ -55,6 +55,8 @@ export interface BulkOptions {
   processingDelayMs: number;
   /** Rows of a results page when the client does not ask for maxRecords. */
   defaultMaxRecords: number;
+  /** Further processing time of an ingest job of this many records (the org's latency profile), ms. */
+  ingestProcessingMs?: (records: number) => number;
 }
 
 const BATCH = 10_000;
@@ -209,7 +211,8 @@ export class BulkApi {
       job.state = 'InProgress';
       job.startedAt = Date.now();
       job.systemModstamp = wholeSecondNow();
-      setTimeout(() => void this.process(job), delay);
+      const records = job.kind === 'ingest' ? job.uploads.reduce((n, upload) => n + Math.max(0, upload.split('\n').filter(Boolean).length - 1), 0) : 0;
+      setTimeout(() => void this.process(job), delay + (job.kind === 'ingest' ? (this.options.ingestProcessingMs?.(records) ?? 0) : 0));
     }, delay);
   }
 

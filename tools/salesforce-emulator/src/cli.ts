@@ -3,7 +3,7 @@
 //   node dist/tools/salesforce-emulator/src/cli.js [--port 8484] [--host 127.0.0.1] [--seed file.json]
 //     [--accounts N --contacts M --relationships K] [--token-lifetime-ms N] [--auto-approve]
 //     [--bulk-delay-ms N] [--cometd-timeout-ms N] [--daily-api-limit N] [--duplicate-rule] [--sandbox] [--tls [--tls-cert-out cert.pem]]
-//     [--redirect-uri URL]…   (more OAuth callbacks the connected app accepts, besides the default ones)
+//     [--latency fast|realistic|slow-automation] [--redirect-uri URL]…   (more OAuth callbacks the connected app accepts, besides the default ones)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_APP, SalesforceEmulator, EmulatorOptions } from './server';
 import type { SeedFile } from './seed';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     contactEmailDuplicateRule: flag('duplicate-rule'),
     sandbox: flag('sandbox'),
     tls: flag('tls'),
+    latencyProfile: arg('latency') as EmulatorOptions['latencyProfile'],
   };
   const started = Date.now();
   const emulator = new SalesforceEmulator(options);

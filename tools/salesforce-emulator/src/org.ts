@@ -75,6 +75,9 @@ export interface OrgOptions {
   objects?: Record<string, ObjectSpec>;
 }
 
+/** How long after its commit a change event becomes deliverable (the org's latency profile), ms. */
+export type ChangeEventDelay = () => number;
+
 class ObjectStore {
   readonly records = new Map<string, Rec>();
   /** lower-cased field name → lower-cased value → ids (unique, external id, id lookup and reference fields). */
@@ -126,6 +129,9 @@ export class Org {
   private readonly stores = new Map<string, ObjectStore>();
   private commitNumber = 10_000_000 + Math.floor(Math.random() * 1_000_000);
   contactEmailDuplicateRule: boolean;
+  /** Delay of change events after their commit; events keep their commit order whatever the delays. */
+  changeEventDelay: ChangeEventDelay = () => 0;
+  private lastDeliveryAt = 0;
 
   constructor(readonly options: OrgOptions = {}) {
     this.orgId = options.orgId ?? to18('00D5g000004XyZ1');
@@ -356,8 +362,16 @@ export class Org {
         commitNumber,
         commitUser: tx.context.userId,
       };
-      this.publishChange(change.entity, header, change.body);
+      this.deliverLater(() => this.publishChange(change.entity, header, change.body));
     });
+  }
+
+  /** Publishes after the profile's delay, never before an event committed earlier. */
+  private deliverLater(publish: () => void): void {
+    const delay = this.changeEventDelay();
+    if (delay <= 0 && this.lastDeliveryAt <= Date.now()) return publish();
+    this.lastDeliveryAt = Math.max(this.lastDeliveryAt, Date.now() + delay);
+    setTimeout(publish, this.lastDeliveryAt - Date.now()).unref?.();
   }
 
   /** Publishes a change (or a GAP event: header only) on the entity's channel and the all-changes channel. */

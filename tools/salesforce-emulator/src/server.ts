@@ -8,6 +8,7 @@ import type { CustomFieldSpec } from './metadata';
 import { Org, WriteContext } from './org';
 import { ConnectedApp, LoginUser, OAuthServer } from './oauth';
 import { RestApi } from './rest';
+import { LatencyProfile, LatencyProfileName, bulkProcessingMs, callDelayMs, changeEventDelayMs, latencyProfile } from './latency';
 import { bulkV1Unavailable, soapUnavailable } from './unavailable';
 import { TlsCredentials, selfSignedCertificate } from './tls';
 import { ToolingApi } from './tooling';
@@ -56,6 +57,12 @@ export interface EmulatorOptions {
   sandbox?: boolean;
   /** Serve HTTPS: with this certificate, or (true) a self-signed one made at start (see `certificate`). */
   tls?: boolean | TlsCredentials;
+  /** How long calls take (README: the profiles' figures): fast (default), realistic, slow-automation. */
+  latencyProfile?: LatencyProfileName;
+  /** A request running this long counts as long-running, ms (Salesforce: 20 s). */
+  longRunningThresholdMs?: number;
+  /** Long-running requests at once before REQUEST_LIMIT_EXCEEDED (Salesforce: 25 in production orgs). */
+  maxLongRunningRequests?: number;
 }
 
 export const DEFAULT_APP: ConnectedApp = {
@@ -86,6 +93,9 @@ export class SalesforceEmulator {
   dailyApiLimit: number;
   private readonly callsByEndpoint = new Map<string, number>();
   private users: { userId: string; username: string; password: string }[] = [];
+  latency: LatencyProfile;
+  /** Start times of the API requests being answered (the concurrent long-running request limit). */
+  private readonly inFlight = new Set<{ startedAt: number }>();
 
   constructor(private readonly options: EmulatorOptions = {}) {
     const customFields = options.customFields ?? options.seed?.customFields ?? DEMO_CUSTOM_FIELDS;
@@ -96,7 +106,12 @@ export class SalesforceEmulator {
     this.oauth = new OAuthServer(this.org, { apps: options.apps ?? [DEFAULT_APP], users: login, tokenLifetimeMs: options.tokenLifetimeMs ?? 2 * 3600_000, autoApprove: options.autoApprove ?? false }, () => this.baseUrl);
     this.rest = new RestApi(this.org, this.faults);
     this.tooling = new ToolingApi(this.org);
-    this.bulk = new BulkApi(this.org, this.rest.engine, { processingDelayMs: options.bulkProcessingDelayMs ?? 250, defaultMaxRecords: options.bulkDefaultMaxRecords ?? 50_000 });
+    this.latency = latencyProfile(options.latencyProfile);
+    this.bulk = new BulkApi(this.org, this.rest.engine, {
+      processingDelayMs: options.bulkProcessingDelayMs ?? 250, defaultMaxRecords: options.bulkDefaultMaxRecords ?? 50_000,
+      ingestProcessingMs: (records) => bulkProcessingMs(this.latency, records),
+    });
+    this.org.changeEventDelay = () => changeEventDelayMs(this.latency);
     this.cometd = new CometdServer(this.org.bus, {
       connectTimeoutMs: options.cometdConnectTimeoutMs ?? 110_000,
       clientTimeoutMs: options.cometdClientTimeoutMs ?? 40_000,
@@ -180,6 +195,11 @@ export class SalesforceEmulator {
       const url = new URL(raw.url ?? '/', 'http://emulator');
       const body = await readBody(raw, 150 * 1024 * 1024);
       const req: Request = { method: raw.method ?? 'GET', url, path: url.pathname, headers: raw.headers, body, raw };
+      if (req.path.startsWith('/services/data/')) {
+        const flight = { startedAt: Date.now() };
+        this.inFlight.add(flight);
+        res.once('close', () => this.inFlight.delete(flight));
+      }
       await this.route(req, res);
     } catch (error) {
       if (error instanceof HttpError) return send(res, error.status, error.body, error.headers);
@@ -249,12 +269,18 @@ export class SalesforceEmulator {
     if (this.faults.requestLimitExceeded || this.apiUsed >= this.dailyApiLimit) {
       return send(res, 403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], this.limitHeader());
     }
+    const longRunning = [...this.inFlight].filter((r) => Date.now() - r.startedAt >= (this.options.longRunningThresholdMs ?? 20_000)).length;
+    if (longRunning >= (this.options.maxLongRunningRequests ?? 25)) {
+      return send(res, 403, [{ message: 'ConcurrentPerOrgLongTxn Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], this.limitHeader());
+    }
     this.apiUsed++;
     const endpoint = `${req.method} ${endpointKey(rest)}`;
     this.callsByEndpoint.set(endpoint, (this.callsByEndpoint.get(endpoint) ?? 0) + 1);
 
     const write: WriteContext = { userId: session.userId, api: 'rest', apiVersion: version, client: callOptionsClient(req) };
     const parts = rest.split('/').filter(Boolean);
+    const delay = this.callDelay(req);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     try {
       if (parts[0] === 'limits' && parts.length === 1) return send(res, 200, this.limits(), this.limitHeader());
       if (parts[0] === 'tooling') {
@@ -273,6 +299,25 @@ export class SalesforceEmulator {
       if (error instanceof SaveFailure) return send(res, error.httpStatus, error.errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })), this.limitHeader());
       throw error;
     }
+  }
+
+  /** The time the org's latency profile gives this call (by kind, and by its records for writes). */
+  private callDelay(req: Request): number {
+    if (this.latency.name === 'fast') return 0;
+    const category = this.category(req.path);
+    if (category === 'bulk') return callDelayMs(this.latency, 'bulk');
+    if (category === 'query') return callDelayMs(this.latency, 'query');
+    if (category === 'collections' || category === 'composite') {
+      let records = 1;
+      try {
+        const body = req.body.length ? (JSON.parse(req.body.toString('utf8')) as { records?: unknown[]; compositeRequest?: unknown[]; batchRequests?: unknown[] }) : {};
+        records = body.records?.length ?? body.compositeRequest?.length ?? body.batchRequests?.length ?? (req.url.searchParams.get('ids') ?? '').split(',').filter(Boolean).length ?? 1;
+      } catch {
+        // an unreadable body is refused by the handler, at the cost of one call
+      }
+      return callDelayMs(this.latency, category === 'collections' && req.method !== 'GET' ? 'collections' : 'composite', records);
+    }
+    return callDelayMs(this.latency, 'rest');
   }
 
   private limitHeader(): Record<string, string> {
@@ -395,6 +440,7 @@ export class SalesforceEmulator {
         if (body.bulkProcessingDelayMs !== undefined) this.bulk.options.processingDelayMs = Number(body.bulkProcessingDelayMs);
         if (body.cometdConnectTimeoutMs !== undefined) this.cometd.options.connectTimeoutMs = Number(body.cometdConnectTimeoutMs);
         if (body.cometdClientTimeoutMs !== undefined) this.cometd.options.clientTimeoutMs = Number(body.cometdClientTimeoutMs);
+        if (body.latencyProfile !== undefined) this.latency = latencyProfile(String(body.latencyProfile));
         return send(res, 200, { ok: true });
       case 'POST sessions':
         if (parts[1] === 'expire') return send(res, 200, { expired: this.oauth.expireAllSessions() });
