@@ -187,4 +187,16 @@ describe('live change capture', () => {
     expect(health.status).toBe('up');
     expect(health.details!.connections).toEqual([expect.objectContaining({ connectionId, state: 'streaming' })]);
   });
+  it('an event the handler cannot process is logged FAILED after a few tries, and the stream goes on', async () => {
+    const [poisoned, next] = [...emulator.org.all('Contact')].filter((c) => c.Email && !c.IsDeleted).slice(6, 8);
+    await admin('events', { channel: '/data/ChangeEvents', data: { schema: 'contact', payload: {
+      ChangeEventHeader: { entityName: 'Contact', recordIds: [poisoned.Id], changeType: 'UPDATE', changedFields: 5, changeOrigin: '', transactionKey: 'tx-poison', sequenceNumber: 1, isTransactionEnd: true, commitTimestamp: Date.now(), commitNumber: 2, commitUser: emulator.integrationUserId },
+      LastName: 'Poison',
+    } } });
+    await asRep([{ op: 'update', object: 'Contact', id: next.Id, fields: { LastName: 'AfterPoison' } }]);
+    await waitLog(poisoned.Id as string, (l) => l.reason === 'HANDLER_FAILED', 'the poison event logged FAILED');
+    expect(logsFor(poisoned.Id as string).find((l) => l.reason === 'HANDLER_FAILED')).toMatchObject({ status: 'FAILED', message: expect.stringContaining('not applied after 3 tries') });
+    await tap.until(() => commandsFor(next.Id as string).some((c) => (body(c).properties as Record<string, unknown>).last_name === 'AfterPoison'), 'the next change', 60_000);
+    await waitStreaming();
+  });
 });

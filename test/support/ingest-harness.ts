@@ -34,15 +34,31 @@ export function logCapture(): { logger: Logger; lines: () => Record<string, unkn
 }
 
 /** Connects the emulator's org the way the API does (authorization code with PKCE), straight into the store. */
-export async function connectOrg(
-  emulator: SalesforceEmulator, url: string, connections: ConnectionsRepository, cipher: TokenCipher,
-  input: { tenantId: string; settings?: Partial<ConnectionSettings>; enabled?: boolean },
-): Promise<Connection> {
+/** The OAuth web-server flow against an auto-approving emulator, as the API runs it. */
+async function grant(url: string) {
   const oauth = new SalesforceOAuthClient({ clientId: DEFAULT_APP.clientId, clientSecret: DEFAULT_APP.clientSecret, redirectUri: 'http://localhost/callback' }, { productionLoginUrl: url, sandboxLoginUrl: url, insecureHosts: [new URL(url).host] });
   const verifier = randomBytes(32).toString('base64url');
   const consent = await fetch(oauth.authorizeUrl({ loginUrl: url, state: 's', codeChallenge: createHash('sha256').update(verifier).digest('base64url') }), { redirect: 'manual' });
   const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
-  const tokens = await oauth.exchangeCode({ loginUrl: url, code, codeVerifier: verifier });
+  return oauth.exchangeCode({ loginUrl: url, code, codeVerifier: verifier });
+}
+
+/** What a person reconnecting an org through the API leaves in the store: new tokens, status CONNECTED. */
+export async function reconnectOrg(url: string, connections: ConnectionsRepository, cipher: TokenCipher, connection: Connection): Promise<Connection> {
+  const tokens = await grant(url);
+  const updated = await connections.update(connection.tenantId, connection.id, {
+    status: 'CONNECTED', statusReason: null,
+    credentials: { accessToken: cipher.encrypt(tokens.accessToken, connection.id), refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken, connection.id) : null, issuedAt: tokens.issuedAt, scope: null },
+  });
+  if (!updated) throw new Error(`connection ${connection.id} is gone`);
+  return updated;
+}
+
+export async function connectOrg(
+  emulator: SalesforceEmulator, url: string, connections: ConnectionsRepository, cipher: TokenCipher,
+  input: { tenantId: string; settings?: Partial<ConnectionSettings>; enabled?: boolean },
+): Promise<Connection> {
+  const tokens = await grant(url);
   const id = `con_${randomBytes(8).toString('hex')}`;
   return connections.create(input.tenantId, {
     name: 'test org',

@@ -6,12 +6,15 @@ import { loadJournyEventsConfig } from '../../apps/journy-events/src/journy-even
 import type { Store } from './ingest-harness';
 import { uniqueName } from './stack-env';
 
-/** A journy-events app in this process (no HTTP), reading profile events published from now on. */
-export async function startJournyEvents(store: Store, env: Record<string, string>, logger: Logger) {
+/**
+ * A journy-events app in this process (no HTTP), reading profile events published from now on; `join` adds a
+ * further instance to a group that already runs (its offsets stay as they are).
+ */
+export async function startJournyEvents(store: Store, env: Record<string, string>, logger: Logger, options: { join?: boolean } = {}) {
   const config = loadJournyEventsConfig({ JOURNY_EVENTS_GROUP: uniqueName('journy-events'), JOURNY_EVENTS_QUOTA_PAUSE_MS: '1000', JOURNY_EVENTS_LINGER_MS: '50', ...env });
   const kafka = new KafkaRuntime(kafkaRuntimeConfig(config, { clientId: uniqueName('journy-events'), produces: [TOPICS.syncLog, TOPICS.connectionChanges, TOPICS.profileEvents], consumes: [TOPICS.profileEvents] }), logger);
   await kafka.start();
-  await startGroupAtEnd(kafka.kafka, config.JOURNY_EVENTS_GROUP, [TOPICS.profileEvents.name]);
+  if (!options.join) await startGroupAtEnd(kafka.kafka, config.JOURNY_EVENTS_GROUP, [TOPICS.profileEvents.name]);
   const metrics = new MetricsRegistry('journy-events', { defaultMetrics: false });
   const runtime = new JournyEventsRuntime({
     config, kafka, connections: store.connections, links: store.outboundLinks, recordLinks: store.links, apiUsage: store.apiUsage, metrics, logger, cipher: store.cipher,

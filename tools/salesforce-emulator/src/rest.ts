@@ -46,6 +46,8 @@ interface Cursor {
 export interface RestFaults {
   /** Probability that a record of a write fails with UNABLE_TO_LOCK_ROW. */
   lockRowRate: number;
+  /** Every record of a write fails with this error (a validation rule or trigger refusing it), at this rate. */
+  recordError?: { statusCode: string; message: string; rate: number } | null;
 }
 
 const MAX_CURSORS = 5000;
@@ -259,6 +261,8 @@ export class RestApi {
   }
 
   private maybeLock(id: string | undefined): void {
+    const refusal = this.faults.recordError;
+    if (refusal && Math.random() < refusal.rate) throw new SaveFailure([saveError(refusal.statusCode, refusal.message)]);
     if (this.faults.lockRowRate > 0 && Math.random() < this.faults.lockRowRate) {
       throw new SaveFailure([saveError('UNABLE_TO_LOCK_ROW', `unable to obtain exclusive access to this record or 1 records: ${id ?? ''}`.trim())]);
     }

@@ -75,6 +75,7 @@ interface Faults {
   errors: Partial<Record<FaultCategory, ErrorFault>>;
   requestLimitExceeded: boolean;
   lockRowRate: number;
+  recordError: { statusCode: string; message: string; rate: number } | null;
 }
 
 /** The whole emulated Salesforce: OAuth, REST, Bulk API 2.0, Streaming (CometD + CDC), and the admin API. */
@@ -85,7 +86,7 @@ export class SalesforceEmulator {
   readonly bulk: BulkApi;
   readonly cometd: CometdServer;
   readonly tooling: ToolingApi;
-  readonly faults: Faults = { errors: {}, requestLimitExceeded: false, lockRowRate: 0 };
+  readonly faults: Faults = { errors: {}, requestLimitExceeded: false, lockRowRate: 0, recordError: null };
   private server: Server | null = null;
   private credentials: TlsCredentials | null = null;
   private baseUrl = '';
@@ -427,6 +428,7 @@ export class SalesforceEmulator {
         if (body.errors !== undefined) this.faults.errors = body.errors as Faults['errors'];
         if (body.requestLimitExceeded !== undefined) this.faults.requestLimitExceeded = body.requestLimitExceeded === true;
         if (body.lockRowRate !== undefined) this.faults.lockRowRate = Number(body.lockRowRate);
+        if (body.recordError !== undefined) this.faults.recordError = body.recordError as Faults['recordError'];
         if (body.dailyApiLimit !== undefined) this.dailyApiLimit = Number(body.dailyApiLimit);
         if (body.apiUsed !== undefined) this.apiUsed = Number(body.apiUsed);
         return send(res, 200, this.faults);
@@ -466,6 +468,7 @@ export class SalesforceEmulator {
     this.faults.errors = {};
     this.faults.requestLimitExceeded = false;
     this.faults.lockRowRate = 0;
+    this.faults.recordError = null;
   }
 
   /**

@@ -92,7 +92,7 @@ export class ChangeProcessor {
    * A change event the connector does not apply, with one log line per record it names (one with no record when
    * it names none): every event not applied leaves its reason in the sync log.
    */
-  async skipEvent(event: ChangeEvent, reason: string, message: string): Promise<void> {
+  async skipEvent(event: ChangeEvent, reason: string, message: string, status: 'SKIPPED' | 'FAILED' = 'SKIPPED'): Promise<void> {
     const header = event.header as Partial<ChangeEvent['header']> | undefined;
     const entity = typeof header?.entityName === 'string' ? header.entityName : 'unknown';
     const outbox = new Outbox(this.context, `${this.deps.connection.id}:${event.channel}:${event.replayId}`);
@@ -100,7 +100,9 @@ export class ChangeProcessor {
     const operation = typeof header?.changeType === 'string' ? operationOf(header.changeType) : 'OTHER';
     const ids = Array.isArray(header?.recordIds) && header.recordIds.length > 0 ? header.recordIds.map(String) : [''];
     for (const recordId of ids) {
-      outbox.skip(objectType, operation, { objectType: entity, recordId, modifiedAt: header?.commitTimestamp ?? null, replayId: String(event.replayId) }, reason, message);
+      const source = { objectType: entity, recordId, modifiedAt: header?.commitTimestamp ?? null, replayId: String(event.replayId) };
+      if (status === 'FAILED') outbox.log({ objectType, operation, status, reason, message, source });
+      else outbox.skip(objectType, operation, source, reason, message);
     }
     await this.commit(outbox);
   }

@@ -1,5 +1,5 @@
 import { ConnectionNeedsReconnect, OrgSessions } from '@connector/connections';
-import { describeError } from '@connector/domain';
+import { AuthError, RetryableError, describeError } from '@connector/domain';
 import { fieldMetaFromDescribe, type SalesforceFieldMeta } from '@connector/mapping';
 import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
@@ -64,6 +64,8 @@ export class ConnectionWorker {
   private stream: CdcStream | null = null;
   private streamKey = '';
   private position: { replayId: number; commitTimestamp: number | null } | null = null;
+  /** Tries of events whose handling failed, by replay id (kept only until the event passes). */
+  private readonly eventFailures = new Map<number, number>();
   private pendingOffset: { replayId: number; commitTimestamp: number } | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private wakeUp: (() => void) | null = null;
@@ -182,7 +184,19 @@ export class ConnectionWorker {
           return;
         }
         const started = Date.now();
-        await processor.handle(event);
+        try {
+          await processor.handle(event);
+        } catch (error) {
+          // Transient trouble (Salesforce, the store, Kafka) is retried; an event that keeps failing for a reason
+          // of its own is logged FAILED after a few tries and passed, so one event never wedges the stream.
+          const attempts = this.recordFailure(event.replayId);
+          if (isTransient(error) || attempts < HANDLER_ATTEMPTS) throw error;
+          const described = describeError(error);
+          this.log.error({ replayId: event.replayId, attempts, error: described }, 'change event failed for good: logged and passed');
+          await processor.skipEvent(event, 'HANDLER_FAILED', `not applied after ${attempts} tries: ${described.code}: ${described.message}`.slice(0, 1000), 'FAILED');
+          this.deps.metrics.eventProcessed('failed', event.header?.commitTimestamp ?? null);
+        }
+        this.eventFailures.delete(event.replayId);
         this.acknowledge(event);
         this.log.debug({ replayId: event.replayId, entity: event.header?.entityName, changeType: event.header?.changeType, ms: Date.now() - started, lagMs: Date.now() - (event.header?.commitTimestamp ?? Date.now()) }, 'change event processed');
         this.deps.metrics.eventProcessed('processed', event.header?.commitTimestamp ?? null);
@@ -197,6 +211,12 @@ export class ConnectionWorker {
     this.streamKey = streamKeyOf(connection);
     await stream.start();
     this.log.info({ channel: this.deps.settings.channel, replayFrom: start.replayId, floor }, 'change stream subscribed');
+  }
+
+  private recordFailure(replayId: number): number {
+    const attempts = (this.eventFailures.get(replayId) ?? 0) + 1;
+    this.eventFailures.set(replayId, attempts);
+    return attempts;
   }
 
   /** The event's commands are acknowledged: its replay id may be saved (batched, never backwards). */
@@ -292,4 +312,13 @@ export class ConnectionWorker {
 /** What the stream and its model depend on (not the credentials: a refreshed token changes the revision too). */
 function streamKeyOf(connection: Connection): string {
   return JSON.stringify([connection.org.instanceUrl, connection.settings]);
+}
+
+/** How often one change event may fail for a reason of its own before it is logged FAILED and passed. */
+const HANDLER_ATTEMPTS = 3;
+
+/** Failures worth retrying as they are: Salesforce's transient ones, the store's, Kafka's. */
+function isTransient(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return error instanceof RetryableError || error instanceof AuthError || /^(Mongo|KafkaJS)/.test(name);
 }

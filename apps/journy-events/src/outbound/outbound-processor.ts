@@ -32,6 +32,18 @@ export interface OutboundProcessorDeps {
   };
 }
 
+/** One connection's work on a flush. */
+interface Run {
+  connection: Connection;
+  messages: ConsumedMessage<ProfileEvent>[];
+  /** Taken off the flush for being slow: its events are parked while it finishes. */
+  detached: boolean;
+  logs: Promise<SyncLogRecord[]>;
+}
+
+/** How long a flush waits for a slow connection once another connection of it is done, ms. */
+const STRAGGLER_BUDGET_MS = 1000;
+
 /** One event as the processor holds it: consumed now (with its bytes), or read back from the parked store. */
 export interface HeldEvent {
   value: ProfileEvent;
@@ -140,33 +152,61 @@ export class OutboundProcessor {
       list.push(message);
       byTenant.set(message.value.tenantId, list);
     }
-    const work: Promise<SyncLogRecord[]>[] = [];
+    const runs: Run[] = [];
     for (const [tenantId, list] of byTenant) {
       const connections = await this.enabledConnections(tenantId);
       if (connections.length === 0) {
         this.deps.metrics.ignored('NO_CONNECTION', list.length);
         continue;
       }
-      for (const connection of connections) work.push(this.forConnection(connection, list));
+      for (const connection of connections) {
+        const run: Run = { connection, messages: list, detached: false, logs: Promise.resolve([]) };
+        run.logs = this.forConnection(connection, list, run);
+        runs.push(run);
+      }
     }
     const started = Date.now();
-    const logs = (await Promise.all(work)).flat();
+    const logs = (await this.settle(runs)).flat();
     const applied = Date.now();
     await this.publish(logs);
     this.deps.logger.debug({ events: messages.length, applyMs: applied - started, publishMs: Date.now() - applied }, 'events handled');
   }
 
   /**
-   * Applies the events to one connection, or parks them. Batches of different partitions (disjoint entities) of
-   * one connection may run at once; replaying parked events waits until none runs.
+   * Waits for every connection's run, but not for a slow org: once the fastest run is done, a run still working
+   * after STRAGGLER_BUDGET_MS is detached. Its events are parked (durably, so the partition's offset may move and
+   * its later events queue behind them) and it goes on in the background; when it has applied them it unparks
+   * them, and its log lines are published then.
    */
-  private async forConnection(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<SyncLogRecord[]> {
+  private async settle(runs: Run[]): Promise<SyncLogRecord[][]> {
+    if (runs.length <= 1) return Promise.all(runs.map((r) => r.logs));
+    await Promise.race(runs.map((r) => r.logs.catch(() => undefined)));
+    const budget = new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), STRAGGLER_BUDGET_MS).unref());
+    return Promise.all(runs.map(async (run) => {
+      const outcome = await Promise.race([run.logs, budget]);
+      if (outcome !== 'slow') return outcome;
+      run.detached = true;
+      this.deps.logger.info({ tenantId: run.connection.tenantId, connectionId: run.connection.id, events: run.messages.length }, 'connection slow: its events are parked while it finishes, the partition goes on');
+      const held = await this.park(run.connection, run.messages, 'Salesforce is slow to answer: applied in the background, the partition goes on');
+      void run.logs.then((late) => this.publish(late)).catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'));
+      return held;
+    }));
+  }
+
+  /**
+   * Applies the events to one connection, or parks them. Batches of different partitions (disjoint entities) of
+   * one connection may run at once; replaying parked events waits until none runs. A run detached for being
+   * slow unparks its events once it has applied them (before it counts as finished, so no replay repeats them).
+   */
+  private async forConnection(connection: Connection, messages: ConsumedMessage<ProfileEvent>[], run?: Run): Promise<SyncLogRecord[]> {
     if (this.parked.has(connection.id)) return this.park(connection, messages, 'earlier events of this connection are waiting');
     const blocked = await this.blocked(connection);
     if (blocked) return this.park(connection, messages, blocked);
     this.active.set(connection.id, (this.active.get(connection.id) ?? 0) + 1);
     try {
-      return await this.applyOrIsolate(connection, messages);
+      const result = await this.applyOrIsolate(connection, messages);
+      if (run?.detached && !result.parked) await this.deps.links.unpark(this.parkedOf(connection, messages));
+      return result.logs;
     } finally {
       this.active.set(connection.id, (this.active.get(connection.id) ?? 1) - 1);
     }
@@ -182,25 +222,29 @@ export class OutboundProcessor {
    *   fails is alone; it goes to the DLQ with the connection named and a FAILED log line, the others apply.
    * Only failures of what every connection shares (the store, Kafka) go up, for the whole batch to be retried.
    */
-  private async applyOrIsolate(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<SyncLogRecord[]> {
+  private async applyOrIsolate(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<{ logs: SyncLogRecord[]; parked: boolean }> {
     try {
       const logs = await this.apply(connection, messages.map((m) => m.value));
       this.backoffs.delete(connection.id);
-      return logs;
+      return { logs, parked: false };
     } catch (error) {
       if (isSharedInfrastructureError(error)) throw error;
+      const parked = (logs: SyncLogRecord[]) => ({ logs, parked: true });
       const pause = this.pauseReason(connection, error);
-      if (pause !== null) return this.park(connection, messages, pause);
-      if (error instanceof RetryableError) return this.park(connection, messages, this.backOff(connection, error));
+      if (pause !== null) return parked(await this.park(connection, messages, pause));
+      if (error instanceof RetryableError) return parked(await this.park(connection, messages, this.backOff(connection, error)));
       if (error instanceof IntegrationError && CONNECTION_ERROR_CODES.has(error.code)) {
         this.contexts.forget(connection.id);
-        return this.park(connection, messages, this.backOff(connection, error, 'the org refused the connection’s settings'));
+        return parked(await this.park(connection, messages, this.backOff(connection, error, 'the org refused the connection’s settings')));
       }
       if (messages.length > 1) {
         const half = Math.ceil(messages.length / 2);
-        return [...(await this.applyOrIsolate(connection, messages.slice(0, half))), ...(await this.applyOrIsolate(connection, messages.slice(half)))];
+        const first = await this.applyOrIsolate(connection, messages.slice(0, half));
+        if (first.parked) return parked([...first.logs, ...(await this.park(connection, messages.slice(half), 'earlier events of this connection are waiting'))]);
+        const second = await this.applyOrIsolate(connection, messages.slice(half));
+        return { logs: [...first.logs, ...second.logs], parked: second.parked };
       }
-      return this.deadLetter(connection, messages[0], error);
+      return { logs: await this.deadLetter(connection, messages[0], error), parked: false };
     }
   }
 
@@ -294,9 +338,12 @@ export class OutboundProcessor {
     return blocked ? `paused until ${blocked.until.toISOString()}: ${blocked.reason}` : null;
   }
 
+  private parkedOf(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): ParkedEvent[] {
+    return messages.map((m) => ({ tenantId: connection.tenantId, connectionId: connection.id, partition: m.partition, offset: m.offset, event: JSON.stringify(m.value) }));
+  }
+
   private async park(connection: Connection, messages: ConsumedMessage<ProfileEvent>[], reason: string): Promise<SyncLogRecord[]> {
-    const events: ParkedEvent[] = messages.map((m) => ({ tenantId: connection.tenantId, connectionId: connection.id, partition: m.partition, offset: m.offset, event: JSON.stringify(m.value) }));
-    await this.deps.links.park(events);
+    await this.deps.links.park(this.parkedOf(connection, messages));
     this.parked.add(connection.id);
     this.heldSince.set(connection.id, { since: this.heldSince.get(connection.id)?.since ?? Date.now(), reason });
     this.deps.metrics.records('PARKED', messages.length);
