@@ -18,6 +18,7 @@ describe('live change capture', () => {
   let ingest: Awaited<ReturnType<typeof startIngest>>;
   let logs: ReturnType<typeof logCapture>;
   const tenant = uniqueName('tenant');
+  let oldEventRecord = '';
   const env = () => ingestEnv(url, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}` });
 
   const admin = emulatorAdmin(() => url);
@@ -35,6 +36,13 @@ describe('live change capture', () => {
     tap = await Tap.open(() => connectionId);
     const connection = await connectOrg(emulator, url, store.connections, store.cipher, { tenantId: tenant, settings: { source: { ongoingImport: true } } });
     connectionId = connection.id;
+    // A change committed an hour before this connection's stream starts, still in the retention window.
+    const old = [...emulator.org.all('Contact')].filter((c) => c.Email)[10];
+    oldEventRecord = old.Id as string;
+    await admin('events', { channel: '/data/ChangeEvents', data: { schema: 'contact', payload: {
+      ChangeEventHeader: { entityName: 'Contact', recordIds: [old.Id], changeType: 'UPDATE', changedFields: ['Title'], changeOrigin: '', transactionKey: 'tx-old', sequenceNumber: 1, isTransactionEnd: true, commitTimestamp: Date.now() - 3600_000, commitNumber: 1, commitUser: emulator.integrationUserId },
+      Title: 'Long ago',
+    } } });
     logs = logCapture();
     ingest = await startIngest(store, env(), logs.logger);
     const job = await store.jobs.start(tenant, connection.id, 'test');
@@ -89,6 +97,12 @@ describe('live change capture', () => {
     expect((await store.links.findBySalesforceIds(tenant, connectionId!, [id]))[0].deleted).toBe(false);
     // journy records are never deleted: no command came of either.
     expect(commandsFor(id).filter((c) => payloadOf(c).type === 'UpsertUser')).toHaveLength(2);
+  });
+
+  it('logs an event committed before the stream started, and does not apply it', async () => {
+    await waitLog(oldEventRecord, (l) => l.reason === 'OLDER_THAN_STREAM_START', 'the old event logged');
+    expect(logsFor(oldEventRecord).filter((l) => l.mode === 'LIVE')).toEqual([expect.objectContaining({ objectType: 'USER', operation: 'UPDATE', status: 'SKIPPED', reason: 'OLDER_THAN_STREAM_START' })]);
+    expect(commandsFor(oldEventRecord).filter((c) => c.mode === 'LIVE')).toEqual([]); // only its import's command
   });
 
   it('logs every change event it does not apply: an object it does not sync, and an event that names no record', async () => {

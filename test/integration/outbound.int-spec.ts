@@ -76,7 +76,7 @@ describe('journy profile events to Salesforce', () => {
     connections.push(await connectOrg(emulator, url, store.connections, store.cipher, { tenantId: tenant, settings }));
     tap = await Tap.open(() => connections[0]?.id ?? null);
     logs = logCapture();
-    app = await startJournyEvents(store, ingestEnv(url), logs.logger);
+    app = await startJournyEvents(store, ingestEnv(url, { JOURNY_EVENTS_STALL_MS: '1000' }), logs.logger);
     const response = await fetch(`${url}/__emulator/records/Contact?limit=30`);
     const contacts = ((await response.json()) as { records: Record<string, unknown>[] }).records;
     const accounts = [...emulator.org.all('Account')];
@@ -247,6 +247,9 @@ describe('journy profile events to Salesforce', () => {
     await waitFor('paused', () => !!logFor(limited, (l) => l.status === 'RETRYING' && l.reason === 'CONNECTION_PAUSED'));
     await send(next);
     await waitFor('parked behind', () => !!logFor(next, (l) => l.reason === 'CONNECTION_PAUSED'));
+    // /health names the connection holding its events back (and stays up: it is one org's trouble).
+    await waitFor('the held connection in /health', () => JSON.stringify(app.runtime.health().details).includes(connections[0].id));
+    expect(app.runtime.health()).toMatchObject({ status: 'up', details: { heldConnections: [expect.objectContaining({ connectionId: connections[0].id })] } });
     // The pause is stored for every instance (within seconds: the events that were parked replay first).
     let usage = await store.apiUsage.find(tenant, connections[0].id);
     for (let i = 0; i < 100 && !usage?.pausedUntil; i++, await sleep(200)) usage = await store.apiUsage.find(tenant, connections[0].id);
