@@ -241,21 +241,25 @@ describe('journy profile events to Salesforce', () => {
     await waitFor('applied after a refresh', () => contact(user.email)[0].FirstName === 'Refreshed');
 
     await admin('faults', { requestLimitExceeded: true });
-    const limited = sim.userEvent(user, props({ first_name: 'Limited' }));
-    const next = sim.userEvent(user, props({ last_name: 'Later' }));
-    await send(limited);
-    await waitFor('paused', () => !!logFor(limited, (l) => l.status === 'RETRYING' && l.reason === 'CONNECTION_PAUSED'));
-    await send(next);
-    await waitFor('parked behind', () => !!logFor(next, (l) => l.reason === 'CONNECTION_PAUSED'));
-    // /health names the connection holding its events back (and stays up: it is one org's trouble).
-    await waitFor('the held connection in /health', () => JSON.stringify(app.runtime.health().details).includes(connections[0].id));
-    expect(app.runtime.health()).toMatchObject({ status: 'up', details: { heldConnections: [expect.objectContaining({ connectionId: connections[0].id })] } });
-    // The pause is stored for every instance (within seconds: the events that were parked replay first).
-    let usage = await store.apiUsage.find(tenant, connections[0].id);
-    for (let i = 0; i < 100 && !usage?.pausedUntil; i++, await sleep(200)) usage = await store.apiUsage.find(tenant, connections[0].id);
-    expect(usage?.pausedUntil).not.toBeNull();
-    await admin('faults', { requestLimitExceeded: false });
-    await waitFor('resumed', () => contact(user.email)[0].FirstName === 'Limited' && contact(user.email)[0].LastName === 'Later', 40_000);
+    try {
+      const limited = sim.userEvent(user, props({ first_name: 'Limited' }));
+      const next = sim.userEvent(user, props({ last_name: 'Later' }));
+      await send(limited);
+      await waitFor('paused', () => !!logFor(limited, (l) => l.status === 'RETRYING' && l.reason === 'CONNECTION_PAUSED'));
+      await send(next);
+      await waitFor('parked behind', () => !!logFor(next, (l) => l.reason === 'CONNECTION_PAUSED'));
+      // /health names the connection holding its events back (and stays up: it is one org's trouble).
+      await waitFor('the held connection in /health', () => JSON.stringify(app.runtime.health().details).includes(connections[0].id));
+      expect(app.runtime.health()).toMatchObject({ status: 'up', details: { heldConnections: [expect.objectContaining({ connectionId: connections[0].id })] } });
+      // The pause is stored for every instance once Salesforce refuses a call: the parked events replay first, which
+      // may wait out the backoff the outage above left (5 s doubling), so this can take tens of seconds.
+      let usage = await store.apiUsage.find(tenant, connections[0].id);
+      for (let i = 0; i < 300 && !usage?.pausedUntil; i++, await sleep(200)) usage = await store.apiUsage.find(tenant, connections[0].id);
+      expect(usage?.pausedUntil).not.toBeNull();
+    } finally {
+      await admin('faults', { requestLimitExceeded: false });
+    }
+    await waitFor('resumed', () => contact(user.email)[0].FirstName === 'Limited' && contact(user.email)[0].LastName === 'Later', 60_000);
   });
 
   it('fails only an event no contact can match (an over-long email, no query sent); the next event on its partition applies', async () => {
