@@ -132,6 +132,7 @@ export class Org {
   /** Delay of change events after their commit; events keep their commit order whatever the delays. */
   changeEventDelay: ChangeEventDelay = () => 0;
   private lastDeliveryAt = 0;
+  private readonly deliveries: { at: number; publish: () => void }[] = [];
 
   constructor(readonly options: OrgOptions = {}) {
     this.orgId = options.orgId ?? to18('00D5g000004XyZ1');
@@ -366,12 +367,25 @@ export class Org {
     });
   }
 
-  /** Publishes after the profile's delay, never before an event committed earlier. */
+  /**
+   * Publishes after the profile's delay, never before an event committed earlier: one FIFO queue drained by one
+   * timer (separate timers due in the same millisecond may fire in any order).
+   */
   private deliverLater(publish: () => void): void {
     const delay = this.changeEventDelay();
-    if (delay <= 0 && this.lastDeliveryAt <= Date.now()) return publish();
+    if (delay <= 0 && this.deliveries.length === 0) return publish();
     this.lastDeliveryAt = Math.max(this.lastDeliveryAt, Date.now() + delay);
-    setTimeout(publish, this.lastDeliveryAt - Date.now()).unref?.();
+    this.deliveries.push({ at: this.lastDeliveryAt, publish });
+    if (this.deliveries.length === 1) this.drainLater();
+  }
+
+  private drainLater(): void {
+    const head = this.deliveries[0];
+    if (!head) return;
+    setTimeout(() => {
+      while (this.deliveries.length > 0 && this.deliveries[0].at <= Date.now()) this.deliveries.shift()!.publish();
+      this.drainLater();
+    }, Math.max(0, head.at - Date.now())).unref?.();
   }
 
   /** Publishes a change (or a GAP event: header only) on the entity's channel and the all-changes channel. */
