@@ -1,11 +1,10 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, NewConnection } from '@connector/persistence';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { loadApiConfig } from '../../apps/api/src/api.config';
-import { ApiModule } from '../../apps/api/src/api.module';
+import { startApi } from '../support/api-app';
 import { mintToken, Scope } from '../../apps/api/src/auth/jwt-verifier';
 import { apiTestEnv, stackEnv, uniqueName } from '../support/stack-env';
 
@@ -35,9 +34,7 @@ describe('API authentication, error shape and tenant scoping (real store and bro
       MONGODB_URI: env.mongodbUri,
       ...apiTestEnv({ JOURNY_JWT_KEY: KEY, API_RATE_LIMIT_PER_MINUTE: '30' }),
     });
-    const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'silent' }))] }).compile();
-    app = module.createNestApplication();
-    await app.init();
+    app = await startApi(config, createLogger({ name: 'api-test', level: 'silent' }));
     const repository = app.get(ConnectionsRepository);
     ids = {
       a: (await repository.create(tenantA, connection('00D0000000000AAEAA'))).id,

@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { KafkaRuntime, TOPICS } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { MONGO_CONNECTION, TokenCipher } from '@connector/persistence';
@@ -8,7 +7,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
 import { loadApiConfig } from '../../apps/api/src/api.config';
-import { ApiModule } from '../../apps/api/src/api.module';
+import { startApi } from '../support/api-app';
 import { mintToken } from '../../apps/api/src/auth/jwt-verifier';
 import { apiTestEnv, stackEnv, uniqueName } from '../support/stack-env';
 
@@ -37,9 +36,7 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
       SALESFORCE_INSECURE_HOSTS: new URL(url).host,
       API_RETURN_URL_ORIGINS: 'https://app.journy.example',
     });
-    const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'debug' }, capture))] }).compile();
-    app = module.createNestApplication();
-    await app.init();
+    app = await startApi(config, createLogger({ name: 'api-test', level: 'debug' }, capture));
   });
   afterAll(async () => {
     await app.close();

@@ -1,13 +1,11 @@
 import { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import { KafkaRuntime, TOPICS } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
 import { loadApiConfig } from '../../apps/api/src/api.config';
-import { ApiModule } from '../../apps/api/src/api.module';
+import { startApi } from '../support/api-app';
 import { mintToken } from '../../apps/api/src/auth/jwt-verifier';
 import { apiTestEnv, stackEnv, uniqueName } from '../support/stack-env';
 
@@ -31,10 +29,7 @@ describe('the whole API path: connect → configure → import → logs → disc
       KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, MONGODB_URI: stack.mongodbUri, ...env,
       SALESFORCE_LOGIN_URL: url, SALESFORCE_SANDBOX_LOGIN_URL: url, SALESFORCE_INSECURE_HOSTS: new URL(url).host, API_BODY_LIMIT: '2kb',
     });
-    const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'info' }, capture))] }).compile();
-    app = module.createNestApplication<NestExpressApplication>();
-    (app as NestExpressApplication).useBodyParser('json', { limit: config.API_BODY_LIMIT });
-    await app.init();
+    app = await startApi(config, createLogger({ name: 'api-test', level: 'info' }, capture));
   });
   afterAll(async () => {
     await app.close();

@@ -1,13 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { KafkaRuntime, SyncLogRecord, TOPICS } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { SyncLogsRepository } from '@connector/persistence';
 import request from 'supertest';
 import { loadApiConfig } from '../../apps/api/src/api.config';
-import { ApiModule } from '../../apps/api/src/api.module';
+import { startApi } from '../support/api-app';
 import { mintToken } from '../../apps/api/src/auth/jwt-verifier';
-import { SyncLogSink } from '../../apps/api/src/logs/sync-log.sink';
+import { SyncLogRetention } from '../../apps/api/src/logs/sync-log.retention';
 import { apiTestEnv, stackEnv, uniqueName } from '../support/stack-env';
 
 describe('sync logs: sink and queries (real broker, registry and store)', () => {
@@ -46,9 +45,7 @@ describe('sync logs: sink and queries (real broker, registry and store)', () => 
   beforeAll(async () => {
     const stack = stackEnv();
     const config = loadApiConfig({ KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, MONGODB_URI: stack.mongodbUri, ...env });
-    const module = await Test.createTestingModule({ imports: [ApiModule.forRoot(config, createLogger({ name: 'api-test', level: 'silent' }))] }).compile();
-    app = module.createNestApplication();
-    await app.init();
+    app = await startApi(config, createLogger({ name: 'api-test', level: 'silent' }));
     const kafka = app.get(KafkaRuntime);
     const records = Array.from({ length: 12 }, (_, i) => record(i + 1));
     await kafka.producer.send(TOPICS.syncLog.name, 'connector.sync-log.v1', records.map((value) => ({ key: `${tenant}:${connectionId}`, value })));
@@ -113,7 +110,7 @@ describe('sync logs: sink and queries (real broker, registry and store)', () => 
     const logs = app.get(SyncLogsRepository);
     await logs.insertMany([{ ...record(99), occurredAt: new Date(Date.now() - 40 * 86_400_000), logId: `${tenant}-old` } as never]);
     expect((await logs.timeline(tenant, connectionId, { kind: 'user', value: 'u-0' })).some((e) => e.logId === `${tenant}-old`)).toBe(true);
-    expect(await app.get(SyncLogSink).sweep()).toBeGreaterThanOrEqual(1);
+    expect(await app.get(SyncLogRetention).sweep()).toBeGreaterThanOrEqual(1);
     expect((await logs.timeline(tenant, connectionId, { kind: 'user', value: 'u-0' })).some((e) => e.logId === `${tenant}-old`)).toBe(false);
   });
 });

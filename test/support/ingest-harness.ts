@@ -1,4 +1,5 @@
-import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, TopicProvisioner, kafkaRuntimeConfig, startGroupAtEnd } from '@connector/kafka';
+import { NestFactory } from '@nestjs/core';
+import { AvroSerde, Command, KafkaRuntime, SyncLogRecord, TOPICS, TopicProvisioner, startGroupAtEnd } from '@connector/kafka';
 import { MetricsRegistry, createLogger, type Logger } from '@connector/observability';
 import {
   ApiUsageRepository, Connection, ConnectionSettings, OutboundLinksRepository, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings,
@@ -9,8 +10,10 @@ import type { Connection as MongoConnection } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DEFAULT_APP, SalesforceEmulator } from '../../tools/salesforce-emulator/src';
-import { IngestRuntime } from '../../apps/ingest/src/ingest-runtime';
-import { loadIngestConfig, type IngestConfig } from '../../apps/ingest/src/ingest.config';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { StreamsHealth } from '../../apps/ingest/src/workers/streams.health';
+import { Supervisor } from '../../apps/ingest/src/workers/supervisor';
+import { loadIngestConfig } from '../../apps/ingest/src/ingest.config';
 import { apiTestEnv, stackEnv, uniqueName } from './stack-env';
 
 /** The emulator's connected app, as the ingest app would know it, against a given emulator URL. */
@@ -71,6 +74,8 @@ export async function connectOrg(
 
 export interface Store {
   mongo: MongoConnection;
+  /** The store's own database. */
+  uri: string;
   connections: ConnectionsRepository;
   jobs: ImportJobsRepository;
   links: RecordLinksRepository;
@@ -82,7 +87,7 @@ export interface Store {
 }
 
 /** The repositories on the stack's store, indexes ensured; a database of its own keeps other tests' connections away. */
-export async function openStore(database = uniqueName('ingest').replace(/-/g, '_')): Promise<Store & { uri: string }> {
+export async function openStore(database = uniqueName('ingest').replace(/-/g, '_')): Promise<Store> {
   const uri = stackEnv().mongodbUri.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
   const mongo = await connectMongo({ uri, attempts: 5 }, createLogger({ name: 'test-store', level: 'silent' }));
   const store = {
@@ -96,18 +101,20 @@ export async function openStore(database = uniqueName('ingest').replace(/-/g, '_
   return store;
 }
 
-/** An ingest app in this process (no HTTP): the runtime the Nest module wraps, on the real stack. */
-export async function startIngest(store: Store, env: Record<string, string>, logger: Logger): Promise<{ runtime: IngestRuntime; kafka: KafkaRuntime; metrics: MetricsRegistry; config: IngestConfig; stop: () => Promise<void> }> {
-  const config = loadIngestConfig(env);
-  const kafka = new KafkaRuntime(kafkaRuntimeConfig(config, { clientId: uniqueName('ingest'), produces: [TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.connectionChanges] }), createLogger({ name: 'kafka', level: 'warn' }));
-  await kafka.start();
-  const metrics = new MetricsRegistry('ingest', { defaultMetrics: false });
-  const runtime = new IngestRuntime({
-    config, kafka, connections: store.connections, jobs: store.jobs, links: store.links, offsets: store.offsets, apiUsage: store.apiUsage, metrics, logger, cipher: store.cipher,
-    oauth: new SalesforceOAuthClient({ clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: 'urn:test' }, { productionLoginUrl: config.SALESFORCE_LOGIN_URL, sandboxLoginUrl: config.SALESFORCE_SANDBOX_LOGIN_URL, insecureHosts: config.SALESFORCE_INSECURE_HOSTS }),
-  });
-  await runtime.start();
-  return { runtime, kafka, metrics, config, stop: async () => { await runtime.stop(); await kafka.stop(); } };
+/** The ingest app in this process: its Nest module as main starts it (no HTTP listener), on the store's database. */
+export async function startIngest(store: Store, env: Record<string, string>, logger: Logger) {
+  const config = loadIngestConfig({ KAFKA_CLIENT_ID: uniqueName('ingest'), ...env, MONGODB_URI: store.uri });
+  const app = await NestFactory.create(IngestModule.forRoot(config, logger, { defaultMetrics: false }), { logger: false, abortOnError: false });
+  await app.init();
+  const health = app.get(StreamsHealth);
+  const supervisor = app.get(Supervisor);
+  return {
+    app, config,
+    kafka: app.get(KafkaRuntime),
+    metrics: app.get(MetricsRegistry),
+    runtime: { health: () => health.check(), statuses: () => supervisor.statuses() },
+    stop: () => app.close(),
+  };
 }
 
 /**

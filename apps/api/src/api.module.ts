@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
+import { AvroBatchTransport, KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LOGGER, ObservabilityModule, type Logger } from '@connector/observability';
-import { ConnectionChangesPublisher, OrgSessions } from '@connector/connections';
-import { ConnectionsRepository, PersistenceModule, TokenCipher } from '@connector/persistence';
-import { SalesforceOAuthClient } from '@connector/salesforce';
+import { SalesforceAccessModule } from '@connector/connections';
+import { PersistenceModule } from '@connector/persistence';
 import type { ApiConfig } from './api.config';
 import { AuthGuard } from './auth/auth.guard';
 import { JwtVerifier } from './auth/jwt-verifier';
@@ -14,7 +14,8 @@ import { OAuthStateSigner } from './connections/oauth-state-signer';
 import { SettingsService } from './connections/settings.service';
 import { ImportsController } from './connections/imports.controller';
 import { LogsController } from './logs/logs.controller';
-import { LOG_OPTIONS, SyncLogSink } from './logs/sync-log.sink';
+import { SINK_GROUP, SyncLogConsumer } from './logs/sync-log.consumer';
+import { LOG_OPTIONS, SyncLogRetention } from './logs/sync-log.retention';
 import { DescribeCache } from './salesforce/describe-cache.service';
 import { ErrorFilter } from './http/error.filter';
 import { OpenApiController } from './http/openapi.controller';
@@ -31,28 +32,23 @@ export class ApiModule {
         ObservabilityModule.forRoot({ appName: 'api', logger }),
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [TOPICS.syncLog] })),
+        SalesforceAccessModule.forRoot({ env: config, redirectUri: config.SALESFORCE_REDIRECT_URI, quota: null }),
+        ScheduleModule.forRoot(),
       ],
-      controllers: [ConnectionsController, OAuthCallbackController, ImportsController, LogsController, OpenApiController],
+      controllers: [ConnectionsController, OAuthCallbackController, ImportsController, LogsController, OpenApiController, SyncLogConsumer],
       providers: [
         ConnectService,
-        { provide: ConnectionChangesPublisher, inject: [KafkaRuntime], useFactory: (kafka: KafkaRuntime) => new ConnectionChangesPublisher(kafka) },
         SettingsService,
-        SyncLogSink,
-        { provide: LOG_OPTIONS, useValue: { retentionDays: config.LOG_RETENTION_DAYS, sweepIntervalMs: config.LOG_RETENTION_SWEEP_MS } },
+        SyncLogRetention,
         {
-          provide: OrgSessions,
-          inject: [ConnectionsRepository, TokenCipher, SalesforceOAuthClient, ConnectionChangesPublisher, LOGGER],
-          useFactory: (connections: ConnectionsRepository, cipher: TokenCipher, oauth: SalesforceOAuthClient, changes: ConnectionChangesPublisher, log: Logger) =>
-            new OrgSessions(connections, cipher, oauth, (connection) => changes.changed('UPDATED', connection), log.child({ component: 'org-sessions' })),
+          provide: AvroBatchTransport,
+          inject: [KafkaRuntime],
+          useFactory: (kafka: KafkaRuntime) => new AvroBatchTransport(kafka, [{ topic: TOPICS.syncLog.name, groupId: SINK_GROUP, fromBeginning: true, partitionsConsumedConcurrently: 2 }]),
         },
+        { provide: LOG_OPTIONS, useValue: { retentionDays: config.LOG_RETENTION_DAYS, sweepIntervalMs: config.LOG_RETENTION_SWEEP_MS } },
         DescribeCache,
-        { provide: TokenCipher, useValue: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS) },
         { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },
         { provide: CONNECT_OPTIONS, useValue: { stateTtlMs: config.OAUTH_STATE_TTL_MS, hostPolicy, returnUrlOrigins: config.API_RETURN_URL_ORIGINS } },
-        {
-          provide: SalesforceOAuthClient,
-          useValue: new SalesforceOAuthClient({ clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: config.SALESFORCE_REDIRECT_URI }, hostPolicy),
-        },
         {
           provide: JwtVerifier,
           useValue: new JwtVerifier({ algorithm: config.JOURNY_JWT_ALGORITHM, key: config.JOURNY_JWT_KEY, issuer: config.JOURNY_JWT_ISSUER, audience: config.JOURNY_JWT_AUDIENCE }),

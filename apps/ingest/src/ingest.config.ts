@@ -28,3 +28,6 @@ export type IngestConfig = z.infer<typeof ingestConfigSchema>;
 export function loadIngestConfig(env: Env = process.env): IngestConfig {
   return loadConfig(ingestConfigSchema, env);
 }
+
+/** The validated environment, as a provider. */
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');

@@ -1,50 +1,30 @@
-import { BeforeApplicationShutdown, DynamicModule, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
-import { HealthRegistry, LOGGER, MetricsRegistry, ObservabilityModule, type Logger } from '@connector/observability';
-import { ApiUsageRepository, ConnectionsRepository, ImportJobsRepository, PersistenceModule, RecordLinksRepository, StreamOffsetsRepository, TokenCipher } from '@connector/persistence';
-import { SalesforceOAuthClient } from '@connector/salesforce';
-import type { IngestConfig } from './ingest.config';
-import { IngestRuntime } from './ingest-runtime';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { SalesforceAccessModule } from '@connector/connections';
+import { KafkaModule, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
+import { ObservabilityModule, type AppModuleOptions, type Logger } from '@connector/observability';
+import { PersistenceModule } from '@connector/persistence';
+import { INGEST_CONFIG, type IngestConfig } from './ingest.config';
+import { StreamsHealth } from './workers/streams.health';
+import { WorkersLifecycle } from './workers/workers.lifecycle';
+import { importRunnerProvider, journyPublisherProvider, ownershipProvider, supervisorProvider } from './workers/workers.providers';
 
 /** Salesforce → journy: initial import and change capture. */
 @Module({})
-export class IngestModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  static forRoot(config: IngestConfig, logger: Logger): DynamicModule {
+export class IngestModule {
+  static forRoot(config: IngestConfig, logger: Logger, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: IngestModule,
       imports: [
-        ObservabilityModule.forRoot({ appName: 'ingest', logger }),
+        ObservabilityModule.forRoot({ appName: 'ingest', logger, defaultMetrics: options.defaultMetrics }),
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-ingest', produces: [TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.connectionChanges] })),
+        // Ingest reports usage and never pauses a connection itself, but holds its API calls (imports, re-reads,
+        // lookups) while journy-events has one paused: one pause for the org, whichever app took it.
+        SalesforceAccessModule.forRoot({ env: config, redirectUri: 'urn:ingest:refresh-only', quota: { reservePercent: 0, honourPauses: true } }),
+        ScheduleModule.forRoot(),
       ],
-      providers: [
-        {
-          provide: IngestRuntime,
-          inject: [KafkaRuntime, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, ApiUsageRepository, MetricsRegistry, LOGGER],
-          useFactory: (kafka: KafkaRuntime, connections: ConnectionsRepository, jobs: ImportJobsRepository, links: RecordLinksRepository, offsets: StreamOffsetsRepository, apiUsage: ApiUsageRepository, metrics: MetricsRegistry, log: Logger) =>
-            new IngestRuntime({
-              config, kafka, connections, jobs, links, offsets, apiUsage, metrics, logger: log.child({ component: 'ingest' }),
-              cipher: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS),
-              oauth: new SalesforceOAuthClient(
-                { clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: 'urn:ingest:refresh-only' },
-                { productionLoginUrl: config.SALESFORCE_LOGIN_URL, sandboxLoginUrl: config.SALESFORCE_SANDBOX_LOGIN_URL, insecureHosts: config.SALESFORCE_INSECURE_HOSTS },
-              ),
-            }),
-        },
-      ],
+      providers: [{ provide: INGEST_CONFIG, useValue: config }, journyPublisherProvider, importRunnerProvider, supervisorProvider, ownershipProvider, WorkersLifecycle, StreamsHealth],
     };
-  }
-
-  constructor(private readonly runtime: IngestRuntime, private readonly health: HealthRegistry) {}
-
-  /** After Kafka and the store are up (their modules start in onModuleInit). */
-  async onApplicationBootstrap(): Promise<void> {
-    this.health.register({ name: 'streams', check: async () => this.runtime.health() });
-    await this.runtime.start();
-  }
-
-  /** Workers stop first (their last replay ids saved), while Kafka and the store are still open. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
   }
 }

@@ -40,3 +40,6 @@ export type JournyEventsConfig = z.infer<typeof journyEventsConfigSchema>;
 export function loadJournyEventsConfig(env: Env = process.env): JournyEventsConfig {
   return loadConfig(journyEventsConfigSchema, env);
 }
+
+/** The validated environment, as a provider. */
+export const JOURNY_EVENTS_CONFIG = Symbol('JOURNY_EVENTS_CONFIG');

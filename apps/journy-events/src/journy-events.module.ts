@@ -1,48 +1,34 @@
-import { BeforeApplicationShutdown, DynamicModule, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
-import { HealthRegistry, LOGGER, MetricsRegistry, ObservabilityModule, type Logger } from '@connector/observability';
-import { ApiUsageRepository, ConnectionsRepository, OutboundLinksRepository, PersistenceModule, RecordLinksRepository, TokenCipher } from '@connector/persistence';
-import { SalesforceOAuthClient } from '@connector/salesforce';
-import type { JournyEventsConfig } from './journy-events.config';
-import { JournyEventsRuntime } from './journy-events-runtime';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { SalesforceAccessModule } from '@connector/connections';
+import { KafkaModule, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
+import { ObservabilityModule, type AppModuleOptions, type Logger } from '@connector/observability';
+import { PersistenceModule } from '@connector/persistence';
+import { JOURNY_EVENTS_CONFIG, type JournyEventsConfig } from './journy-events.config';
+import { OutboundHealth } from './outbound/outbound.health';
+import { outboundProcessorProvider, profileEventsTransportProvider } from './outbound/outbound.providers';
+import { ParkedEventsSchedule } from './outbound/parked-events.schedule';
+import { ProfileEventsConsumer } from './profile-events.consumer';
 
 /** journy → Salesforce: profile events to contacts and accounts. */
 @Module({})
-export class JournyEventsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  static forRoot(config: JournyEventsConfig, logger: Logger): DynamicModule {
+export class JournyEventsModule {
+  static forRoot(config: JournyEventsConfig, logger: Logger, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: JournyEventsModule,
       imports: [
-        ObservabilityModule.forRoot({ appName: 'journy-events', logger }),
+        ObservabilityModule.forRoot({ appName: 'journy-events', logger, defaultMetrics: options.defaultMetrics }),
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-journy-events', produces: [TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.profileEvents] })),
+        SalesforceAccessModule.forRoot({
+          env: config,
+          redirectUri: 'urn:journy-events:refresh-only',
+          quota: { reservePercent: config.JOURNY_EVENTS_API_RESERVE_PERCENT, pauseMs: config.JOURNY_EVENTS_QUOTA_PAUSE_MS, honourPauses: false },
+        }),
+        ScheduleModule.forRoot(),
       ],
-      providers: [
-        {
-          provide: JournyEventsRuntime,
-          inject: [KafkaRuntime, ConnectionsRepository, OutboundLinksRepository, RecordLinksRepository, ApiUsageRepository, MetricsRegistry, LOGGER],
-          useFactory: (kafka: KafkaRuntime, connections: ConnectionsRepository, links: OutboundLinksRepository, recordLinks: RecordLinksRepository, apiUsage: ApiUsageRepository, metrics: MetricsRegistry, log: Logger) =>
-            new JournyEventsRuntime({
-              config, kafka, connections, links, recordLinks, apiUsage, metrics, logger: log.child({ component: 'journy-events' }),
-              cipher: TokenCipher.fromConfig(config.TOKEN_ENCRYPTION_KEYS),
-              oauth: new SalesforceOAuthClient(
-                { clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET, redirectUri: 'urn:journy-events:refresh-only' },
-                { productionLoginUrl: config.SALESFORCE_LOGIN_URL, sandboxLoginUrl: config.SALESFORCE_SANDBOX_LOGIN_URL, insecureHosts: config.SALESFORCE_INSECURE_HOSTS },
-              ),
-            }),
-        },
-      ],
+      controllers: [ProfileEventsConsumer],
+      providers: [{ provide: JOURNY_EVENTS_CONFIG, useValue: config }, outboundProcessorProvider, profileEventsTransportProvider, ParkedEventsSchedule, OutboundHealth],
     };
-  }
-
-  constructor(private readonly runtime: JournyEventsRuntime, private readonly health: HealthRegistry) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.health.register({ name: 'outbound', check: async () => this.runtime.health() });
-    await this.runtime.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
   }
 }

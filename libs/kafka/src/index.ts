@@ -7,4 +7,5 @@ export * from './dead-letter';
 export * from './kafka-client';
 export * from './topic-provisioner';
 export * from './kafka-runtime';
-export * from './kafka.module';
+export * from './nest/kafka.module';
+export * from './nest/avro-batch.transport';

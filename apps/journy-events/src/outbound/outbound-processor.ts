@@ -53,7 +53,8 @@ export interface HeldEvent {
 }
 
 const CONNECTIONS_TTL_MS = 2000;
-const RESUME_EVERY_MS = 5000;
+/** How often parked events are tried again (the Nest shell's schedule), ms. */
+export const RESUME_EVERY_MS = 5000;
 /** Backoff of a connection whose Salesforce fails transiently: from 5 s, doubling, to 5 min, with jitter. */
 const BACKOFF_INITIAL_MS = 5000;
 const BACKOFF_MAX_MS = 5 * 60_000;
@@ -81,7 +82,6 @@ export class OutboundProcessor {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Batches being applied, per connection. */
   private readonly active = new Map<string, number>();
-  private resumeTimer: NodeJS.Timeout | null = null;
   /** Since when each connection with parked events has held them, and the latest reason. */
   private readonly heldSince = new Map<string, { since: number; reason: string }>();
   /** Connections backing off after transient failures: attempts so far, and when to try again. */
@@ -92,15 +92,6 @@ export class OutboundProcessor {
 
   constructor(private readonly deps: OutboundProcessorDeps) {
     this.cache = new LruCache(deps.options.cacheSize);
-  }
-
-  start(): void {
-    this.resumeTimer = setInterval(() => void this.resumeParked().catch((error) => this.deps.logger.warn({ err: error }, 'resuming parked events failed; will try again')), RESUME_EVERY_MS);
-    this.resumeTimer.unref();
-  }
-
-  stop(): void {
-    if (this.resumeTimer) clearInterval(this.resumeTimer);
   }
 
   /** Connections whose events have been held back (parked) for at least `forMs`, with why. */

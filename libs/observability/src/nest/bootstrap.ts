@@ -10,14 +10,15 @@ export interface BootstrapOptions {
   port: number;
   host: string;
   shutdownTimeoutMs: number;
-  /** Applied to the HTTP app before it listens (body limits, prefixes, …). */
+  /** Applied to the HTTP app before it listens (body limits, prefixes, microservices it connects, …). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
 
 /**
- * Starts an app and stops it gracefully on SIGTERM/SIGINT: the HTTP server stops accepting, modules close in
- * reverse order (consumers leave their groups and commit, producers flush, stores disconnect), and a process
- * that has not stopped within the timeout exits with an error rather than hang.
+ * Starts an app (modules initialised first, then the microservices it connected, then HTTP) and stops it
+ * gracefully on SIGTERM/SIGINT through Nest's own lifecycle: `app.close()` runs the destroy, before-shutdown
+ * and shutdown hooks (consumers leave their groups and commit, producers flush, stores disconnect). A process
+ * that has not stopped within the timeout exits with an error rather than hang; one that did exits 0.
  */
 export async function bootstrap(options: BootstrapOptions): Promise<INestApplication> {
   const { logger } = options;
@@ -50,6 +51,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<INestApplica
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 
+  await app.init();
+  await app.startAllMicroservices();
   await app.listen(options.port, options.host);
   logger.info({ port: options.port, host: options.host }, 'listening');
   return app;

@@ -8,7 +8,12 @@ import { LOGGER } from './tokens';
 export interface ObservabilityModuleOptions {
   appName: string;
   logger: Logger;
+  /** Node's default process metrics (off when several apps share one test process). */
+  defaultMetrics?: boolean;
 }
+
+/** What a test may change of an app module it starts in its own process. */
+export type AppModuleOptions = Pick<ObservabilityModuleOptions, 'defaultMetrics'>;
 
 /** Logger, metrics and health for the whole app: /health, /health/live and /metrics. */
 @Global()
@@ -20,7 +25,7 @@ export class ObservabilityModule {
       controllers: [ObservabilityController],
       providers: [
         { provide: LOGGER, useValue: options.logger },
-        { provide: MetricsRegistry, useValue: new MetricsRegistry(options.appName) },
+        { provide: MetricsRegistry, useValue: new MetricsRegistry(options.appName, { defaultMetrics: options.defaultMetrics }) },
         { provide: HealthRegistry, useValue: new HealthRegistry() },
       ],
       exports: [LOGGER, MetricsRegistry, HealthRegistry],

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HealthRegistry, LOGGER, type Logger } from '@connector/observability';
-import { KafkaRuntime, KafkaRuntimeConfig } from './kafka-runtime';
+import { KafkaRuntime, KafkaRuntimeConfig } from '../kafka-runtime';
 
 const KAFKA_CONFIG = Symbol('KAFKA_CONFIG');
 

@@ -1,0 +1,65 @@
+import type { Provider } from '@nestjs/common';
+import { OrgSessions } from '@connector/connections';
+import { KafkaRuntime } from '@connector/kafka';
+import { LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
+import { ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
+import { ImportRunner } from '../import/import-runner';
+import { INGEST_CONFIG, type IngestConfig } from '../ingest.config';
+import { JournyPublisher } from '../model/journy-publisher';
+import { Ownership } from './ownership';
+import { Supervisor } from './supervisor';
+
+/** All change events of the org on one subscription (Salesforce delivers the entities selected for CDC). */
+export const CHANGE_CHANNEL = '/data/ChangeEvents';
+
+export const journyPublisherProvider: Provider = {
+  provide: JournyPublisher,
+  inject: [KafkaRuntime],
+  useFactory: (kafka: KafkaRuntime) => new JournyPublisher(kafka.producer),
+};
+
+export const importRunnerProvider: Provider = {
+  provide: ImportRunner,
+  inject: [INGEST_CONFIG, ImportJobsRepository, RecordLinksRepository, JournyPublisher, MetricsRegistry, LOGGER],
+  useFactory: (config: IngestConfig, jobs: ImportJobsRepository, links: RecordLinksRepository, publisher: JournyPublisher, metrics: MetricsRegistry, logger: Logger) => {
+    const rows = metrics.counter('ingest_import_rows_total', 'Rows read by imports', ['object']);
+    return new ImportRunner({ jobs, links, publisher, logger: logger.child({ component: 'import' }), pageSize: config.INGEST_IMPORT_PAGE_SIZE, onPage: (object, n) => rows.inc({ object }, n) });
+  },
+};
+
+/** One worker per owned connection: import, then live capture. */
+export const supervisorProvider: Provider = {
+  provide: Supervisor,
+  inject: [INGEST_CONFIG, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, OrgSessions, JournyPublisher, ImportRunner, MetricsRegistry, LOGGER],
+  useFactory: (config: IngestConfig, connections: ConnectionsRepository, jobs: ImportJobsRepository, links: RecordLinksRepository, offsets: StreamOffsetsRepository, sessions: OrgSessions, publisher: JournyPublisher, importer: ImportRunner, metrics: MetricsRegistry, logger: Logger) => {
+    const events = metrics.counter('ingest_change_events_total', 'Change events handled, by outcome', ['outcome']);
+    const latency = metrics.histogram('ingest_live_latency_seconds', 'Salesforce commit → commands acknowledged by Kafka', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+    const recoveries = metrics.counter('ingest_stream_recoveries_total', 'Re-reads after an invalid replay id or a gap', ['kind']);
+    return new Supervisor(
+      {
+        connections, jobs, links, offsets, sessions, publisher, importer,
+        settings: { channel: CHANGE_CHANNEL, pollIntervalMs: config.INGEST_POLL_INTERVAL_MS, offsetFlushMs: 250, maxBackoffMs: config.INGEST_MAX_BACKOFF_MS },
+        metrics: {
+          eventProcessed: (outcome, commitTimestamp) => {
+            events.inc({ outcome });
+            if (commitTimestamp) latency.observe(Math.max(0, Date.now() - commitTimestamp) / 1000);
+          },
+          recovered: (kind) => recoveries.inc({ kind }),
+        },
+      },
+      logger.child({ component: 'worker' }),
+    );
+  },
+};
+
+/** Which connections this instance runs, by its partitions of the connection-changes topic. */
+export const ownershipProvider: Provider = {
+  provide: Ownership,
+  inject: [INGEST_CONFIG, KafkaRuntime, ConnectionsRepository, Supervisor, LOGGER],
+  useFactory: (config: IngestConfig, kafka: KafkaRuntime, connections: ConnectionsRepository, supervisor: Supervisor, logger: Logger) =>
+    new Ownership(kafka, connections, supervisor, logger.child({ component: 'ownership' }), {
+      groupId: config.INGEST_OWNERSHIP_GROUP,
+      sessionTimeoutMs: config.INGEST_OWNERSHIP_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: Math.max(500, Math.floor(config.INGEST_OWNERSHIP_SESSION_TIMEOUT_MS / 6)),
+    }),
+};
