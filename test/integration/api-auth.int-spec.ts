@@ -96,7 +96,8 @@ describe('API authentication, error shape and tenant scoping (real store and bro
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toBe('3.1.0');
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/connections', '/v1/connections/{connectionId}/logs', '/v1/oauth/salesforce/callback']));
-    expect(spec.body.components.schemas.SettingsPatch.properties.destination.properties.contactMappings.items.required).toEqual(['journyProperty', 'journyType', 'salesforceField']);
+    const settingsPatch = spec.body.paths['/v1/connections/{connectionId}'].patch.requestBody.content['application/json'].schema;
+    expect(settingsPatch.properties.destination.properties.contactMappings.items.required).toEqual(['journyProperty', 'journyType', 'salesforceField']);
   });
 
   it('limits requests per tenant with 429 and Retry-After, without touching other tenants', async () => {

@@ -96,7 +96,8 @@ describe('the whole API path: connect → configure → import → logs → disc
       expect([method, path, response.status]).toEqual([method, path, 404]);
       expect(JSON.stringify(response.body)).not.toContain(connection.salesforce.orgId);
     }
-    expect((await request(server).get(`/v1/connections/${connection.id}/logs`).set('Authorization', await auth(intruder))).body.logs).toEqual([]);
+    const foreignLogs = await request(server).get(`/v1/connections/${connection.id}/logs`).set('Authorization', await auth(intruder));
+    expect({ status: foreignLogs.status, code: foreignLogs.body.error?.code, logs: foreignLogs.body.logs }).toEqual({ status: 404, code: 'CONNECTION_NOT_FOUND', logs: undefined });
     expect((await request(server).get('/v1/connections').set('Authorization', await auth(intruder))).body.connections).toEqual([]);
     const untouched = await request(server).get(`/v1/connections/${connection.id}`).set('Authorization', await auth(owner));
     expect(untouched.body).toMatchObject({ name: connection.name, revision: connection.revision });

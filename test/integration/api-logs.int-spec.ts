@@ -100,10 +100,11 @@ describe('sync logs: sink and queries (real broker, registry and store)', () => 
     expect(new Set(response.body.entries.map((l: { direction: string }) => l.direction))).toEqual(new Set(['JOURNY_TO_SALESFORCE', 'SALESFORCE_TO_JOURNY']));
   });
 
-  it("never shows another tenant's log", async () => {
+  it("never shows another tenant's log: its connection id is unknown there (404)", async () => {
     const other = await get('', uniqueName('other-tenant'));
-    expect(other.status).toBe(200);
-    expect(other.body.logs).toEqual([]);
+    expect(other.status).toBe(404);
+    expect(other.body.error.code).toBe('CONNECTION_NOT_FOUND');
+    expect(JSON.stringify(other.body)).not.toContain('logId');
   });
 
   it('removes entries past the retention window', async () => {

@@ -98,7 +98,9 @@ describe('no echo of journy-events’ writes through ingest’s re-reads', () =>
     await until('the silent change re-read', () => resyncsOf(contacts[5].Id).some((c) => properties(c).phone === '+32 9 111 11 11'));
     for (const c of written) expect(resyncsOf(c.Id).filter((r) => 'stage' in properties(r))).toEqual([]);
     // Each written contact's re-read is logged, and sends nothing: its only difference from what journy has is
-    // journy-events' own value (NO_CHANGE), or every value is its own (ECHO_SUPPRESSED).
+    // journy-events' own value (NO_CHANGE), or every value is its own (ECHO_SUPPRESSED). Lines travel on their own
+    // topic, so they may be read after the commands.
+    await tap.until(() => written.every((c) => tap.logs.some((l) => l.mode === 'RESYNC' && l.salesforce.recordId === c.Id)), 'the re-read lines of the written contacts');
     for (const c of written) {
       const lines = tap.logs.filter((l) => l.mode === 'RESYNC' && l.salesforce.recordId === c.Id);
       expect(lines.length).toBeGreaterThan(0);

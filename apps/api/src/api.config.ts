@@ -13,6 +13,8 @@ export const apiConfigSchema = z.object({
   JOURNY_JWT_ISSUER: z.string().min(1).default('journy.io'),
   JOURNY_JWT_AUDIENCE: z.string().min(1).default('salesforce-connector'),
   API_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/, 'must look like 256kb or 1mb').default('256kb'),
+  /** How long a request body may take to arrive, ms; a slower or incomplete one gets 408 and the connection closes. */
+  API_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /** Signs the OAuth state (base64, at least 32 bytes). */
   OAUTH_STATE_SECRET: z.string().min(43),
   OAUTH_STATE_TTL_MS: z.coerce.number().int().positive().default(10 * 60_000),

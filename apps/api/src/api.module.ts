@@ -21,6 +21,9 @@ import { ErrorFilter } from './http/error.filter';
 import { OpenApiController } from './http/openapi.controller';
 import { RATE_LIMIT, RateLimitGuard } from './http/rate-limit.guard';
 
+/** The API's HTTP routes (with ObservabilityController's health and metrics): the OpenAPI route table covers each. */
+export const HTTP_CONTROLLERS = [ConnectionsController, OAuthCallbackController, ImportsController, LogsController, OpenApiController];
+
 /** The settings and log API: connections, settings, import jobs, sync logs. */
 @Module({})
 export class ApiModule {
@@ -35,7 +38,7 @@ export class ApiModule {
         SalesforceAccessModule.forRoot({ env: config, redirectUri: config.SALESFORCE_REDIRECT_URI, quota: null }),
         ScheduleModule.forRoot(),
       ],
-      controllers: [ConnectionsController, OAuthCallbackController, ImportsController, LogsController, OpenApiController, SyncLogConsumer],
+      controllers: [...HTTP_CONTROLLERS, SyncLogConsumer],
       providers: [
         ConnectService,
         SettingsService,

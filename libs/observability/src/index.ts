@@ -6,3 +6,4 @@ export * from './nest/tokens';
 export * from './nest/pino-nest-logger';
 export * from './nest/observability.module';
 export * from './nest/bootstrap';
+export * from './nest/observability.controller';

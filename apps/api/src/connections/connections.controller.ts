@@ -1,17 +1,18 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
 import { ApiUsageRepository, ApiUsageSnapshot, Connection, ConnectionsRepository } from '@connector/persistence';
-import { z } from 'zod';
+import { authorizeBody, callbackQuery, connectionView as connectionSchema, fieldsAnswer, fieldsQuery, settingsPatch, type SettingsPatch } from './connections.schemas';
+import { ZodPipe } from '../http/zod.pipe';
 import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
 import { CallbackFailure, ConnectService } from './connect.service';
-import { SettingsService, settingsPatch } from './settings.service';
+import { SettingsService } from './settings.service';
 import { DescribeCache } from '../salesforce/describe-cache.service';
 import type { Principal } from '../auth/jwt-verifier';
 
 /** What the API shows of a connection: never its credentials. */
 export function connectionView(connection: Connection, usage?: ApiUsageSnapshot | null) {
-  return {
+  return connectionSchema.parse({
     id: connection.id,
     name: connection.name,
     enabled: connection.enabled,
@@ -35,7 +36,7 @@ export function connectionView(connection: Connection, usage?: ApiUsageSnapshot 
     ...(usage === undefined ? {} : { apiUsage: apiUsageView(usage) }),
     createdAt: connection.createdAt.toISOString(),
     updatedAt: connection.updatedAt.toISOString(),
-  };
+  });
 }
 
 /** The org's daily API usage as the apps last saw it, and whether journy → Salesforce writes are paused for it. */
@@ -54,34 +55,6 @@ function apiUsageView(usage: ApiUsageSnapshot | null) {
 
 const CONNECTION_ID = /^con_[0-9a-f]{24}$/;
 
-const startBody = z
-  .object({
-    environment: z.enum(['production', 'sandbox', 'custom']),
-    myDomainUrl: z.string().max(255).optional(),
-    /** Where to send the person after consent (an allowed origin of journy's web app); without it, JSON. */
-    returnUrl: z.string().max(2048).optional(),
-  })
-  .strict();
-
-const callbackQuery = z.object({
-  code: z.string().max(2048).optional(),
-  state: z.string().max(1024).optional(),
-  error: z.string().max(256).optional(),
-  error_description: z.string().max(1024).optional(),
-});
-
-/** Parses with a schema; the first problem becomes a 400 naming the field. */
-export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
-  const unknownKeys = issue.code === 'unrecognized_keys' ? ((issue as { keys?: string[] }).keys ?? []) : [];
-  const field = unknownKeys.length > 0 ? [path, unknownKeys[0]].filter(Boolean).join('.') : path || '(body)';
-  const message = unknownKeys.length > 0 ? 'unknown field' : issue.message;
-  throw new BadRequestException({ code: 'INVALID_REQUEST', message: `${field}: ${message}`, field });
-}
-
 @Controller('v1/connections')
 export class ConnectionsController {
   constructor(
@@ -95,18 +68,17 @@ export class ConnectionsController {
   /** Changes settings (any of the three tabs); validated against the org's metadata; 409 on a stale revision. */
   @Patch(':connectionId')
   @RequireScope('connector:write')
-  async update(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Body() body: unknown) {
-    const patch = parseOr400(settingsPatch, body);
+  async update(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Body(new ZodPipe(settingsPatch, 'body')) patch: SettingsPatch) {
     return connectionView(await this.settings.update(principal.tenantId, connectionId, patch));
   }
 
   /** Field discovery for the UI: an object's fields with their types and what the connector can do with them. */
   @Get(':connectionId/salesforce/objects/:object/fields')
-  async fields(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Param('object') object: string, @Query('refresh') refresh?: string) {
+  async fields(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Param('object') object: string, @Query(new ZodPipe(fieldsQuery, 'query')) query: { refresh?: 'true' | 'false' }) {
     if (object !== 'Account' && object !== 'Contact') throw new NotFoundException({ code: 'OBJECT_NOT_SUPPORTED', message: 'fields are listed for Account and Contact' });
     const connection = await this.settings.require(principal.tenantId, connectionId);
-    const fields = await this.describe.fields(connection, object, refresh === 'true');
-    return {
+    const fields = await this.describe.fields(connection, object, query.refresh === 'true');
+    return fieldsAnswer.parse({
       object,
       fields: [...fields.values()].map((f) => ({
         name: f.name,
@@ -126,15 +98,15 @@ export class ConnectionsController {
         accepts: isMappable(f) ? JOURNY_TYPES.filter((t) => COMPATIBILITY[f.type]?.includes(t)) : [],
         ...(object === 'Account' ? { canServeAsAccountId: canServeAsAccountId(f) } : {}),
       })),
-    };
+    });
   }
 
   /** Starts connecting an org: the Salesforce authorize URL to send the person to. */
   @Post('salesforce/authorize')
   @RequireScope('connector:write')
   @HttpCode(200)
-  async start(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
-    return this.connect.start(principal.tenantId, parseOr400(startBody, body));
+  async start(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(authorizeBody, 'body')) body: { environment: 'production' | 'sandbox' | 'custom'; myDomainUrl?: string; returnUrl?: string }) {
+    return this.connect.start(principal.tenantId, body);
   }
 
   @Delete(':connectionId')
@@ -171,9 +143,9 @@ export class OAuthCallbackController {
    */
   @Get('callback')
   @Public()
-  async callback(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+  async callback(@Query(new ZodPipe(callbackQuery, 'query')) query: { code?: string; state?: string; error?: string; error_description?: string }, @Res({ passthrough: true }) res: Response) {
     try {
-      const { connection, created, returnUrl } = await this.connect.callback(parseOr400(callbackQuery, query));
+      const { connection, created, returnUrl } = await this.connect.callback(query);
       if (returnUrl) {
         const target = new URL(returnUrl);
         target.searchParams.set('connectionId', connection.id);

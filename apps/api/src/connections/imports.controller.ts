@@ -2,10 +2,11 @@ import { ConflictException, Controller, Get, HttpCode, NotFoundException, Param,
 import { ImportAlreadyRunning, ImportJob, ImportJobsRepository } from '@connector/persistence';
 import { CurrentPrincipal, RequireScope } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt-verifier';
+import { importView as importSchema } from './connections.schemas';
 import { SettingsService } from './settings.service';
 
 function importView(job: ImportJob) {
-  return {
+  return importSchema.parse({
     id: job.id,
     connectionId: job.connectionId,
     state: job.state,
@@ -16,7 +17,7 @@ function importView(job: ImportJob) {
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
-  };
+  });
 }
 
 /** The initial import of a connection: start (one at a time), progress, cancel. The ingest app runs it. */

@@ -1,43 +1,10 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { JournyType, TypedFieldMapping, canServeAsAccountId, validateMappings } from '@connector/mapping';
 import { Connection, ConnectionPatch, ConnectionsRepository, RevisionConflictError } from '@connector/persistence';
-import { z } from 'zod';
+import { isDeepStrictEqual } from 'node:util';
+import type { SettingsPatch } from './connections.schemas';
 import { DescribeCache } from '../salesforce/describe-cache.service';
 import { ConnectionChangesPublisher } from '@connector/connections';
-
-const mapping = z
-  .object({
-    journyProperty: z.string().min(1).max(128),
-    journyType: z.enum(['string', 'number', 'boolean', 'datetime', 'string_array']),
-    salesforceField: z.string().min(1).max(80),
-  })
-  .strict();
-
-const segmentList = z.array(z.string().min(1).max(128)).max(200);
-
-/** The three tabs of the product document: connection, source, destination. Unknown fields are refused. */
-export const settingsPatch = z
-  .object({
-    expectedRevision: z.number().int().positive().optional(),
-    name: z.string().trim().min(1).max(80).optional(),
-    enabled: z.boolean().optional(),
-    accountExternalIdField: z.string().min(1).max(80).nullable().optional(),
-    source: z.object({ ongoingImport: z.boolean() }).strict().optional(),
-    destination: z
-      .object({
-        userSegments: segmentList.optional(),
-        accountSegments: segmentList.optional(),
-        createContacts: z.boolean().optional(),
-        createAccounts: z.boolean().optional(),
-        contactMappings: z.array(mapping).max(200).optional(),
-        accountMappings: z.array(mapping).max(200).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-export type SettingsPatch = z.infer<typeof settingsPatch>;
 
 @Injectable()
 export class SettingsService {
@@ -80,6 +47,13 @@ export class SettingsService {
     const change: ConnectionPatch = { settings };
     if (patch.name !== undefined) change.name = patch.name;
     if (patch.enabled !== undefined) change.enabled = patch.enabled;
+    if (isNoOp(connection, change)) {
+      // Nothing changes: no new revision, nothing published; a stale expected revision is still a conflict.
+      if (patch.expectedRevision !== undefined && patch.expectedRevision !== connection.revision) {
+        throw new ConflictException({ code: 'REVISION_CONFLICT', message: `connection ${connectionId} is at revision ${connection.revision}, not ${patch.expectedRevision}` });
+      }
+      return connection;
+    }
     let updated: Connection | null;
     try {
       updated = await this.connections.update(tenantId, connectionId, change, patch.expectedRevision);
@@ -108,6 +82,14 @@ export class SettingsService {
     // Stored with Salesforce's own spelling of the field.
     return mappings.map((m) => ({ journyProperty: m.journyProperty, journyType: m.journyType as JournyType, salesforceField: fields.get(m.salesforceField.toLowerCase())!.name }));
   }
+}
+
+function isNoOp(connection: Connection, change: ConnectionPatch): boolean {
+  return (
+    (change.name === undefined || change.name === connection.name) &&
+    (change.enabled === undefined || change.enabled === connection.enabled) &&
+    isDeepStrictEqual(JSON.parse(JSON.stringify(change.settings)), JSON.parse(JSON.stringify(connection.settings)))
+  );
 }
 
 function invalid(field: string, message: string): BadRequestException {

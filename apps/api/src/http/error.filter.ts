@@ -5,15 +5,19 @@ import type { Logger } from '@connector/observability';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 
-/** The one error shape of the API; `errorId` also appears in the log line of the failure. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; errorId: string; field?: string; details?: unknown };
-}
+import type { ApiErrorBody } from './error.schema';
 
 const STATUS_CODES: Record<number, string> = {
-  400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT',
+  400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT', 409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED',
 };
+
+/** Answers an error in the API's shape from outside a controller (a middleware); `close` ends the connection after it. */
+export function sendError(response: Response, status: number, code: string, message: string, options: { close?: boolean } = {}): void {
+  if (response.headersSent) return;
+  if (options.close) response.setHeader('Connection', 'close');
+  response.status(status).json({ error: { code, message, errorId: randomUUID() } } satisfies ApiErrorBody);
+}
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -23,6 +27,7 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request & { principal?: { tenantId: string } }>();
     const response = http.getResponse<Response>();
+    if (response.headersSent) return; // answered already (a body that timed out)
     const errorId = randomUUID();
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let body: ApiErrorBody['error'] = { code: 'INTERNAL', message: 'an unexpected error occurred', errorId };
@@ -40,7 +45,8 @@ export class ErrorFilter implements ExceptionFilter {
     } else if (isClientHttpError(exception)) {
       // Errors of the HTTP layer itself (body too large, malformed JSON): safe to show, as their `expose` says.
       status = exception.status;
-      body = { code: exception.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (STATUS_CODES[status] ?? 'BAD_REQUEST'), message: exception.message, errorId };
+      const code = exception.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : exception.type === 'encoding.invalid' ? 'INVALID_REQUEST' : (STATUS_CODES[status] ?? 'BAD_REQUEST');
+      body = { code, message: exception.message, errorId, ...(typeof exception.field === 'string' ? { field: exception.field } : {}) };
     } else if (exception instanceof ConnectionNeedsReconnect) {
       status = HttpStatus.CONFLICT;
       body = { code: exception.code, message: exception.message, errorId };
@@ -55,7 +61,7 @@ export class ErrorFilter implements ExceptionFilter {
   }
 }
 
-function isClientHttpError(error: unknown): error is Error & { status: number; type?: string } {
+function isClientHttpError(error: unknown): error is Error & { status: number; type?: string; field?: unknown } {
   const candidate = error as { status?: unknown; expose?: unknown };
   return error instanceof Error && typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500 && candidate.expose === true;
 }

@@ -1,111 +1,158 @@
 import { z } from 'zod';
-import { settingsPatch } from '../connections/settings.service';
+import * as c from '../connections/connections.schemas';
+import * as l from '../logs/logs.schemas';
+import { errorBody } from './error.schema';
 
-const error = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message', 'errorId'],
-      properties: { code: { type: 'string' }, message: { type: 'string' }, errorId: { type: 'string', format: 'uuid' }, field: { type: 'string' }, details: {} },
-    },
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+interface Answer {
+  description: string;
+  schema?: z.ZodType;
+  /** Not JSON (a redirect, the metrics text). */
+  contentType?: string;
+}
+
+/** One route of the API, as the controllers serve it: its inputs are the schemas they validate with. */
+export interface ApiRoute {
+  method: Method;
+  /** OpenAPI path, `{param}` for path parameters. */
+  path: string;
+  summary: string;
+  /** Callable without a journy token. */
+  public?: true;
+  /** Needs connector:write (every other authenticated route needs connector:read). */
+  write?: true;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  answers: Record<number, Answer>;
+  /** Error statuses it can answer, in the error shape. */
+  errors: number[];
+}
+
+const connection = z.object({ connectionId: c.connectionIdParam });
+const health = z.object({ status: z.enum(['up', 'down']), checks: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), details: z.record(z.string(), z.unknown()).optional() })) });
+/** What every authenticated route can answer; a route with a body adds 400, 408, 413 and 415. */
+const AUTH = [401, 403, 429];
+const BODY = [400, 408, 413, 415];
+
+export const API_ROUTES: ApiRoute[] = [
+  { method: 'get', path: '/v1/connections', summary: "The project's connections", answers: { 200: { description: 'connections', schema: c.connectionList } }, errors: AUTH },
+  {
+    method: 'post', path: '/v1/connections/salesforce/authorize', summary: 'Start connecting an org: returns the Salesforce authorize URL', write: true, body: c.authorizeBody,
+    answers: { 200: { description: 'where to send the person, and until when', schema: c.authorizeAnswer } }, errors: [...AUTH, ...BODY],
   },
+  {
+    method: 'get', path: '/v1/oauth/salesforce/callback', summary: 'Where Salesforce returns after consent; creates or updates the connection', public: true, query: c.callbackQuery,
+    answers: { 200: { description: 'created, and the connection', schema: c.callbackAnswer }, 302: { description: 'back to the returnUrl with connectionId and status, or error and message' } },
+    errors: [400, 409, 429, 502],
+  },
+  { method: 'get', path: '/v1/connections/{connectionId}', summary: 'One connection (never its credentials), with its API usage', params: connection, answers: { 200: { description: 'the connection', schema: c.connectionView } }, errors: [...AUTH, 404] },
+  {
+    method: 'patch', path: '/v1/connections/{connectionId}', summary: 'Change settings: connection, source, destination (validated against the org); a patch that changes nothing changes no revision', write: true,
+    params: connection, body: c.settingsPatch, answers: { 200: { description: 'the connection', schema: c.connectionView } }, errors: [...AUTH, ...BODY, 404, 409, 502],
+  },
+  {
+    method: 'delete', path: '/v1/connections/{connectionId}', summary: 'Disconnect: revoke at Salesforce, delete, stop syncing (logs kept until retention)', write: true, params: connection,
+    answers: { 204: { description: 'disconnected' } }, errors: [...AUTH, 404],
+  },
+  {
+    method: 'get', path: '/v1/connections/{connectionId}/salesforce/objects/{object}/fields', summary: 'Field discovery: types, flags, what each field accepts', params: c.fieldsParams, query: c.fieldsQuery,
+    answers: { 200: { description: "the object's fields", schema: c.fieldsAnswer } }, errors: [...AUTH, 400, 404, 409, 502],
+  },
+  { method: 'get', path: '/v1/connections/{connectionId}/imports', summary: 'Initial imports, newest first', params: connection, answers: { 200: { description: 'imports', schema: c.importList } }, errors: [...AUTH, 404] },
+  {
+    method: 'post', path: '/v1/connections/{connectionId}/imports', summary: 'Start the initial import (one at a time)', write: true, params: connection,
+    answers: { 201: { description: 'the import', schema: c.importView } }, errors: [...AUTH, 404, 409, 415],
+  },
+  { method: 'get', path: '/v1/connections/{connectionId}/imports/{importId}', summary: 'Progress of an import: phase, counts per object, errors', params: c.importIdParams, answers: { 200: { description: 'the import', schema: c.importView } }, errors: [...AUTH, 404] },
+  {
+    method: 'post', path: '/v1/connections/{connectionId}/imports/{importId}/cancel', summary: 'Cancel an import', write: true, params: c.importIdParams,
+    answers: { 200: { description: 'the import', schema: c.importView } }, errors: [...AUTH, 404, 415],
+  },
+  {
+    method: 'get', path: '/v1/connections/{connectionId}/logs', summary: 'The sync log, newest first, filtered, paginated', params: l.logsParams, query: l.logQuery,
+    answers: { 200: { description: 'a page of entries, and the cursor of the next one', schema: l.logPage } }, errors: [...AUTH, 400, 404],
+  },
+  {
+    method: 'get', path: '/v1/connections/{connectionId}/logs/timeline', summary: "One record's timeline across both directions, oldest first", params: l.logsParams, query: l.timelineQuery,
+    answers: { 200: { description: 'the record, and its entries', schema: l.timelineAnswer } }, errors: [...AUTH, 400, 404],
+  },
+  { method: 'get', path: '/health', summary: 'Each dependency checked now', public: true, answers: { 200: { description: 'up', schema: health }, 503: { description: 'down, with which and why', schema: health } }, errors: [] },
+  { method: 'get', path: '/health/live', summary: 'The process answers', public: true, answers: { 200: { description: 'alive', schema: z.object({ status: z.literal('up') }) } }, errors: [] },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', public: true, answers: { 200: { description: 'text exposition format', contentType: 'text/plain' } }, errors: [] },
+  { method: 'get', path: '/openapi.json', summary: 'This document', public: true, answers: { 200: { description: 'OpenAPI 3.1', schema: z.record(z.string(), z.unknown()) } }, errors: [] },
+];
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'invalid request (the field is named)', 401: 'no valid journy token', 403: 'the token lacks the scope', 404: 'not found for this tenant', 408: 'the body did not arrive in time',
+  409: 'conflict (a stale revision, an import already running, a connection to reconnect)', 413: 'body too large', 415: 'the body is not JSON', 429: 'rate limited', 502: 'Salesforce failed or refused',
 };
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: `error (${s})`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+const requestSchema = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }));
+const responseSchema = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12', unrepresentable: 'any' }));
 
-const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
-const connectionId = { name: 'connectionId', in: 'path', required: true, schema: { type: 'string', pattern: '^con_[0-9a-f]{24}$' } };
-const query = (name: string, schema: Record<string, unknown>, description?: string) => ({ name, in: 'query', required: false, schema, ...(description ? { description } : {}) });
+function strip(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = schema;
+  return rest;
+}
 
-/** The API's OpenAPI 3.1 document; request bodies come from the same zod schemas that validate them. */
+function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined): Record<string, unknown>[] {
+  if (!schema) return [];
+  const json = requestSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: property }));
+}
+
+function operation(route: ApiRoute): Record<string, unknown> {
+  const answers = Object.fromEntries(
+    Object.entries(route.answers).map(([status, answer]) => [
+      status,
+      answer.schema ? { description: answer.description, content: { [answer.contentType ?? 'application/json']: { schema: responseSchema(answer.schema) } } }
+        : answer.contentType ? { description: answer.description, content: { [answer.contentType]: { schema: { type: 'string' } } } }
+          : { description: answer.description },
+    ]),
+  );
+  const errors = Object.fromEntries(route.errors.map((status) => [String(status), { description: STATUS_TEXT[status] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+  return {
+    summary: route.summary,
+    operationId: `${route.method}${route.path.replace(/[{}]/g, '').split(/[/.-]/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('')}`,
+    ...(route.public ? { security: [] } : { description: `Needs the ${route.write ? 'connector:write' : 'connector:read'} scope.` }),
+    parameters: [...parameters('path', route.params), ...parameters('query', route.query)],
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: requestSchema(route.body) } } } } : {}),
+    responses: { ...answers, ...errors },
+  };
+}
+
+/** The API's OpenAPI 3.1 document, made of the route table and the schemas the controllers validate with. */
 export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of API_ROUTES) (paths[route.path] ??= {})[route.method] = operation(route);
   return {
     openapi: '3.1.0',
     info: { title: 'journy.io Salesforce connector: settings and log API', version: '1.0.0' },
     components: {
       securitySchemes: { journyToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'signed by journy; claims tenant, scope ("connector:read connector:write")' } },
-      schemas: { Error: error, SettingsPatch: z.toJSONSchema(settingsPatch) },
+      schemas: { Error: responseSchema(errorBody) },
     },
     security: [{ journyToken: [] }],
-    paths: {
-      '/v1/connections': { get: { summary: "The project's connections", responses: { 200: json('connections'), ...errors(401, 403, 429) } } },
-      '/v1/connections/salesforce/authorize': {
-        post: {
-          summary: 'Start connecting an org: returns the Salesforce authorize URL',
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['environment'], additionalProperties: false, properties: { environment: { enum: ['production', 'sandbox', 'custom'] }, myDomainUrl: { type: 'string', format: 'uri' }, returnUrl: { type: 'string', format: 'uri', description: 'an allowed origin of the web app to send the person back to' } } } } } },
-          responses: { 200: json('authorizeUrl and expiresAt'), ...errors(400, 401, 403, 429) },
-        },
-      },
-      '/v1/oauth/salesforce/callback': {
-        get: {
-          summary: 'Where Salesforce returns after consent; creates or updates the connection',
-          security: [],
-          parameters: [query('code', { type: 'string' }), query('state', { type: 'string' }), query('error', { type: 'string' }), query('error_description', { type: 'string' })],
-          responses: { 200: json('created and the connection'), 302: { description: 'back to the returnUrl with connectionId and status, or error and message' }, ...errors(400, 502) },
-        },
-      },
-      '/v1/connections/{connectionId}': {
-        parameters: [connectionId],
-        get: { summary: 'One connection (never its credentials)', responses: { 200: json('connection'), ...errors(401, 403, 404, 429) } },
-        patch: {
-          summary: 'Change settings: connection, source, destination (validated against the org)',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/SettingsPatch' } } } },
-          responses: { 200: json('connection'), ...errors(400, 401, 403, 404, 409, 429) },
-        },
-        delete: { summary: 'Disconnect: revoke at Salesforce, delete, stop syncing (logs kept until retention)', responses: { 204: { description: 'disconnected' }, ...errors(401, 403, 404, 429) } },
-      },
-      '/v1/connections/{connectionId}/salesforce/objects/{object}/fields': {
-        parameters: [connectionId, { name: 'object', in: 'path', required: true, schema: { enum: ['Account', 'Contact'] } }],
-        get: { summary: 'Field discovery: types, flags, what each field accepts', parameters: [query('refresh', { enum: ['true', 'false'] }, 'read describe metadata again')], responses: { 200: json('fields'), ...errors(401, 403, 404, 409, 429) } },
-      },
-      '/v1/connections/{connectionId}/imports': {
-        parameters: [connectionId],
-        get: { summary: 'Initial imports, newest first', responses: { 200: json('imports'), ...errors(401, 403, 404, 429) } },
-        post: { summary: 'Start the initial import (one at a time)', responses: { 201: json('import'), ...errors(401, 403, 404, 409, 429) } },
-      },
-      '/v1/connections/{connectionId}/imports/{importId}': {
-        parameters: [connectionId, { name: 'importId', in: 'path', required: true, schema: { type: 'string' } }],
-        get: { summary: 'Progress of an import: phase, counts per object, errors', responses: { 200: json('import'), ...errors(401, 403, 404, 429) } },
-      },
-      '/v1/connections/{connectionId}/imports/{importId}/cancel': {
-        parameters: [connectionId, { name: 'importId', in: 'path', required: true, schema: { type: 'string' } }],
-        post: { summary: 'Cancel an import', responses: { 200: json('import'), ...errors(401, 403, 404, 429) } },
-      },
-      '/v1/connections/{connectionId}/logs': {
-        parameters: [connectionId],
-        get: {
-          summary: 'The sync log, newest first, filtered, paginated',
-          parameters: [
-            query('direction', { enum: ['SALESFORCE_TO_JOURNY', 'JOURNY_TO_SALESFORCE'] }),
-            query('objectType', { enum: ['USER', 'ACCOUNT', 'MEMBERSHIP', 'OTHER'] }),
-            query('operation', { type: 'string' }),
-            query('status', { enum: ['SUCCEEDED', 'SKIPPED', 'FAILED', 'RETRYING'] }),
-            query('from', { type: 'string', format: 'date-time' }),
-            query('to', { type: 'string', format: 'date-time' }),
-            query('userId', { type: 'string' }),
-            query('email', { type: 'string' }),
-            query('accountId', { type: 'string' }),
-            query('domain', { type: 'string' }),
-            query('salesforceId', { type: 'string' }),
-            query('limit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }),
-            query('cursor', { type: 'string' }),
-          ],
-          responses: { 200: json('logs and nextCursor'), ...errors(400, 401, 403, 429) },
-        },
-      },
-      '/v1/connections/{connectionId}/logs/timeline': {
-        parameters: [connectionId],
-        get: {
-          summary: "One record's timeline across both directions",
-          parameters: [query('userId', { type: 'string' }), query('email', { type: 'string' }), query('accountId', { type: 'string' }), query('domain', { type: 'string' }), query('salesforceId', { type: 'string' })],
-          responses: { 200: json('record and entries'), ...errors(400, 401, 403, 429) },
-        },
-      },
-      '/health': { get: { summary: 'Each dependency checked now', security: [], responses: { 200: json('up'), 503: json('down, with which and why') } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'text exposition format' } } } },
-    },
+    paths,
   };
+}
+
+/** The methods a path of the route table answers (for 405 and its Allow header), or null for a path it does not have. */
+export function allowedMethods(path: string): string[] | null {
+  const methods = API_ROUTES.filter((route) => pathPattern(route.path).test(path)).map((route) => route.method.toUpperCase());
+  if (methods.length === 0) return null;
+  if (methods.includes('GET')) methods.push('HEAD');
+  return [...new Set([...methods, 'OPTIONS'])];
+}
+
+const patterns = new Map<string, RegExp>();
+function pathPattern(path: string): RegExp {
+  let pattern = patterns.get(path);
+  if (!pattern) {
+    pattern = new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}/?$`);
+    patterns.set(path, pattern);
+  }
+  return pattern;
 }

@@ -1,33 +1,12 @@
-import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
-import { InvalidCursor, RecordKey, SyncLogEntry, SyncLogsRepository } from '@connector/persistence';
-import { z } from 'zod';
+import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { ConnectionsRepository, InvalidCursor, RecordKey, SyncLogEntry, SyncLogsRepository } from '@connector/persistence';
+import type { z } from 'zod';
 import { CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt-verifier';
-import { parseOr400 } from '../connections/connections.controller';
+import { ZodPipe } from '../http/zod.pipe';
+import { logEntryView, logQuery, timelineQuery } from './logs.schemas';
 
-const recordParams = {
-  userId: z.string().min(1).max(255).optional(),
-  email: z.string().min(3).max(320).optional(),
-  accountId: z.string().min(1).max(255).optional(),
-  domain: z.string().min(1).max(255).optional(),
-  salesforceId: z.string().regex(/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/, 'must be a 15 or 18 character Salesforce id').optional(),
-};
-
-const logQuery = z
-  .object({
-    direction: z.enum(['SALESFORCE_TO_JOURNY', 'JOURNY_TO_SALESFORCE']).optional(),
-    objectType: z.enum(['USER', 'ACCOUNT', 'MEMBERSHIP', 'OTHER']).optional(),
-    operation: z.enum(['CREATE', 'UPDATE', 'UPSERT', 'DELETE', 'UNDELETE', 'LINK', 'UNLINK', 'OTHER']).optional(),
-    status: z.enum(['SUCCEEDED', 'SKIPPED', 'FAILED', 'RETRYING']).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(512).optional(),
-    ...recordParams,
-  })
-  .strict();
-
-const timelineQuery = z.object(recordParams).strict();
+const CONNECTION_ID = /^con_[0-9a-f]{24}$/;
 
 function recordKey(query: { userId?: string; email?: string; accountId?: string; domain?: string; salesforceId?: string }): RecordKey | undefined {
   const given: RecordKey[] = [];
@@ -41,20 +20,26 @@ function recordKey(query: { userId?: string; email?: string; accountId?: string;
 }
 
 function entryView(entry: SyncLogEntry) {
-  return { ...entry, occurredAt: entry.occurredAt.toISOString() };
+  return logEntryView.parse({ ...entry, occurredAt: entry.occurredAt.toISOString() });
 }
 
 /**
  * The bi-directional sync log of a connection. Scoped by tenant and connection; still readable after the
- * connection was disconnected, until retention removes it.
+ * connection was disconnected, until retention removes it. A connection id the tenant has neither a connection
+ * nor logs for answers 404, like every other route.
  */
 @Controller('v1/connections/:connectionId/logs')
 export class LogsController {
-  constructor(private readonly logs: SyncLogsRepository) {}
+  constructor(private readonly logs: SyncLogsRepository, private readonly connections: ConnectionsRepository) {}
+
+  private async requireKnown(tenantId: string, connectionId: string): Promise<void> {
+    const known = CONNECTION_ID.test(connectionId) && ((await this.connections.findById(tenantId, connectionId)) !== null || (await this.logs.hasAny(tenantId, connectionId)));
+    if (!known) throw new NotFoundException({ code: 'CONNECTION_NOT_FOUND', message: `no connection ${connectionId} in this project` });
+  }
 
   @Get()
-  async list(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Query() raw: unknown) {
-    const query = parseOr400(logQuery, raw);
+  async list(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Query(new ZodPipe(logQuery, 'query')) query: z.infer<typeof logQuery>) {
+    await this.requireKnown(principal.tenantId, connectionId);
     try {
       const page = await this.logs.query(
         principal.tenantId,
@@ -80,8 +65,9 @@ export class LogsController {
 
   /** One record's whole timeline across both directions, oldest first. */
   @Get('timeline')
-  async timeline(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Query() raw: unknown) {
-    const key = recordKey(parseOr400(timelineQuery, raw));
+  async timeline(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Query(new ZodPipe(timelineQuery, 'query')) query: z.infer<typeof timelineQuery>) {
+    await this.requireKnown(principal.tenantId, connectionId);
+    const key = recordKey(query);
     if (!key) throw new BadRequestException({ code: 'INVALID_REQUEST', message: 'name the record by userId, email, accountId, domain or salesforceId', field: 'record' });
     return { record: key, entries: (await this.logs.timeline(principal.tenantId, connectionId, key)).map(entryView) };
   }

@@ -73,6 +73,11 @@ export class SyncLogsRepository {
   }
 
   /** Retention, across tenants: removes entries older than the cutoff. */
+  /** Whether the tenant has any entry of the connection (its logs outlive a disconnected connection). */
+  async hasAny(tenantId: string, connectionId: string): Promise<boolean> {
+    return (await this.model.findOne({ tenantId, connectionId }, { _id: 1 }).lean()) !== null;
+  }
+
   async deleteOlderThan(cutoff: Date): Promise<number> {
     const result = await this.model.deleteMany({ occurredAt: { $lt: cutoff } });
     return result.deletedCount;
@@ -92,8 +97,12 @@ export class InvalidCursor extends Error {}
 
 function decodeCursor(cursor: string): { at: Date; id: string } {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string];
-    if (typeof at !== 'number' || typeof id !== 'string') throw new Error('shape');
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) throw new Error('shape');
+    const [at, id] = parsed as [unknown, unknown];
+    // A time a Date can hold, and an id of the shape this repository writes.
+    if (typeof at !== 'number' || !Number.isSafeInteger(at) || Number.isNaN(new Date(at).getTime())) throw new Error('time');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 128) throw new Error('id');
     return { at: new Date(at), id };
   } catch {
     throw new InvalidCursor('invalid cursor');

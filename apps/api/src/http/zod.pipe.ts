@@ -1,0 +1,64 @@
+import { BadRequestException, PipeTransform } from '@nestjs/common';
+import type { z } from 'zod';
+
+/** Where a validated value came from: a missing body is refused, a missing query is an empty one. */
+type Source = 'body' | 'query';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Validates a request body or query with a zod schema. The first problem is a 400 that names the field:
+ * a missing body, a string (or a key) holding NUL or a lone surrogate (text no store or Salesforce field keeps
+ * as sent), or what the schema refuses.
+ */
+export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
+  constructor(private readonly schema: S, private readonly source: Source) {}
+
+  transform(value: unknown): z.infer<S> {
+    if (value === undefined && this.source === 'body') throw invalid('(body)', 'a JSON body is required');
+    const text = findBadText(value ?? {}, '');
+    if (text) throw invalid(text.field, text.problem);
+    const result = this.schema.safeParse(value ?? {});
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    const path = fieldPath(issue.path);
+    const unknownKeys = issue.code === 'unrecognized_keys' ? ((issue as { keys?: string[] }).keys ?? []) : [];
+    if (unknownKeys.length > 0) throw invalid([path, unknownKeys[0]].filter(Boolean).join('.'), 'unknown field');
+    throw invalid(path || '(body)', issue.message);
+  }
+}
+
+function invalid(field: string, message: string): BadRequestException {
+  return new BadRequestException({ code: 'INVALID_REQUEST', message: `${field}: ${message}`, field });
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+/** The first string (value or key) that is not text a store keeps as sent: NUL, or a lone UTF-16 surrogate. */
+function findBadText(value: unknown, at: string): { field: string; problem: string } | null {
+  if (typeof value === 'string') return textProblem(value) ? { field: at || '(body)', problem: textProblem(value)! } : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findBadText(value[i], `${at}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const field = at ? `${at}.${key}` : key;
+      if (textProblem(key)) return { field, problem: `the field name ${textProblem(key)!}` };
+      const found = findBadText(inner, field);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function textProblem(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL characters';
+  if (LONE_SURROGATE.test(text)) return 'must be valid Unicode (it holds a lone surrogate)';
+  return null;
+}
