@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every test tier against the real local stack, which it starts (and stops again if it started it).
 #   contracts check → lint → typecheck → build → unit → emulator → integration → end-to-end (built apps as
-#   processes) → the emulator through Python clients
+#   processes) → the emulator through Python clients (emulator tier) → the API by schemathesis (e2e tier)
 # TEST_TIERS picks tiers (default unit,emulator,integration,e2e); the stack starts only for integration or e2e.
 # The counts also go to .cache/test-counts.json, for CI's total across Node.js lines.
 set -euo pipefail
@@ -31,7 +31,7 @@ fi
 
 step "tests: ${tiers//,/, }"
 mkdir -p .cache
-rm -f .cache/jest-results.json .cache/pytest-results.xml .cache/test-counts.json
+rm -f .cache/jest-results.json .cache/pytest-results.xml .cache/schemathesis-results.xml .cache/test-counts.json
 status=0
 projects=()
 for tier in ${tiers//,/ }; do projects+=(--selectProjects "$tier"); done
@@ -43,14 +43,19 @@ if has_tier emulator; then
   bash scripts/test-python-clients.sh --junitxml=.cache/pytest-results.xml || status=1
 fi
 
+if has_tier e2e; then
+  step "tests: the API against its OpenAPI document (schemathesis)"
+  bash scripts/test-api-contract.sh || status=1
+fi
+
 # One closing line any CI can read, whatever the runner prints above it.
-PYTHON_CLIENTS="$(has_tier emulator && echo 1 || echo 0)" node -e '
+JUNIT="$(has_tier emulator && echo -n .cache/pytest-results.xml),$(has_tier e2e && echo -n .cache/schemathesis-results.xml)" node -e '
   const fs = require("fs");
   const r = fs.existsSync(".cache/jest-results.json") ? JSON.parse(fs.readFileSync(".cache/jest-results.json", "utf8")) : null;
   let passed = r ? r.numPassedTests : 0, failed = r ? r.numFailedTests + r.numRuntimeErrorTestSuites : 1, skipped = r ? r.numPendingTests + r.numTodoTests : 0;
-  if (process.env.PYTHON_CLIENTS === "1") {
-    // pytest junit: <testsuite ... errors="0" failures="0" skipped="0" tests="9" ...>; missing means the suite never ran.
-    const xml = fs.existsSync(".cache/pytest-results.xml") ? fs.readFileSync(".cache/pytest-results.xml", "utf8") : null;
+  for (const file of process.env.JUNIT.split(",").filter(Boolean)) {
+    // JUnit (pytest, schemathesis): <testsuite ... errors="0" failures="0" skipped="0" tests="9" ...>; missing means the suite never ran.
+    const xml = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
     if (!xml) failed += 1;
     else {
       const attr = (name) => Number((new RegExp(`<testsuite[^>]*\\b${name}="(\\d+)"`).exec(xml) ?? [0, 0])[1]);

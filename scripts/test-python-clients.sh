@@ -4,14 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+source scripts/lib/python-venv.sh
 venv=.cache/venv-python-clients
-requirements=tools/salesforce-emulator/test/python/requirements.txt
-if [[ ! -x "$venv/bin/python" ]] || ! cmp -s "$requirements" "$venv/.requirements"; then
-  echo "python clients: setting up $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$venv/.requirements"
-fi
+ensure_venv "$venv" tools/salesforce-emulator/test/python/requirements.txt
 [[ -f dist/tools/salesforce-emulator/src/cli.js ]] || npm run -s build
 exec "$venv/bin/python" -m pytest tools/salesforce-emulator/test/python -q -p no:cacheprovider "$@"

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patc
 import type { Response } from 'express';
 import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
 import { ApiUsageRepository, ApiUsageSnapshot, Connection, ConnectionsRepository } from '@connector/persistence';
-import { authorizeBody, callbackQuery, connectionView as connectionSchema, fieldsAnswer, fieldsQuery, settingsPatch, type SettingsPatch } from './connections.schemas';
+import { authorizeBody, type AuthorizeBody, callbackQuery, connectionView as connectionSchema, fieldsAnswer, fieldsQuery, settingsPatch, type SettingsPatch } from './connections.schemas';
 import { ZodPipe } from '../http/zod.pipe';
 import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
 import { CallbackFailure, ConnectService } from './connect.service';
@@ -105,8 +105,8 @@ export class ConnectionsController {
   @Post('salesforce/authorize')
   @RequireScope('connector:write')
   @HttpCode(200)
-  async start(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(authorizeBody, 'body')) body: { environment: 'production' | 'sandbox' | 'custom'; myDomainUrl?: string; returnUrl?: string }) {
-    return this.connect.start(principal.tenantId, body);
+  async start(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(authorizeBody, 'body')) body: AuthorizeBody) {
+    return this.connect.start(principal.tenantId, { environment: body.environment, returnUrl: body.returnUrl, myDomainUrl: body.environment === 'custom' ? body.myDomainUrl : undefined });
   }
 
   @Delete(':connectionId')

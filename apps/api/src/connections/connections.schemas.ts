@@ -38,14 +38,19 @@ export const settingsPatch = z
 
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 
-export const authorizeBody = z
-  .object({
-    environment: z.enum(['production', 'sandbox', 'custom']),
-    myDomainUrl: z.string().max(255).optional(),
-    /** Where to send the person after consent (an allowed origin of journy's web app); without it, JSON. */
-    returnUrl: z.string().max(2048).optional(),
-  })
-  .strict();
+/** Salesforce's login domains over https (checkSalesforceUrl enforces them, plus the configured insecure hosts). */
+const MY_DOMAIN = '^https://(?:[A-Za-z0-9-]+\\.)*(?:salesforce\\.com|force\\.com|salesforce-sites\\.com|cloudforce\\.com)/?$';
+
+/** Where to send the person after consent (an allowed origin of journy's web app; the served document lists them); without it, JSON. */
+const returnUrl = z.string().min(1).max(2048).optional();
+
+/** Production and sandbox log in at Salesforce's hosts; a custom login needs the org's My Domain URL. */
+export const authorizeBody = z.discriminatedUnion('environment', [
+  z.object({ environment: z.enum(['production', 'sandbox']), returnUrl }).strict(),
+  z.object({ environment: z.literal('custom'), myDomainUrl: z.string().min(1).max(255).meta({ pattern: MY_DOMAIN, description: 'https://<domain>.my.salesforce.com' }), returnUrl }).strict(),
+]);
+
+export type AuthorizeBody = z.infer<typeof authorizeBody>;
 
 export const callbackQuery = z
   .object({

@@ -1,10 +1,15 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { CONNECT_OPTIONS, type ConnectOptions } from '../connections/connect.service';
 import { Public } from '../auth/auth.guard';
 import { openApiDocument } from './openapi';
 
 @Controller()
 export class OpenApiController {
-  private readonly document = openApiDocument();
+  private readonly document: Record<string, unknown>;
+
+  constructor(@Inject(CONNECT_OPTIONS) options: ConnectOptions) {
+    this.document = openApiDocument({ returnUrlOrigins: options.returnUrlOrigins });
+  }
 
   @Get('openapi.json')
   @Public()

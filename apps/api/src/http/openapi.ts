@@ -24,6 +24,8 @@ export interface ApiRoute {
   write?: true;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** The query is one record named by exactly one of its parameters: an exploded object parameter of that name. */
+  queryNamesOne?: string;
   body?: z.ZodType;
   answers: Record<number, Answer>;
   /** Error statuses it can answer, in the error shape. */
@@ -75,7 +77,7 @@ export const API_ROUTES: ApiRoute[] = [
     answers: { 200: { description: 'a page of entries, and the cursor of the next one', schema: l.logPage } }, errors: [...AUTH, 400, 404],
   },
   {
-    method: 'get', path: '/v1/connections/{connectionId}/logs/timeline', summary: "One record's timeline across both directions, oldest first", params: l.logsParams, query: l.timelineQuery,
+    method: 'get', path: '/v1/connections/{connectionId}/logs/timeline', summary: "One record's timeline across both directions, oldest first", params: l.logsParams, query: l.timelineQuery, queryNamesOne: 'record',
     answers: { 200: { description: 'the record, and its entries', schema: l.timelineAnswer } }, errors: [...AUTH, 400, 404],
   },
   { method: 'get', path: '/health', summary: 'Each dependency checked now', public: true, answers: { 200: { description: 'up', schema: health }, 503: { description: 'down, with which and why', schema: health } }, errors: [] },
@@ -89,7 +91,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'conflict (a stale revision, an import already running, a connection to reconnect)', 413: 'body too large', 415: 'the body is not JSON', 429: 'rate limited', 502: 'Salesforce failed or refused',
 };
 
-const requestSchema = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }));
+const requestSchema = (schema: z.ZodType) => textOnly(strip(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' })));
 const responseSchema = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12', unrepresentable: 'any' }));
 
 function strip(schema: Record<string, unknown>): Record<string, unknown> {
@@ -97,8 +99,26 @@ function strip(schema: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined): Record<string, unknown>[] {
+/**
+ * Text the API takes (ZodPipe): no NUL, said as a pattern on every free string of a request (a lone surrogate is
+ * not a Unicode string at all, which a JSON Schema string already is).
+ */
+const TEXT = '^[^\\x00]*$';
+
+function textOnly(schema: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (Array.isArray(value)) out[key] = value.map((v) => (v && typeof v === 'object' ? textOnly(v as Record<string, unknown>) : v));
+    else if (value && typeof value === 'object') out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, textOnly(v as Record<string, unknown>)])) : textOnly(value as Record<string, unknown>);
+    else out[key] = value;
+  }
+  if (out.type === 'string' && out.pattern === undefined && out.enum === undefined && out.const === undefined) out.pattern = TEXT;
+  return out;
+}
+
+function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined, namesOne?: string): Record<string, unknown>[] {
   if (!schema) return [];
+  if (namesOne) return [{ name: namesOne, in: where, required: true, style: 'form', explode: true, schema: { ...requestSchema(schema), minProperties: 1, maxProperties: 1 } }];
   const json = requestSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: property }));
 }
@@ -117,16 +137,20 @@ function operation(route: ApiRoute): Record<string, unknown> {
     summary: route.summary,
     operationId: `${route.method}${route.path.replace(/[{}]/g, '').split(/[/.-]/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('')}`,
     ...(route.public ? { security: [] } : { description: `Needs the ${route.write ? 'connector:write' : 'connector:read'} scope.` }),
-    parameters: [...parameters('path', route.params), ...parameters('query', route.query)],
+    parameters: [...parameters('path', route.params), ...parameters('query', route.query, route.queryNamesOne)],
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: requestSchema(route.body) } } } } : {}),
     responses: { ...answers, ...errors },
   };
 }
 
-/** The API's OpenAPI 3.1 document, made of the route table and the schemas the controllers validate with. */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * The API's OpenAPI 3.1 document, made of the route table and the schemas the controllers validate with; the
+ * return URLs this deployment allows are written into the authorize body.
+ */
+export function openApiDocument(options: { returnUrlOrigins: string[] } = { returnUrlOrigins: [] }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of API_ROUTES) (paths[route.path] ??= {})[route.method] = operation(route);
+  allowReturnUrls(paths['/v1/connections/salesforce/authorize'].post as Operation, options.returnUrlOrigins);
   return {
     openapi: '3.1.0',
     info: { title: 'journy.io Salesforce connector: settings and log API', version: '1.0.0' },
@@ -137,6 +161,18 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ journyToken: [] }],
     paths,
   };
+}
+
+type Variant = { properties: Record<string, Record<string, unknown>> };
+type Operation = { requestBody: { content: { 'application/json': { schema: { oneOf?: Variant[]; anyOf?: Variant[] } } } } };
+
+/** returnUrl: under one of the allowed origins; with none configured, the property is not accepted at all. */
+function allowReturnUrls(authorize: Operation, origins: string[]): void {
+  const body = authorize.requestBody.content['application/json'].schema;
+  for (const variant of body.oneOf ?? body.anyOf ?? []) {
+    if (origins.length === 0) delete variant.properties.returnUrl;
+    else variant.properties.returnUrl = { type: 'string', maxLength: 2048, pattern: `^(?:${origins.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?:[/?#][^\\x00]*)?$` };
+  }
 }
 
 /** The methods a path of the route table answers (for 405 and its Allow header), or null for a path it does not have. */

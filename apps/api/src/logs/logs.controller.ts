@@ -8,15 +8,15 @@ import { logEntryView, logQuery, timelineQuery } from './logs.schemas';
 
 const CONNECTION_ID = /^con_[0-9a-f]{24}$/;
 
-function recordKey(query: { userId?: string; email?: string; accountId?: string; domain?: string; salesforceId?: string }): RecordKey | undefined {
+/** The record keys a query names, in the order of the parameters. */
+function recordKeys(query: { userId?: string; email?: string; accountId?: string; domain?: string; salesforceId?: string }): RecordKey[] {
   const given: RecordKey[] = [];
   if (query.userId) given.push({ kind: 'user', value: query.userId });
   if (query.email) given.push({ kind: 'email', value: query.email });
   if (query.accountId) given.push({ kind: 'account', value: query.accountId });
   if (query.domain) given.push({ kind: 'domain', value: query.domain });
   if (query.salesforceId) given.push({ kind: 'sf', value: query.salesforceId });
-  if (given.length > 1) throw new BadRequestException({ code: 'INVALID_REQUEST', message: 'name the record by one of userId, email, accountId, domain or salesforceId', field: 'record' });
-  return given[0];
+  return given;
 }
 
 function entryView(entry: SyncLogEntry) {
@@ -51,7 +51,7 @@ export class LogsController {
           status: query.status,
           from: query.from ? new Date(query.from) : undefined,
           to: query.to ? new Date(query.to) : undefined,
-          record: recordKey(query),
+          records: recordKeys(query),
         },
         query.limit,
         query.cursor,
@@ -67,8 +67,7 @@ export class LogsController {
   @Get('timeline')
   async timeline(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Query(new ZodPipe(timelineQuery, 'query')) query: z.infer<typeof timelineQuery>) {
     await this.requireKnown(principal.tenantId, connectionId);
-    const key = recordKey(query);
-    if (!key) throw new BadRequestException({ code: 'INVALID_REQUEST', message: 'name the record by userId, email, accountId, domain or salesforceId', field: 'record' });
+    const [key] = recordKeys(query);
     return { record: key, entries: (await this.logs.timeline(principal.tenantId, connectionId, key)).map(entryView) };
   }
 }

@@ -1,3 +1,4 @@
+import { CURSOR_PATTERN } from '@connector/persistence';
 import { z } from 'zod';
 import { connectionIdParam } from '../connections/connections.schemas';
 
@@ -13,6 +14,9 @@ const recordParams = {
   salesforceId: z.string().regex(/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/, 'must be a 15 or 18 character Salesforce id').optional(),
 };
 
+/** An RFC 3339 date-time (seconds included, as the document's `date-time` format requires). */
+const instant = z.iso.datetime({ offset: true }).refine((value) => /T\d{2}:\d{2}:\d{2}/.test(value), 'must be an RFC 3339 date-time with seconds');
+
 const direction = z.enum(['SALESFORCE_TO_JOURNY', 'JOURNY_TO_SALESFORCE']);
 const objectType = z.enum(['USER', 'ACCOUNT', 'MEMBERSHIP', 'OTHER']);
 const operation = z.enum(['CREATE', 'UPDATE', 'UPSERT', 'DELETE', 'UNDELETE', 'LINK', 'UNLINK', 'OTHER']);
@@ -24,15 +28,19 @@ export const logQuery = z
     objectType: objectType.optional(),
     operation: operation.optional(),
     status: status.optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    from: instant.optional(),
+    to: instant.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(512).optional(),
+    cursor: z.string().regex(new RegExp(CURSOR_PATTERN), 'not a cursor this API gave').optional(),
     ...recordParams,
   })
   .strict();
 
-export const timelineQuery = z.object(recordParams).strict();
+/** Exactly one of the record parameters names the record (the document says so: an exploded object with one property). */
+export const timelineQuery = z
+  .object(recordParams)
+  .strict()
+  .refine((query) => Object.values(query).filter((v) => v !== undefined).length === 1, { message: 'name the record by exactly one of userId, email, accountId, domain or salesforceId', path: ['record'] });
 
 export const logEntryView = z.object({
   logId: z.string(),

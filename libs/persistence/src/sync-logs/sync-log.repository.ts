@@ -15,7 +15,8 @@ export interface SyncLogFilter {
   status?: SyncLogEntry['status'];
   from?: Date;
   to?: Date;
-  record?: RecordKey;
+  /** Entries naming every one of these keys (a user id and an email: that user's entries with that email). */
+  records?: RecordKey[];
 }
 
 export interface SyncLogPage {
@@ -54,7 +55,7 @@ export class SyncLogsRepository {
     if (filter.objectType) query.objectType = filter.objectType;
     if (filter.operation) query.operation = filter.operation;
     if (filter.status) query.status = filter.status;
-    if (filter.record) query.keys = recordKeyString(filter.record);
+    if (filter.records?.length) query.keys = { $all: filter.records.map(recordKeyString) };
     if (filter.from || filter.to) query.occurredAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
     const after = cursor ? decodeCursor(cursor) : null;
     if (after) {
@@ -89,22 +90,20 @@ function toEntry(document: SyncLogDocument): SyncLogEntry {
   return { logId: _id, ...rest } as SyncLogEntry;
 }
 
+/**
+ * A page position: `<ms>.<base64url of the entry id>`. Any string of that shape is a position (entries older than
+ * the time, or as old with a smaller id), so the document can say exactly which cursors are accepted.
+ */
+export const CURSOR_PATTERN = '^[0-9]{1,15}\\.[A-Za-z0-9_-]{2,172}$';
+
 function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.getTime(), id])).toString('base64url');
+  return `${at.getTime()}.${Buffer.from(id).toString('base64url')}`;
 }
 
 export class InvalidCursor extends Error {}
 
 function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== 2) throw new Error('shape');
-    const [at, id] = parsed as [unknown, unknown];
-    // A time a Date can hold, and an id of the shape this repository writes.
-    if (typeof at !== 'number' || !Number.isSafeInteger(at) || Number.isNaN(new Date(at).getTime())) throw new Error('time');
-    if (typeof id !== 'string' || id.length === 0 || id.length > 128) throw new Error('id');
-    return { at: new Date(at), id };
-  } catch {
-    throw new InvalidCursor('invalid cursor');
-  }
+  if (!new RegExp(CURSOR_PATTERN).test(cursor)) throw new InvalidCursor('invalid cursor');
+  const [ms, id] = cursor.split('.');
+  return { at: new Date(Number(ms)), id: Buffer.from(id, 'base64url').toString('utf8') };
 }
