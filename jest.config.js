@@ -22,7 +22,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'emulator',
-      testMatch: ['<rootDir>/{tools,libs,apps}/**/*.emulator-spec.ts'],
+      testMatch: ['<rootDir>/{tools,test}/**/*.emulator-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
     {

@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_ORG_MAPPINGS, JournySimulator, populationFromEmulator } from '../tools/journy-simulator/src';
+import { DEMO_ORG_MAPPINGS, JournySimulator, populationFromEmulator } from '@tools/journy-simulator';
 import { ROOT, connectBenchOrg, countedApiCalls, emulatorAdmin, memoryOf, percentile, sleep, spawnLogged, stackVariable } from './support';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);

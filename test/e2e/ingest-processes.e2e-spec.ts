@@ -1,4 +1,4 @@
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { RunningApp, startAppProcess, stopApp, waitForHttp } from '../support/app-process';
 import { Store, Tap, connectOrg, ingestEnv, openStore, payloadOf, sleep } from '../support/ingest-harness';
 import { uniqueName } from '../support/stack-env';

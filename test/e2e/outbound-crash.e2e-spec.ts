@@ -2,8 +2,8 @@ import { KafkaRuntime, TOPICS, kafkaRuntimeConfig, startGroupAtEnd, type Profile
 import { loadConfig, kafkaFragment } from '@connector/config';
 import { createLogger } from '@connector/observability';
 import { z } from 'zod';
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
-import { JournySimulator, type Population } from '../../tools/journy-simulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
+import { JournySimulator, type Population } from '@tools/journy-simulator';
 import { RunningApp, startAppProcess, stopApp, waitForHttp } from '../support/app-process';
 import { Store, Tap, connectOrg, ingestEnv, openStore, sleep } from '../support/ingest-harness';
 import { uniqueName } from '../support/stack-env';

@@ -5,7 +5,7 @@ import { MONGO_CONNECTION, TokenCipher } from '@connector/persistence';
 import type { Connection as MongoConnection } from 'mongoose';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { loadApiConfig } from '../../apps/api/src/api.config';
 import { startApi } from '../support/api-app';
 import { mintToken } from '../../apps/api/src/auth/jwt-verifier';

@@ -3,7 +3,7 @@ import { KafkaRuntime, TOPICS } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { loadApiConfig } from '../../apps/api/src/api.config';
 import { startApi } from '../support/api-app';
 import { mintToken } from '../../apps/api/src/auth/jwt-verifier';

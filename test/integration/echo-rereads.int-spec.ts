@@ -1,6 +1,6 @@
 import type { Command, ProfileEvent } from '@connector/kafka';
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
-import { JournySimulator } from '../../tools/journy-simulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
+import { JournySimulator } from '@tools/journy-simulator';
 import { Store, Tap, connectOrg, emulatorAdmin, ingestEnv, logCapture, openStore, payloadOf, sleep, startIngest } from '../support/ingest-harness';
 import { startJournyEvents } from '../support/outbound-harness';
 import { uniqueName } from '../support/stack-env';

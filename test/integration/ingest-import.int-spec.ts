@@ -1,4 +1,4 @@
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { Store, Tap, connectOrg, ingestEnv, logCapture, openStore, payloadOf, startIngest } from '../support/ingest-harness';
 import { uniqueName } from '../support/stack-env';
 

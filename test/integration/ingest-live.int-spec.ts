@@ -1,5 +1,5 @@
 import type { Command, SyncLogRecord } from '@connector/kafka';
-import { SalesforceEmulator, passwordGrantToken } from '../../tools/salesforce-emulator/src';
+import { SalesforceEmulator, passwordGrantToken } from '@tools/salesforce-emulator';
 import { Store, Tap, connectOrg, emulatorAdmin, ingestEnv, logCapture, openStore, payloadOf, sleep, startIngest } from '../support/ingest-harness';
 import { uniqueName } from '../support/stack-env';
 

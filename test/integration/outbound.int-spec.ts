@@ -1,7 +1,7 @@
 import type { ProfileEvent, SyncLogRecord } from '@connector/kafka';
 import type { Connection, ConnectionSettings } from '@connector/persistence';
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
-import { JournySimulator, type Population } from '../../tools/journy-simulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
+import { JournySimulator, type Population } from '@tools/journy-simulator';
 import { Store, Tap, connectOrg, ingestEnv, logCapture, openStore, sleep } from '../support/ingest-harness';
 import { startJournyEvents } from '../support/outbound-harness';
 import { uniqueName } from '../support/stack-env';

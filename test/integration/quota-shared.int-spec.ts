@@ -1,4 +1,4 @@
-import { SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { Store, connectOrg, emulatorAdmin, ingestEnv, logCapture, openStore, sleep, startIngest } from '../support/ingest-harness';
 import { startJournyEvents } from '../support/outbound-harness';
 import { uniqueName } from '../support/stack-env';

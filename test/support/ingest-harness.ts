@@ -9,7 +9,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Connection as MongoConnection } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { DEFAULT_APP, SalesforceEmulator } from '../../tools/salesforce-emulator/src';
+import { DEFAULT_APP, SalesforceEmulator } from '@tools/salesforce-emulator';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
 import { StreamsHealth } from '../../apps/ingest/src/workers/streams.health';
 import { Supervisor } from '../../apps/ingest/src/workers/supervisor';

@@ -1,4 +1,4 @@
-import { categorize, describeError } from '@connector/domain';
+import { backoffDelay, categorize, describeError } from '@connector/domain';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { AvroSerde } from './avro-serde';
@@ -38,7 +38,7 @@ export interface AvroConsumerOptions<T> {
   handler?: (message: ConsumedMessage<T>, context: HandlerContext) => Promise<void>;
   /** …or a partition's batch at once (e.g. one bulk write); poison messages are dead-lettered before it runs. */
   batchHandler?: (messages: ConsumedMessage<T>[], context: HandlerContext) => Promise<void>;
-  /** Backoff for retryable failures: exponential from initialMs to maxMs, with full jitter. */
+  /** Backoff for retryable failures: exponential from initialMs to maxMs, with equal jitter (backoffDelay). */
   retry?: { initialMs?: number; maxMs?: number };
   onOutcome?: (outcome: MessageOutcome, topic: string) => void;
   /** How soon the group notices a dead member (the broker's minimum is 6 s); shorter means faster failover. */
@@ -262,10 +262,7 @@ export class AvroConsumer<T> {
   }
 
   private backoff(attempt: number): number {
-    const initial = this.options.retry?.initialMs ?? 200;
-    const max = this.options.retry?.maxMs ?? 30_000;
-    const ceiling = Math.min(max, initial * 2 ** Math.min(attempt - 1, 20));
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    return backoffDelay(attempt, { initialMs: this.options.retry?.initialMs ?? 200, maxMs: this.options.retry?.maxMs ?? 30_000 });
   }
 
   /** Waits, heartbeating every few seconds, and wakes at once when the consumer stops. */

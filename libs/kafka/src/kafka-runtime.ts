@@ -1,3 +1,4 @@
+import { backoffDelay } from '@connector/domain';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AvroConsumer, AvroConsumerOptions } from './avro-consumer';
@@ -76,7 +77,7 @@ export class KafkaRuntime {
         return;
       } catch (error) {
         if (Date.now() >= deadline) throw new Error(`${what} not ready after ${attempt} tries: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        const delay = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 5)) * (0.5 + Math.random() / 2);
+        const delay = backoffDelay(attempt, { initialMs: 200, maxMs: 5000 });
         this.logger.warn({ attempt, retryInMs: Math.round(delay), error: error instanceof Error ? error.message : String(error) }, `waiting for ${what}`);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }

@@ -1,4 +1,4 @@
-import { IntegrationError, RetryableError } from '@connector/domain';
+import { IntegrationError, RetryableError, backoffDelay } from '@connector/domain';
 import { parseCsvPage } from './csv';
 import { RawBody, type SalesforceRestClient } from './rest-client';
 
@@ -145,7 +145,7 @@ export class RecordWriter {
     for (let attempt = 1; attempt <= retries; attempt++) {
       const again = results.map((r, i) => (isTransient(r) ? i : -1)).filter((i) => i >= 0);
       if (again.length === 0) return results;
-      await sleep(Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 5000 }));
       const retried = await write(again.map((i) => records[i]));
       again.forEach((index, k) => { results[index] = retried[k]; });
     }

@@ -1,5 +1,5 @@
 import { ConnectionNeedsReconnect, OrgSessions } from '@connector/connections';
-import { AuthError, RetryableError, describeError } from '@connector/domain';
+import { AuthError, RetryableError, backoffDelay, describeError } from '@connector/domain';
 import { fieldMetaFromDescribe, type SalesforceFieldMeta } from '@connector/mapping';
 import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
@@ -118,8 +118,7 @@ export class ConnectionWorker {
           this.setState('needs-reconnect', error.message);
         } else {
           this.failures += 1;
-          delay = Math.min(this.deps.settings.maxBackoffMs, 500 * 2 ** Math.min(this.failures, 10));
-          delay = Math.round(delay / 2 + Math.random() * (delay / 2));
+          delay = backoffDelay(this.failures, { initialMs: 1000, maxMs: this.deps.settings.maxBackoffMs });
           this.setState('retrying', describeError(error).message);
           this.log.warn({ error: describeError(error), retryInMs: delay, failures: this.failures }, 'connection worker failed; retrying');
         }

@@ -1,5 +1,5 @@
 import { ApiQuota, ConnectionNeedsReconnect, type OrgSessions } from '@connector/connections';
-import { AuthError, IntegrationError, RetryableError, describeError } from '@connector/domain';
+import { AuthError, IntegrationError, RetryableError, backoffDelay, describeError } from '@connector/domain';
 import { TOPICS, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, RecordLinksRepository } from '@connector/persistence';
@@ -56,8 +56,7 @@ const CONNECTIONS_TTL_MS = 2000;
 /** How often parked events are tried again (the Nest shell's schedule), ms. */
 export const RESUME_EVERY_MS = 5000;
 /** Backoff of a connection whose Salesforce fails transiently: from 5 s, doubling, to 5 min, with jitter. */
-const BACKOFF_INITIAL_MS = 5000;
-const BACKOFF_MAX_MS = 5 * 60_000;
+const BACKOFF = { initialMs: 5000, maxMs: 5 * 60_000 };
 /** Refusals that say the connection's settings no longer fit its org (a field or object gone, access lost). */
 const CONNECTION_ERROR_CODES = new Set(['INVALID_FIELD', 'INVALID_TYPE', 'INSUFFICIENT_ACCESS_OR_READONLY', 'INSUFFICIENT_ACCESS', 'API_DISABLED_FOR_ORG', 'API_CURRENTLY_DISABLED', 'INVALID_FIELD_FOR_INSERT_UPDATE']);
 /** How long the first partition batch waits for the others of the same fetch, and the most events combined. */
@@ -242,8 +241,7 @@ export class OutboundProcessor {
   /** Starts or lengthens the connection's backoff; returns the reason its events are held. */
   private backOff(connection: Connection, error: RetryableError | IntegrationError, what = 'Salesforce failed transiently'): string {
     const attempts = (this.backoffs.get(connection.id)?.attempts ?? 0) + 1;
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** (attempts - 1));
-    const wait = Math.max(error instanceof RetryableError ? (error.retryAfterMs ?? 0) : 0, Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
+    const wait = Math.max(error instanceof RetryableError ? (error.retryAfterMs ?? 0) : 0, backoffDelay(attempts, BACKOFF));
     const reason = `${what} (${error.code}: ${error.message.slice(0, 300)}); try ${attempts + 1} in ${Math.round(wait / 1000)} s`;
     this.backoffs.set(connection.id, { attempts, until: Date.now() + wait, reason });
     this.deps.logger.warn({ tenantId: connection.tenantId, connectionId: connection.id, error: describeError(error), attempts, retryInMs: wait }, 'connection backing off; its events are parked');

@@ -1,7 +1,5 @@
-import { SalesforceEmulator, passwordGrantToken } from '../../../tools/salesforce-emulator/src';
-import { BulkQueryClient } from './bulk-query';
-import { SalesforceRestClient } from './rest-client';
-import { SharedRefreshSession } from './session';
+import { SalesforceEmulator, passwordGrantToken } from '@tools/salesforce-emulator';
+import { BulkQueryClient, SalesforceRestClient, SharedRefreshSession } from '@connector/salesforce';
 
 describe('BulkQueryClient against the emulator', () => {
   let emulator: SalesforceEmulator;

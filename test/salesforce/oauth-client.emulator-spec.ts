@@ -1,7 +1,7 @@
 import { AuthError } from '@connector/domain';
 import { createHash, randomBytes } from 'node:crypto';
-import { DEFAULT_APP, SalesforceEmulator } from '../../../tools/salesforce-emulator/src';
-import { SalesforceOAuthClient } from './oauth-client';
+import { DEFAULT_APP, SalesforceEmulator } from '@tools/salesforce-emulator';
+import { SalesforceOAuthClient } from '@connector/salesforce';
 
 describe('SalesforceOAuthClient against the emulator', () => {
   let emulator: SalesforceEmulator;

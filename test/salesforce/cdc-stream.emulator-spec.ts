@@ -1,7 +1,5 @@
-import { SalesforceEmulator, passwordGrantToken } from '../../../tools/salesforce-emulator/src';
-import { CdcStream, ChangeEvent, StreamProblem } from './cdc-stream';
-import { SalesforceRestClient } from './rest-client';
-import { SharedRefreshSession } from './session';
+import { SalesforceEmulator, passwordGrantToken } from '@tools/salesforce-emulator';
+import { CdcStream, ChangeEvent, SalesforceRestClient, SharedRefreshSession, StreamProblem } from '@connector/salesforce';
 
 async function eventually(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();

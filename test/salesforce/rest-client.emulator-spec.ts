@@ -1,6 +1,5 @@
-import { SalesforceEmulator, passwordGrantToken } from '../../../tools/salesforce-emulator/src';
-import { SalesforceRestClient } from './rest-client';
-import { SharedRefreshSession } from './session';
+import { SalesforceEmulator, passwordGrantToken } from '@tools/salesforce-emulator';
+import { SalesforceRestClient, SharedRefreshSession } from '@connector/salesforce';
 
 describe('SalesforceRestClient against the emulator', () => {
   let emulator: SalesforceEmulator;

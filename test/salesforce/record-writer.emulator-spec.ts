@@ -1,7 +1,5 @@
-import { SalesforceEmulator, passwordGrantToken } from '../../../tools/salesforce-emulator/src';
-import { RecordWriter } from './record-writer';
-import { SalesforceRestClient } from './rest-client';
-import { SharedRefreshSession } from './session';
+import { SalesforceEmulator, passwordGrantToken } from '@tools/salesforce-emulator';
+import { RecordWriter, SalesforceRestClient, SharedRefreshSession } from '@connector/salesforce';
 
 describe('RecordWriter against the emulator', () => {
   let emulator: SalesforceEmulator;
