@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { ApiQuota } from '@connector/connections';
+import { ApiQuota } from '@connector/org-access';
 import { KafkaRuntime, TOPICS, connectAvroTransport, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { MetricsRegistry, type Logger } from '@connector/observability';
 import { loadJournyEventsConfig } from '../../apps/journy-events/src/journy-events.config';

@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AvroBatchTransport, KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LOGGER, ObservabilityModule, type Logger } from '@connector/observability';
-import { SalesforceAccessModule } from '@connector/connections';
+import { OrgAccessModule } from '@connector/org-access';
 import { PersistenceModule } from '@connector/persistence';
 import type { ApiConfig } from './api.config';
 import { AuthGuard } from './auth/auth.guard';
@@ -35,7 +35,7 @@ export class ApiModule {
         ObservabilityModule.forRoot({ appName: 'api', logger }),
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [TOPICS.syncLog] })),
-        SalesforceAccessModule.forRoot({ env: config, redirectUri: config.SALESFORCE_REDIRECT_URI, quota: null }),
+        OrgAccessModule.forRoot({ env: config, redirectUri: config.SALESFORCE_REDIRECT_URI, quota: null }),
         ScheduleModule.forRoot(),
       ],
       controllers: [...HTTP_CONTROLLERS, SyncLogConsumer],

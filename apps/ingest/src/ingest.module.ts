@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { SalesforceAccessModule } from '@connector/connections';
+import { OrgAccessModule } from '@connector/org-access';
 import { KafkaModule, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { ObservabilityModule, type AppModuleOptions, type Logger } from '@connector/observability';
 import { PersistenceModule } from '@connector/persistence';
@@ -21,7 +21,7 @@ export class IngestModule {
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-ingest', produces: [TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.connectionChanges] })),
         // Ingest reports usage and never pauses a connection itself, but holds its API calls (imports, re-reads,
         // lookups) while journy-events has one paused: one pause for the org, whichever app took it.
-        SalesforceAccessModule.forRoot({ env: config, redirectUri: 'urn:ingest:refresh-only', quota: { reservePercent: 0, honourPauses: true } }),
+        OrgAccessModule.forRoot({ env: config, redirectUri: 'urn:ingest:refresh-only', quota: { reservePercent: 0, honourPauses: true } }),
         ScheduleModule.forRoot(),
       ],
       providers: [{ provide: INGEST_CONFIG, useValue: config }, journyPublisherProvider, importRunnerProvider, supervisorProvider, ownershipProvider, WorkersLifecycle, StreamsHealth],

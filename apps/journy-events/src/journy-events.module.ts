@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { SalesforceAccessModule } from '@connector/connections';
+import { OrgAccessModule } from '@connector/org-access';
 import { KafkaModule, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { ObservabilityModule, type AppModuleOptions, type Logger } from '@connector/observability';
 import { PersistenceModule } from '@connector/persistence';
@@ -20,7 +20,7 @@ export class JournyEventsModule {
         ObservabilityModule.forRoot({ appName: 'journy-events', logger, defaultMetrics: options.defaultMetrics }),
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-journy-events', produces: [TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.profileEvents] })),
-        SalesforceAccessModule.forRoot({
+        OrgAccessModule.forRoot({
           env: config,
           redirectUri: 'urn:journy-events:refresh-only',
           quota: { reservePercent: config.JOURNY_EVENTS_API_RESERVE_PERCENT, pauseMs: config.JOURNY_EVENTS_QUOTA_PAUSE_MS, honourPauses: false },

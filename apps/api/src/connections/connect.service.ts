@@ -4,7 +4,7 @@ import { LOGGER, type Logger } from '@connector/observability';
 import { ACTIVE_STATES, Connection, ConnectionsRepository, ImportJobsRepository, OAuthState, OAuthStatesRepository, TokenCipher, newConnectionId } from '@connector/persistence';
 import { HostPolicy, LoginEnvironment, SalesforceOAuthClient, TokenSet, loginUrlFor } from '@connector/salesforce';
 import { createHash, randomBytes } from 'node:crypto';
-import { ConnectionChangesPublisher } from '@connector/connections';
+import { ConnectionChangesPublisher } from '@connector/org-access';
 import { OAuthStateSigner } from './oauth-state-signer';
 
 export const CONNECT_OPTIONS = Symbol('CONNECT_OPTIONS');

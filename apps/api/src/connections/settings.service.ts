@@ -4,7 +4,7 @@ import { Connection, ConnectionPatch, ConnectionsRepository, RevisionConflictErr
 import { isDeepStrictEqual } from 'node:util';
 import type { SettingsPatch } from './connections.schemas';
 import { DescribeCache } from '../salesforce/describe-cache.service';
-import { ConnectionChangesPublisher } from '@connector/connections';
+import { ConnectionChangesPublisher } from '@connector/org-access';
 
 @Injectable()
 export class SettingsService {

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
-import { ConnectionNeedsReconnect } from '@connector/connections';
+import { ConnectionNeedsReconnect } from '@connector/org-access';
 import { ConnectorError } from '@connector/domain';
 import type { Logger } from '@connector/observability';
 import { randomUUID } from 'node:crypto';

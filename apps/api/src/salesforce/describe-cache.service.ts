@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SalesforceFieldMeta, fieldMetaFromDescribe } from '@connector/mapping';
 import type { Connection } from '@connector/persistence';
-import { OrgSessions } from '@connector/connections';
+import { OrgSessions } from '@connector/org-access';
 
 const TTL_MS = 10 * 60_000;
 

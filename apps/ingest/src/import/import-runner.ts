@@ -4,7 +4,7 @@ import type { Connection, ImportCounts, ImportJob, ImportJobsRepository, ImportP
 import type { SalesforceRestClient } from '@connector/salesforce';
 import { InboundModel, ObjectName, selectSoql } from '../model/inbound-model';
 import type { JournyPublisher } from '../model/journy-publisher';
-import { Outbox } from '../model/outbox';
+import { PublishBatch } from '../model/publish-batch';
 import { Translated, translateAccounts, translateContacts, translateRelations } from '../model/translate';
 import { ReadPosition, RecordReader } from './record-reader';
 
@@ -61,12 +61,12 @@ export class ImportRunner {
         for await (const page of readAhead(reader.pages(selectSoql(model, object), checkpoint.position, signal))) {
           const timings = { readMs: Date.now() - readStarted, publishMs: 0, linksMs: 0, checkpointMs: 0 };
           checkpoint.queriedAt[object] ??= page.queriedAt;
-          const outbox = new Outbox(context, job.id);
-          const translated = this.translate(object, model, outbox, page.rows);
+          const batch = new PublishBatch(context, job.id);
+          const translated = this.translate(object, model, batch, page.rows);
           // Commands and links are independent: both must be done before the checkpoint moves.
           let step = Date.now();
           await Promise.all([
-            this.deps.publisher.publish(outbox).then(() => (timings.publishMs = Date.now() - step)),
+            this.deps.publisher.publish(batch).then(() => (timings.publishMs = Date.now() - step)),
             this.deps.links.upsertMany(connection.tenantId, connection.id, translated.links).then(() => (timings.linksMs = Date.now() - step)),
           ]);
           step = Date.now();
@@ -107,11 +107,11 @@ export class ImportRunner {
     }
   }
 
-  private translate(object: ObjectName, model: InboundModel, outbox: Outbox, rows: Record<string, unknown>[]): Translated {
+  private translate(object: ObjectName, model: InboundModel, batch: PublishBatch, rows: Record<string, unknown>[]): Translated {
     const options = { operation: 'UPSERT' as const, snapshot: true };
-    if (object === 'Account') return translateAccounts(model, outbox, rows, options);
-    if (object === 'Contact') return translateContacts(model, outbox, rows, options);
-    return translateRelations(model, outbox, rows, options);
+    if (object === 'Account') return translateAccounts(model, batch, rows, options);
+    if (object === 'Contact') return translateContacts(model, batch, rows, options);
+    return translateRelations(model, batch, rows, options);
   }
 }
 

@@ -3,11 +3,11 @@ import type { ObjectType, Operation } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { Connection, RecordLink, RecordLinksRepository } from '@connector/persistence';
 import { committedBefore, type ChangeEvent, type SalesforceRestClient } from '@connector/salesforce';
-import { CALL_OPTIONS_CLIENT } from '@connector/connections';
+import { CALL_OPTIONS_CLIENT } from '@connector/org-access';
 import { idList, queryAll } from '../import/record-reader';
 import { CAPTURED_OBJECTS, InboundModel, ObjectName, Row, convertFields, domainFromWebsite, emailOf, externalIdOf, selectSoql } from '../model/inbound-model';
 import type { JournyPublisher } from '../model/journy-publisher';
-import { Outbox, OutboxContext, SourceRecord } from '../model/outbox';
+import { PublishBatch, BatchContext, SourceRecord } from '../model/publish-batch';
 import { SNAPSHOT_AT, translateAccounts, translateContacts, translateRelations } from '../model/translate';
 
 export interface ChangeProcessorDeps {
@@ -37,7 +37,7 @@ export const REREAD_OVERLAP_MS = 60_000;
  * - the connector's own writes (changeOrigin client) and values equal to what it last wrote: echo, dropped.
  */
 export class ChangeProcessor {
-  private readonly context: OutboxContext;
+  private readonly context: BatchContext;
   /** Link writes of the unit of work in progress: applied only once its commands are acknowledged, so a retry sees the old state. */
   private linkWrites: (() => Promise<unknown>)[] = [];
 
@@ -51,7 +51,7 @@ export class ChangeProcessor {
     const header = event.header;
     const entity = header?.entityName as ObjectName;
     const scope = `${this.deps.connection.id}:${event.channel}:${event.replayId}`;
-    const outbox = new Outbox(header?.changeType?.startsWith('GAP_') ? { ...this.context, mode: 'RESYNC' } : this.context, scope);
+    const batch = new PublishBatch(header?.changeType?.startsWith('GAP_') ? { ...this.context, mode: 'RESYNC' } : this.context, scope);
     if (!header || typeof header.changeType !== 'string' || !Array.isArray(header.recordIds)) {
       this.deps.logger.warn({ replayId: event.replayId }, 'malformed change event (no ChangeEventHeader): skipped');
       this.deps.onOutcome?.('malformed');
@@ -70,22 +70,22 @@ export class ChangeProcessor {
     const sources = ids.map((recordId): SourceRecord => ({ objectType: entity, recordId, modifiedAt: header.commitTimestamp ?? null, replayId: String(event.replayId) }));
     const operation = operationOf(header.changeType);
     if (header.changeType.startsWith('GAP_')) {
-      await this.recoverGap(entity, header.changeType, ids, outbox);
+      await this.recoverGap(entity, header.changeType, ids, batch);
     } else if (isOwnWrite(header.changeOrigin)) {
-      for (const source of sources) outbox.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', `written by this connector (${header.changeOrigin})`);
+      for (const source of sources) batch.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', `written by this connector (${header.changeOrigin})`);
       this.deps.onOutcome?.('echo');
     } else if (header.changeType === 'CREATE') {
-      await this.created(entity, event, sources, outbox);
+      await this.created(entity, event, sources, batch);
     } else if (header.changeType === 'UPDATE') {
-      await this.updated(entity, event, sources, outbox);
+      await this.updated(entity, event, sources, batch);
     } else if (header.changeType === 'DELETE' || header.changeType === 'UNDELETE') {
-      await this.deletedOrRestored(entity, header.changeType, event, sources, outbox);
+      await this.deletedOrRestored(entity, header.changeType, event, sources, batch);
     } else {
       this.deps.logger.warn({ replayId: event.replayId, changeType: header.changeType }, 'unknown change type: skipped');
       this.deps.onOutcome?.('unknown-change-type');
-      for (const source of sources) outbox.skip(OBJECT_TYPE[entity], 'OTHER', source, 'UNKNOWN_CHANGE_TYPE', `change type ${header.changeType} is not one the connector knows`);
+      for (const source of sources) batch.skip(OBJECT_TYPE[entity], 'OTHER', source, 'UNKNOWN_CHANGE_TYPE', `change type ${header.changeType} is not one the connector knows`);
     }
-    await this.commit(outbox);
+    await this.commit(batch);
   }
 
   /**
@@ -95,23 +95,23 @@ export class ChangeProcessor {
   async skipEvent(event: ChangeEvent, reason: string, message: string, status: 'SKIPPED' | 'FAILED' = 'SKIPPED'): Promise<void> {
     const header = event.header as Partial<ChangeEvent['header']> | undefined;
     const entity = typeof header?.entityName === 'string' ? header.entityName : 'unknown';
-    const outbox = new Outbox(this.context, `${this.deps.connection.id}:${event.channel}:${event.replayId}`);
+    const batch = new PublishBatch(this.context, `${this.deps.connection.id}:${event.channel}:${event.replayId}`);
     const objectType = CAPTURED_OBJECTS.includes(entity as ObjectName) ? OBJECT_TYPE[entity as ObjectName] : 'OTHER';
     const operation = typeof header?.changeType === 'string' ? operationOf(header.changeType) : 'OTHER';
     const ids = Array.isArray(header?.recordIds) && header.recordIds.length > 0 ? header.recordIds.map(String) : [''];
     for (const recordId of ids) {
       const source = { objectType: entity, recordId, modifiedAt: header?.commitTimestamp ?? null, replayId: String(event.replayId) };
-      if (status === 'FAILED') outbox.log({ objectType, operation, status, reason, message, source });
-      else outbox.skip(objectType, operation, source, reason, message);
+      if (status === 'FAILED') batch.log({ objectType, operation, status, reason, message, source });
+      else batch.skip(objectType, operation, source, reason, message);
     }
-    await this.commit(outbox);
+    await this.commit(batch);
   }
 
   /** Publishes the unit of work, then stores what it changed in the links. */
-  private async commit(outbox: Outbox): Promise<void> {
+  private async commit(batch: PublishBatch): Promise<void> {
     const writes = this.linkWrites;
     this.linkWrites = [];
-    await this.deps.publisher.publish(outbox);
+    await this.deps.publisher.publish(batch);
     await Promise.all(writes.map((write) => write()));
   }
 
@@ -130,47 +130,47 @@ export class ChangeProcessor {
     for (const object of objects) {
       if (object === 'AccountContactRelation' && !this.deps.model.hasAccountContactRelation) continue;
       const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, object, `SystemModstamp >= ${since}`));
-      const outbox = new Outbox({ ...this.context, mode: 'RESYNC' }, `reread:${this.deps.connection.id}:${sinceMs}:${object}`);
-      await this.resync(object, rows, outbox);
-      await this.commit(outbox);
+      const batch = new PublishBatch({ ...this.context, mode: 'RESYNC' }, `reread:${this.deps.connection.id}:${sinceMs}:${object}`);
+      await this.resync(object, rows, batch);
+      await this.commit(batch);
       total += rows.length;
     }
     this.deps.logger.warn({ tenantId: this.context.tenantId, connectionId: this.context.connectionId, since, records: total, reason }, 'records re-read after missed change events');
     return total;
   }
 
-  private async recoverGap(entity: ObjectName, changeType: string, ids: string[], outbox: Outbox): Promise<void> {
+  private async recoverGap(entity: ObjectName, changeType: string, ids: string[], batch: PublishBatch): Promise<void> {
     if (changeType === 'GAP_OVERFLOW' || ids.length === 0) {
-      // Too many changes to name: everything of the entity changed lately is read again (its own outbox).
+      // Too many changes to name: everything of the entity changed lately is read again (its own batch).
       await this.rereadSince(Date.now() - 10 * 60_000, changeType, [entity]);
       return;
     }
     const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, entity, `Id IN ${idList(ids)}`));
     this.deps.logger.warn({ connectionId: this.context.connectionId, entity, changeType, records: rows.length }, 'gap event: records re-read');
-    await this.resync(entity, rows, outbox, 'RESYNC');
+    await this.resync(entity, rows, batch, 'RESYNC');
   }
 
-  private async created(entity: ObjectName, event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
-    if (entity === 'AccountContactRelation') return this.relationChanged('ADD', event, sources, outbox);
+  private async created(entity: ObjectName, event: ChangeEvent, sources: SourceRecord[], batch: PublishBatch): Promise<void> {
+    if (entity === 'AccountContactRelation') return this.relationChanged('ADD', event, sources, batch);
     if (!this.deps.connection.settings.source.ongoingImport) {
-      for (const source of sources) outbox.skip(OBJECT_TYPE[entity], 'CREATE', source, 'ONGOING_IMPORT_DISABLED', 'created in Salesforce; ongoing import is off for this connection');
+      for (const source of sources) batch.skip(OBJECT_TYPE[entity], 'CREATE', source, 'ONGOING_IMPORT_DISABLED', 'created in Salesforce; ongoing import is off for this connection');
       return;
     }
     // A create event carries every non-null field; one event may name several records created alike.
     const rows = sources.map((s) => ({ ...flattenCompound(event.fields), Id: s.recordId }));
     const options = { operation: 'CREATE' as const, snapshot: false, replayId: String(event.replayId), modifiedAt: event.header.commitTimestamp };
     if (entity === 'Account') {
-      const t = translateAccounts(this.deps.model, outbox, rows, options);
+      const t = translateAccounts(this.deps.model, batch, rows, options);
       this.later(() => this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links));
     } else {
       const withAccounts = await this.withAccountKeys(rows);
-      const t = translateContacts(this.deps.model, outbox, withAccounts, options);
+      const t = translateContacts(this.deps.model, batch, withAccounts, options);
       this.later(() => this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links));
     }
   }
 
-  private async updated(entity: ObjectName, event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
-    if (entity === 'AccountContactRelation') return this.relationChanged('UPDATE', event, sources, outbox);
+  private async updated(entity: ObjectName, event: ChangeEvent, sources: SourceRecord[], batch: PublishBatch): Promise<void> {
+    if (entity === 'AccountContactRelation') return this.relationChanged('UPDATE', event, sources, batch);
     const { header } = event;
     const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, sources.map((s) => s.recordId))).map((l) => [l.salesforceId, l]));
     const changed = new Set([...(header.changedFields ?? []), ...(header.nulledFields ?? [])].map(plainFieldName));
@@ -186,43 +186,43 @@ export class ChangeProcessor {
       }
       const snapshotAt = link.lastRead[SNAPSHOT_AT];
       if (typeof snapshotAt === 'number' && committedBefore(header.commitTimestamp, snapshotAt)) {
-        outbox.skip(OBJECT_TYPE[entity], 'UPDATE', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot', journyRefOf(link));
+        batch.skip(OBJECT_TYPE[entity], 'UPDATE', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot', journyRefOf(link));
         continue;
       }
-      await this.applyChange(entity, link, { ...row, Id: source.recordId }, (f) => changed.has(f), source, outbox, 'UPDATE');
+      await this.applyChange(entity, link, { ...row, Id: source.recordId }, (f) => changed.has(f), source, batch, 'UPDATE');
     }
     if (unlinked.length === 0) return;
     if (!this.deps.connection.settings.source.ongoingImport) {
-      for (const source of unlinked) outbox.skip(OBJECT_TYPE[entity], 'UPDATE', source, 'NOT_LINKED', 'the record was never imported and ongoing import is off');
+      for (const source of unlinked) batch.skip(OBJECT_TYPE[entity], 'UPDATE', source, 'NOT_LINKED', 'the record was never imported and ongoing import is off');
       return;
     }
     // Not imported yet: read it whole (an update event carries only the changed fields).
     const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, entity, `Id IN ${idList(unlinked.map((s) => s.recordId))}`));
-    await this.resync(entity, rows, outbox, 'LIVE');
+    await this.resync(entity, rows, batch, 'LIVE');
   }
 
   /** Publishes the changed mapped fields of a linked record, unless they are what the connector last wrote (echo). */
-  private async applyChange(entity: 'Account' | 'Contact', link: RecordLink, row: Row, present: (field: string) => boolean, source: SourceRecord, outbox: Outbox, operation: Operation): Promise<boolean> {
+  private async applyChange(entity: 'Account' | 'Contact', link: RecordLink, row: Row, present: (field: string) => boolean, source: SourceRecord, batch: PublishBatch, operation: Operation): Promise<boolean> {
     const { model } = this.deps;
     const keyFields = entity === 'Contact' ? ['Email', 'AccountId'] : ['Website', ...(model.externalIdField ? [model.externalIdField] : [])];
     const mapped = entity === 'Contact' ? model.contact : model.account;
     const named = [...mapped.map((f) => f.field), ...keyFields].filter(present);
     if (named.length === 0) {
-      outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy', journyRefOf(link));
+      batch.skip(OBJECT_TYPE[entity], operation, source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy', journyRefOf(link));
       return false;
     }
     // Field by field, as on every path (a live event names the changed fields, a re-read all of them): a value
     // equal to what journy-events last wrote there is its own write coming back, never news for journy.
     const echoed = (f: string) => f in link.lastWritten && sameValue(link.lastWritten[f], row[f]);
     if (named.every(echoed)) {
-      outbox.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', 'the values are what this connector last wrote', journyRefOf(link));
+      batch.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', 'the values are what this connector last wrote', journyRefOf(link));
       this.deps.onOutcome?.('echo');
       return false;
     }
     // Only what differs from what journy was last sent, and is not an echo.
     const relevant = new Set(named.filter((f) => !echoed(f) && (!(f in link.lastRead) || !sameValue(link.lastRead[f], row[f]))));
     if (relevant.size === 0) {
-      outbox.skip(OBJECT_TYPE[entity], operation, source, 'NO_CHANGE', 'the values are what journy already has', journyRefOf(link));
+      batch.skip(OBJECT_TYPE[entity], operation, source, 'NO_CHANGE', 'the values are what journy already has', journyRefOf(link));
       return false;
     }
     present = (f) => relevant.has(f);
@@ -232,51 +232,51 @@ export class ChangeProcessor {
     if (entity === 'Contact') {
       const email = present('Email') ? emailOf(row) : link.journyKey;
       if (!email) {
-        outbox.skip('USER', operation, source, 'MISSING_KEY', 'the contact no longer has an email', journyRefOf(link));
+        batch.skip('USER', operation, source, 'MISSING_KEY', 'the contact no longer has an email', journyRefOf(link));
         return false;
       }
       if (present('Email')) read.Email = row.Email;
       if (Object.keys(converted.properties).length > 0 || present('Email')) {
-        outbox.upsertUser({ email, userId: link.journyId, properties: converted.properties, source, operation, message });
+        batch.upsertUser({ email, userId: link.journyId, properties: converted.properties, source, operation, message });
       }
       if (present('AccountId') && !model.hasAccountContactRelation) {
         read.AccountId = row.AccountId ?? null;
-        await this.accountMove(link, email, row.AccountId, source, outbox);
+        await this.accountMove(link, email, row.AccountId, source, batch);
       }
       this.later(() => this.deps.links.recordRead(link, read, email, [...relevant]));
     } else {
       const accountId = model.externalIdField && present(model.externalIdField) ? externalIdOf(model, row) : link.journyKey;
       if (!accountId) {
-        outbox.skip('ACCOUNT', operation, source, 'MISSING_KEY', 'the account no longer has an External ID value', journyRefOf(link));
+        batch.skip('ACCOUNT', operation, source, 'MISSING_KEY', 'the account no longer has an External ID value', journyRefOf(link));
         return false;
       }
       const domain = present('Website') ? domainFromWebsite(row.Website) : null;
       if (present('Website')) read.Website = row.Website ?? null;
       if (model.externalIdField && present(model.externalIdField)) read[model.externalIdField] = accountId;
-      outbox.upsertAccount({ accountId, domain, properties: converted.properties, source, operation, message });
+      batch.upsertAccount({ accountId, domain, properties: converted.properties, source, operation, message });
       this.later(() => this.deps.links.recordRead(link, read, accountId, [...relevant]));
     }
     return true;
   }
 
   /** Contact.AccountId moved (orgs without AccountContactRelation): leave the old account, join the new one. */
-  private async accountMove(link: RecordLink, email: string, newAccount: unknown, source: SourceRecord, outbox: Outbox): Promise<void> {
+  private async accountMove(link: RecordLink, email: string, newAccount: unknown, source: SourceRecord, batch: PublishBatch): Promise<void> {
     const oldAccount = link.lastRead.AccountId;
     const ids = [oldAccount, newAccount].filter((v): v is string => typeof v === 'string' && v !== '');
     const accounts = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, ids)).map((l) => [l.salesforceId, l]));
-    if (typeof oldAccount === 'string' && accounts.get(oldAccount)) outbox.members('REMOVE', accounts.get(oldAccount)!.journyKey, { objectType: 'Account', recordId: oldAccount, modifiedAt: source.modifiedAt }, [{ email, source }]);
+    if (typeof oldAccount === 'string' && accounts.get(oldAccount)) batch.members('REMOVE', accounts.get(oldAccount)!.journyKey, { objectType: 'Account', recordId: oldAccount, modifiedAt: source.modifiedAt }, [{ email, source }]);
     if (typeof newAccount === 'string' && newAccount) {
       const target = accounts.get(newAccount);
-      if (target) outbox.members('ADD', target.journyKey, { objectType: 'Account', recordId: newAccount, modifiedAt: source.modifiedAt }, [{ email, source }]);
-      else outbox.skip('MEMBERSHIP', 'LINK', source, 'ACCOUNT_NOT_LINKED', `account ${newAccount} is not imported`, { email });
+      if (target) batch.members('ADD', target.journyKey, { objectType: 'Account', recordId: newAccount, modifiedAt: source.modifiedAt }, [{ email, source }]);
+      else batch.skip('MEMBERSHIP', 'LINK', source, 'ACCOUNT_NOT_LINKED', `account ${newAccount} is not imported`, { email });
     }
   }
 
   /** Whole records read again: linked ones sync what changed since last read, unlinked ones are new. */
-  private async resync(entity: ObjectName, rows: Row[], outbox: Outbox, mode: 'RESYNC' | 'LIVE' = 'RESYNC'): Promise<void> {
+  private async resync(entity: ObjectName, rows: Row[], batch: PublishBatch, mode: 'RESYNC' | 'LIVE' = 'RESYNC'): Promise<void> {
     if (rows.length === 0) return;
     if (entity === 'AccountContactRelation') {
-      translateRelations(this.deps.model, outbox, rows, { operation: 'UPSERT', snapshot: true });
+      translateRelations(this.deps.model, batch, rows, { operation: 'UPSERT', snapshot: true });
       return;
     }
     const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, rows.map((r) => String(r.Id)))).map((l) => [l.salesforceId, l]));
@@ -288,45 +288,45 @@ export class ChangeProcessor {
         continue;
       }
       const source: SourceRecord = { objectType: entity, recordId: link.salesforceId, modifiedAt: Date.parse(String(row.SystemModstamp)) || null };
-      await this.applyChange(entity, link, row, (f) => f in row, source, outbox, 'UPDATE');
+      await this.applyChange(entity, link, row, (f) => f in row, source, batch, 'UPDATE');
     }
     if (fresh.length === 0) return;
     if (!this.deps.connection.settings.source.ongoingImport) {
-      for (const row of fresh) outbox.skip(OBJECT_TYPE[entity], 'CREATE', { objectType: entity, recordId: String(row.Id), modifiedAt: null }, 'ONGOING_IMPORT_DISABLED', `found by a ${mode === 'RESYNC' ? 're-read' : 'change'}; ongoing import is off for this connection`);
+      for (const row of fresh) batch.skip(OBJECT_TYPE[entity], 'CREATE', { objectType: entity, recordId: String(row.Id), modifiedAt: null }, 'ONGOING_IMPORT_DISABLED', `found by a ${mode === 'RESYNC' ? 're-read' : 'change'}; ongoing import is off for this connection`);
       return;
     }
     const options = { operation: 'CREATE' as const, snapshot: true };
-    const t = entity === 'Account' ? translateAccounts(this.deps.model, outbox, fresh, options) : translateContacts(this.deps.model, outbox, fresh, options);
+    const t = entity === 'Account' ? translateAccounts(this.deps.model, batch, fresh, options) : translateContacts(this.deps.model, batch, fresh, options);
     this.later(() => this.deps.links.upsertMany(this.context.tenantId, this.context.connectionId, t.links));
   }
 
   /** Relationship created / changed / deleted / restored: membership added or removed (related keys read by query). */
-  private async relationChanged(kind: 'ADD' | 'REMOVE' | 'UPDATE', event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
+  private async relationChanged(kind: 'ADD' | 'REMOVE' | 'UPDATE', event: ChangeEvent, sources: SourceRecord[], batch: PublishBatch): Promise<void> {
     const { relationsSnapshotAt } = this.deps;
     if (relationsSnapshotAt !== null && committedBefore(event.header.commitTimestamp, relationsSnapshotAt)) {
-      for (const source of sources) outbox.skip('MEMBERSHIP', 'LINK', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot');
+      for (const source of sources) batch.skip('MEMBERSHIP', 'LINK', source, 'OLDER_THAN_SNAPSHOT', 'the change is already in the imported snapshot');
       return;
     }
     if (kind === 'UPDATE' && !(event.header.changedFields ?? []).some((f) => f === 'AccountId' || f === 'ContactId' || f === 'IsActive')) {
-      for (const source of sources) outbox.skip('MEMBERSHIP', 'OTHER', source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy');
+      for (const source of sources) batch.skip('MEMBERSHIP', 'OTHER', source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy');
       return;
     }
     const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, 'AccountContactRelation', `Id IN ${idList(sources.map((s) => s.recordId))}`), kind === 'REMOVE');
     const options = { operation: 'UPSERT' as const, snapshot: false, replayId: String(event.replayId), modifiedAt: event.header.commitTimestamp };
-    translateRelations(this.deps.model, outbox, rows, options, kind === 'REMOVE' ? 'REMOVE' : 'ADD');
+    translateRelations(this.deps.model, batch, rows, options, kind === 'REMOVE' ? 'REMOVE' : 'ADD');
   }
 
-  private async deletedOrRestored(entity: ObjectName, changeType: 'DELETE' | 'UNDELETE', event: ChangeEvent, sources: SourceRecord[], outbox: Outbox): Promise<void> {
-    if (entity === 'AccountContactRelation') return this.relationChanged(changeType === 'DELETE' ? 'REMOVE' : 'ADD', event, sources, outbox);
+  private async deletedOrRestored(entity: ObjectName, changeType: 'DELETE' | 'UNDELETE', event: ChangeEvent, sources: SourceRecord[], batch: PublishBatch): Promise<void> {
+    if (entity === 'AccountContactRelation') return this.relationChanged(changeType === 'DELETE' ? 'REMOVE' : 'ADD', event, sources, batch);
     const links = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, sources.map((s) => s.recordId))).map((l) => [l.salesforceId, l]));
     for (const source of sources) {
       const link = links.get(source.recordId);
       if (!link) {
-        outbox.skip(OBJECT_TYPE[entity], changeType, source, 'NOT_LINKED', `${changeType === 'DELETE' ? 'deleted' : 'restored'} in Salesforce; the record was never synced`);
+        batch.skip(OBJECT_TYPE[entity], changeType, source, 'NOT_LINKED', `${changeType === 'DELETE' ? 'deleted' : 'restored'} in Salesforce; the record was never synced`);
         continue;
       }
       this.later(() => this.deps.links.markDeleted(this.context.tenantId, this.context.connectionId, source.recordId, changeType === 'DELETE'));
-      outbox.log({
+      batch.log({
         objectType: OBJECT_TYPE[entity], operation: changeType, status: 'SUCCEEDED', source, journy: journyRefOf(link),
         message: changeType === 'DELETE' ? 'deleted in Salesforce: link marked deleted; the journy record is kept' : 'restored in Salesforce: link active again',
       });

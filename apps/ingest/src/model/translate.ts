@@ -1,6 +1,6 @@
 import type { ImportCounts, RecordLinkInput } from '@connector/persistence';
 import { InboundModel, Row, convertFields, domainFromWebsite, emailOf, externalIdOf, modstampOf } from './inbound-model';
-import { Outbox, SourceRecord } from './outbox';
+import { PublishBatch, SourceRecord } from './publish-batch';
 
 /** Key of the snapshot time kept in a link's lastRead: change events committed at or before it are already in. */
 export const SNAPSHOT_AT = '_snapshotAt';
@@ -28,7 +28,7 @@ function rejectedMessage(rejected: { field: string; reason: string }[]): string 
 }
 
 /** Whole Account records into account upserts (keyed by the External ID field) and links. */
-export function translateAccounts(model: InboundModel, outbox: Outbox, rows: Row[], options: TranslateOptions): Translated {
+export function translateAccounts(model: InboundModel, batch: PublishBatch, rows: Row[], options: TranslateOptions): Translated {
   const out: Translated = { links: [], counts: zero(), memberships: zero() };
   for (const row of rows) {
     out.counts.read += 1;
@@ -36,12 +36,12 @@ export function translateAccounts(model: InboundModel, outbox: Outbox, rows: Row
     const accountId = externalIdOf(model, row);
     if (!accountId) {
       out.counts.skipped += 1;
-      outbox.skip('ACCOUNT', options.operation, source, 'MISSING_KEY', model.externalIdField ? `the account has no ${model.externalIdField} (the External ID for Accounts)` : 'the connection has no External ID field for Accounts');
+      batch.skip('ACCOUNT', options.operation, source, 'MISSING_KEY', model.externalIdField ? `the account has no ${model.externalIdField} (the External ID for Accounts)` : 'the connection has no External ID field for Accounts');
       continue;
     }
     const converted = convertFields(model.account, row);
     const domain = domainFromWebsite(row.Website);
-    outbox.upsertAccount({ accountId, domain, properties: converted.properties, source, operation: options.operation, message: rejectedMessage(converted.rejected) });
+    batch.upsertAccount({ accountId, domain, properties: converted.properties, source, operation: options.operation, message: rejectedMessage(converted.rejected) });
     out.counts.published += 1;
     const read: Record<string, unknown> = { ...converted.read, Website: row.Website ?? null, [model.externalIdField!]: accountId };
     if (options.snapshot) read[SNAPSHOT_AT] = source.modifiedAt;
@@ -51,7 +51,7 @@ export function translateAccounts(model: InboundModel, outbox: Outbox, rows: Row
 }
 
 /** Whole Contact records into user upserts (keyed by email) and links; memberships from AccountId where the org has no ACR. */
-export function translateContacts(model: InboundModel, outbox: Outbox, rows: Row[], options: TranslateOptions): Translated {
+export function translateContacts(model: InboundModel, batch: PublishBatch, rows: Row[], options: TranslateOptions): Translated {
   const out: Translated = { links: [], counts: zero(), memberships: zero() };
   const byAccount = new Map<string, { accountId: string; source: SourceRecord; members: { email: string; source: SourceRecord }[] }>();
   for (const row of rows) {
@@ -60,11 +60,11 @@ export function translateContacts(model: InboundModel, outbox: Outbox, rows: Row
     const email = emailOf(row);
     if (!email) {
       out.counts.skipped += 1;
-      outbox.skip('USER', options.operation, source, 'MISSING_KEY', 'the contact has no email (journy users are keyed by email)');
+      batch.skip('USER', options.operation, source, 'MISSING_KEY', 'the contact has no email (journy users are keyed by email)');
       continue;
     }
     const converted = convertFields(model.contact, row);
-    outbox.upsertUser({ email, properties: converted.properties, source, operation: options.operation, message: rejectedMessage(converted.rejected) });
+    batch.upsertUser({ email, properties: converted.properties, source, operation: options.operation, message: rejectedMessage(converted.rejected) });
     out.counts.published += 1;
     const read: Record<string, unknown> = { ...converted.read, Email: row.Email ?? null, AccountId: row.AccountId ?? null };
     if (options.snapshot) read[SNAPSHOT_AT] = source.modifiedAt;
@@ -74,7 +74,7 @@ export function translateContacts(model: InboundModel, outbox: Outbox, rows: Row
       const accountId = externalIdOf(model, row, 'Account.');
       if (!accountId) {
         out.memberships.skipped += 1;
-        outbox.skip('MEMBERSHIP', 'LINK', source, 'MISSING_KEY', `the contact's account ${row.AccountId} has no External ID value`, { email });
+        batch.skip('MEMBERSHIP', 'LINK', source, 'MISSING_KEY', `the contact's account ${row.AccountId} has no External ID value`, { email });
         continue;
       }
       const group = byAccount.get(row.AccountId) ?? { accountId, source: { objectType: 'Account', recordId: row.AccountId, modifiedAt: source.modifiedAt }, members: [] };
@@ -83,16 +83,16 @@ export function translateContacts(model: InboundModel, outbox: Outbox, rows: Row
       out.memberships.published += 1;
     }
   }
-  for (const group of byAccount.values()) outbox.members('ADD', group.accountId, group.source, group.members);
+  for (const group of byAccount.values()) batch.members('ADD', group.accountId, group.source, group.members);
   return out;
 }
 
 /** AccountContactRelation rows (ordered by account) into membership commands of at most 100 users. */
-export function translateRelations(model: InboundModel, outbox: Outbox, rows: Row[], options: TranslateOptions, kind: 'ADD' | 'REMOVE' = 'ADD'): Translated {
+export function translateRelations(model: InboundModel, batch: PublishBatch, rows: Row[], options: TranslateOptions, kind: 'ADD' | 'REMOVE' = 'ADD'): Translated {
   const out: Translated = { links: [], counts: zero(), memberships: zero() };
   let current: { accountSfId: string; accountId: string; source: SourceRecord; members: { email: string; source: SourceRecord }[] } | null = null;
   const flush = () => {
-    if (current && current.members.length) outbox.members(kind, current.accountId, current.source, current.members);
+    if (current && current.members.length) batch.members(kind, current.accountId, current.source, current.members);
     current = null;
   };
   for (const row of rows) {
@@ -102,7 +102,7 @@ export function translateRelations(model: InboundModel, outbox: Outbox, rows: Ro
     const accountId = externalIdOf(model, row, 'Account.');
     if (!email || !accountId) {
       out.counts.skipped += 1;
-      outbox.skip('MEMBERSHIP', kind === 'ADD' ? 'LINK' : 'UNLINK', source, 'MISSING_KEY', !email ? `contact ${String(row.ContactId)} has no email` : `account ${String(row.AccountId)} has no External ID value`, { email, accountId });
+      batch.skip('MEMBERSHIP', kind === 'ADD' ? 'LINK' : 'UNLINK', source, 'MISSING_KEY', !email ? `contact ${String(row.ContactId)} has no email` : `account ${String(row.AccountId)} has no External ID value`, { email, accountId });
       continue;
     }
     const accountSfId = String(row.AccountId);

@@ -1,4 +1,4 @@
-import { ConnectionNeedsReconnect, OrgSessions } from '@connector/connections';
+import { ConnectionNeedsReconnect, OrgSessions } from '@connector/org-access';
 import { AuthError, RetryableError, backoffDelay, describeError } from '@connector/domain';
 import { fieldMetaFromDescribe, type SalesforceFieldMeta } from '@connector/mapping';
 import type { Logger } from '@connector/observability';

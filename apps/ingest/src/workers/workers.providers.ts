@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { OrgSessions } from '@connector/connections';
+import { OrgSessions } from '@connector/org-access';
 import { KafkaRuntime } from '@connector/kafka';
 import { LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';

@@ -1,4 +1,4 @@
-import { ApiQuota, ConnectionNeedsReconnect, type OrgSessions } from '@connector/connections';
+import { ApiQuota, ConnectionNeedsReconnect, type OrgSessions } from '@connector/org-access';
 import { AuthError, IntegrationError, RetryableError, backoffDelay, describeError } from '@connector/domain';
 import { TOPICS, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
 import type { Logger } from '@connector/observability';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { ApiQuota } from '@connector/connections';
+import { ApiQuota } from '@connector/org-access';
 import { AvroBatchTransport, TOPICS } from '@connector/kafka';
 import { HealthRegistry, type HealthCheckResult } from '@connector/observability';
 import { JOURNY_EVENTS_CONFIG, type JournyEventsConfig } from '../journy-events.config';

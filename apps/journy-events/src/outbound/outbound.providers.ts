@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { ApiQuota, OrgSessions } from '@connector/connections';
+import { ApiQuota, OrgSessions } from '@connector/org-access';
 import { AvroBatchTransport, DLQ_HEADERS, KafkaRuntime, TOPICS } from '@connector/kafka';
 import { LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
 import { ConnectionsRepository, OutboundLinksRepository, RecordLinksRepository } from '@connector/persistence';

@@ -2,4 +2,4 @@
 export * from './org-sessions';
 export * from './connection-changes';
 export * from './api-quota';
-export * from './nest/salesforce-access.module';
+export * from './nest/org-access.module';

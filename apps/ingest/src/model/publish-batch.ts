@@ -2,7 +2,7 @@ import type { Command, FieldChange, ObjectType, Operation, SyncLogRecord, SyncMo
 import type { JournyValue } from '@connector/mapping';
 import { stableId } from '@connector/domain';
 
-export interface OutboxContext {
+export interface BatchContext {
   tenantId: string;
   connectionId: string;
   orgId: string;
@@ -36,12 +36,12 @@ export const MAX_MEMBERS_PER_COMMAND = 100;
  * The commands and the record-level log entries of one unit of work (an import page, a change event), built
  * together so that every command has its log line and every skipped record its reason; published as a whole.
  */
-export class Outbox {
+export class PublishBatch {
   readonly commands: { key: string; value: Command }[] = [];
   readonly logs: SyncLogRecord[] = [];
 
   /** `scope` makes ids unique per unit of work (the import job, the change event): a replay gives the same ids. */
-  constructor(private readonly context: OutboxContext, private readonly scope: string, private readonly now = Date.now()) {}
+  constructor(private readonly context: BatchContext, private readonly scope: string, private readonly now = Date.now()) {}
 
   upsertUser(input: { email: string; userId?: string | null; properties: Record<string, JournyValue>; source: SourceRecord; operation: Operation; message?: string | null }): string {
     const commandId = stableId('cmd', this.scope, input.source.recordId, 'user');

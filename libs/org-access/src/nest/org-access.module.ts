@@ -7,7 +7,7 @@ import { ApiQuota, type ApiQuotaOptions } from '../api-quota';
 import { ConnectionChangesPublisher } from '../connection-changes';
 import { OrgSessions } from '../org-sessions';
 
-export interface SalesforceAccessOptions {
+export interface OrgAccessOptions {
   env: {
     SALESFORCE_CLIENT_ID: string;
     SALESFORCE_CLIENT_SECRET: string;
@@ -30,12 +30,12 @@ export interface SalesforceAccessOptions {
  * (refreshes shared, a refused grant published as a change), and the API-quota governor with its gauges.
  */
 @Module({})
-export class SalesforceAccessModule {
-  static forRoot(options: SalesforceAccessOptions): DynamicModule {
+export class OrgAccessModule {
+  static forRoot(options: OrgAccessOptions): DynamicModule {
     const { env, quota } = options;
     const hostPolicy = { productionLoginUrl: env.SALESFORCE_LOGIN_URL, sandboxLoginUrl: env.SALESFORCE_SANDBOX_LOGIN_URL, insecureHosts: env.SALESFORCE_INSECURE_HOSTS };
     return {
-      module: SalesforceAccessModule,
+      module: OrgAccessModule,
       providers: [
         { provide: TokenCipher, useValue: TokenCipher.fromConfig(env.TOKEN_ENCRYPTION_KEYS) },
         { provide: SalesforceOAuthClient, useValue: new SalesforceOAuthClient({ clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, redirectUri: options.redirectUri }, hostPolicy) },
