@@ -14,5 +14,6 @@ export * from './sync-logs/sync-log.repository';
 export * from './record-links/record-link.entity';
 export * from './record-links/record-link.repository';
 export * from './stream-offsets/stream-offset.repository';
-export * from './outbound/outbound.repository';
-export * from './outbound/api-usage.repository';
+export * from './outbound-links/outbound-link.repository';
+export * from './parked-events/parked-event.repository';
+export * from './api-usage/api-usage.repository';

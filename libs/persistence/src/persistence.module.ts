@@ -7,8 +7,9 @@ import { ImportJobsRepository } from './import-jobs/import-job.repository';
 import { SyncLogsRepository } from './sync-logs/sync-log.repository';
 import { RecordLinksRepository } from './record-links/record-link.repository';
 import { StreamOffsetsRepository } from './stream-offsets/stream-offset.repository';
-import { OutboundLinksRepository } from './outbound/outbound.repository';
-import { ApiUsageRepository } from './outbound/api-usage.repository';
+import { OutboundLinksRepository } from './outbound-links/outbound-link.repository';
+import { ParkedEventsRepository } from './parked-events/parked-event.repository';
+import { ApiUsageRepository } from './api-usage/api-usage.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -39,9 +40,10 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: RecordLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RecordLinksRepository(connection) },
         { provide: StreamOffsetsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new StreamOffsetsRepository(connection) },
         { provide: OutboundLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OutboundLinksRepository(connection) },
+        { provide: ParkedEventsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ParkedEventsRepository(connection) },
         { provide: ApiUsageRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ApiUsageRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository, OutboundLinksRepository, ApiUsageRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository, OutboundLinksRepository, ParkedEventsRepository, ApiUsageRepository],
     };
   }
 
@@ -55,6 +57,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     private readonly recordLinks: RecordLinksRepository,
     private readonly streamOffsets: StreamOffsetsRepository,
     private readonly outboundLinks: OutboundLinksRepository,
+    private readonly parkedEvents: ParkedEventsRepository,
     private readonly apiUsage: ApiUsageRepository,
     private readonly health: HealthRegistry,
   ) {}
@@ -67,6 +70,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     await this.recordLinks.ensureIndexes();
     await this.streamOffsets.ensureIndexes();
     await this.outboundLinks.ensureIndexes();
+    await this.parkedEvents.ensureIndexes();
     await this.apiUsage.ensureIndexes();
     this.health.register({
       name: 'mongodb',

@@ -2,7 +2,7 @@ import { ApiQuota, ConnectionNeedsReconnect, type OrgSessions } from '@connector
 import { AuthError, IntegrationError, RetryableError, backoffDelay, describeError } from '@connector/domain';
 import { TOPICS, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
-import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, RecordLinksRepository } from '@connector/persistence';
+import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, ParkedEventsRepository, RecordLinksRepository } from '@connector/persistence';
 import { entityKey, type ProfileEvent } from '../model/profile-event';
 import { ConnectionContexts } from './connection-context';
 import { ConnectionSync, type CachedEntity, type Directory } from './connection-sync';
@@ -13,6 +13,7 @@ import { LruCache } from './state-cache';
 export interface OutboundProcessorDeps {
   connections: ConnectionsRepository;
   links: OutboundLinksRepository;
+  parked: ParkedEventsRepository;
   recordLinks: RecordLinksRepository;
   sessions: OrgSessions;
   quota: ApiQuota;
@@ -76,8 +77,8 @@ export class OutboundProcessor {
   private readonly directories = new Map<string, Promise<Directory>>();
   private readonly contexts = new ConnectionContexts();
   private readonly tenants = new Map<string, { at: number; connections: Connection[] }>();
-  /** Connections with parked events: new events queue behind them. */
-  private readonly parked = new Set<string>();
+  /** Connections with parked events (and their tenants): new events queue behind them. */
+  private readonly parked = new Map<string, string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Batches being applied, per connection. */
   private readonly active = new Map<string, number>();
@@ -195,7 +196,7 @@ export class OutboundProcessor {
     this.active.set(connection.id, (this.active.get(connection.id) ?? 0) + 1);
     try {
       const result = await this.applyOrIsolate(connection, messages);
-      if (run?.detached && !result.parked) await this.deps.links.unpark(this.parkedOf(connection, messages));
+      if (run?.detached && !result.parked) await this.deps.parked.unpark(this.parkedOf(connection, messages));
       return result.logs;
     } finally {
       this.active.set(connection.id, (this.active.get(connection.id) ?? 1) - 1);
@@ -332,8 +333,8 @@ export class OutboundProcessor {
   }
 
   private async park(connection: Connection, messages: ConsumedMessage<ProfileEvent>[], reason: string): Promise<SyncLogRecord[]> {
-    await this.deps.links.park(this.parkedOf(connection, messages));
-    this.parked.add(connection.id);
+    await this.deps.parked.park(this.parkedOf(connection, messages));
+    this.parked.set(connection.id, connection.tenantId);
     this.heldSince.set(connection.id, { since: this.heldSince.get(connection.id)?.since ?? Date.now(), reason });
     this.deps.metrics.records('PARKED', messages.length);
     const seen = new Set<string>();
@@ -353,19 +354,19 @@ export class OutboundProcessor {
   /** Replays parked events of connections that may write again, oldest first, and removes them once applied. */
   async resumeParked(): Promise<void> {
     await this.loadParked();
-    for (const connectionId of [...this.parked]) {
+    for (const [connectionId, tenantId] of [...this.parked]) {
       const logs = await this.exclusive(connectionId, async () => {
         for (let i = 0; i < 600 && (this.active.get(connectionId) ?? 0) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50)); // batches that began before the pause
         if ((this.active.get(connectionId) ?? 0) > 0) return [];
-        const events = await this.deps.links.parkedOf(connectionId, 2000);
+        const events = await this.deps.parked.list(tenantId, connectionId, 2000);
         if (events.length === 0) {
           this.parked.delete(connectionId);
           this.heldSince.delete(connectionId);
           return [];
         }
-        const connection = await this.deps.connections.findById(events[0].tenantId, connectionId);
+        const connection = await this.deps.connections.findById(tenantId, connectionId);
         if (!connection || !connection.enabled) {
-          await this.deps.links.unpark(events); // the connection is gone or off: nothing to apply them to
+          await this.deps.parked.unpark(events); // the connection is gone or off: nothing to apply them to
           this.deps.logger.info({ connectionId, count: events.length }, 'parked events dropped: the connection is deleted or disabled');
           return [];
         }
@@ -394,7 +395,7 @@ export class OutboundProcessor {
   private async replay(connection: Connection, events: ParkedEvent[]): Promise<SyncLogRecord[]> {
     try {
       const logs = await this.apply(connection, events.map((e) => JSON.parse(e.event) as ProfileEvent));
-      await this.deps.links.unpark(events);
+      await this.deps.parked.unpark(events);
       return logs;
     } catch (error) {
       const waitOut = isSharedInfrastructureError(error) || this.pauseReason(connection, error) !== null || error instanceof RetryableError || (error instanceof IntegrationError && CONNECTION_ERROR_CODES.has(error.code));
@@ -405,7 +406,7 @@ export class OutboundProcessor {
       }
       const [event] = events;
       const logs = await this.deadLetter(connection, { value: JSON.parse(event.event) as ProfileEvent, partition: event.partition, offset: event.offset }, error);
-      await this.deps.links.unpark(events);
+      await this.deps.parked.unpark(events);
       return logs;
     }
   }
@@ -414,7 +415,7 @@ export class OutboundProcessor {
   private async loadParked(): Promise<void> {
     if (this.parkedLoaded) return;
     this.parkedLoaded = true;
-    for (const { id } of await this.deps.connections.listAllIds()) if ((await this.deps.links.countParked(id)) > 0) this.parked.add(id);
+    for (const { id, tenantId } of await this.deps.connections.listAllIds()) if ((await this.deps.parked.count(tenantId, id)) > 0) this.parked.set(id, tenantId);
   }
 
   private async enabledConnections(tenantId: string): Promise<Connection[]> {

@@ -42,49 +42,15 @@ const outboundLinkSchema = new Schema(
   { collection: 'outbound_links', versionKey: false },
 );
 
-/** Events held back while their connection is paused (API quota), in arrival order, replayed when it resumes. */
-export interface ParkedEvent {
-  tenantId: string;
-  connectionId: string;
-  /** Arrival order: topic partition and offset. */
-  partition: number;
-  offset: string;
-  /** The event as JSON. */
-  event: string;
-}
-
-interface ParkedEventDocument extends ParkedEvent {
-  _id: string;
-  parkedAt: Date;
-}
-
-const parkedEventSchema = new Schema(
-  {
-    _id: { type: String, required: true }, // <connection>:<partition>:<offset>
-    tenantId: { type: String, required: true },
-    connectionId: { type: String, required: true },
-    partition: { type: Number, required: true },
-    offset: { type: String, required: true },
-    event: { type: String, required: true },
-    parkedAt: { type: Date, required: true },
-  },
-  { collection: 'outbound_parked', versionKey: false },
-);
-parkedEventSchema.index({ connectionId: 1 }, { name: 'connection' });
-
 export class OutboundLinksRepository {
   private readonly links: Model<OutboundLinkDocument>;
-  private readonly parked: Model<ParkedEventDocument>;
 
   constructor(connection: MongoConnection) {
     this.links = (connection.models.OutboundLink as Model<OutboundLinkDocument> | undefined) ?? connection.model<OutboundLinkDocument>('OutboundLink', outboundLinkSchema);
-    this.parked = (connection.models.ParkedEvent as Model<ParkedEventDocument> | undefined) ?? connection.model<ParkedEventDocument>('ParkedEvent', parkedEventSchema);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.links.createCollection().catch(() => undefined);
-    await this.parked.createCollection().catch(() => undefined);
-    await this.parked.createIndexes();
   }
 
   /** The stored links of these entities (by _id, a few at a time); absent ones are not in the map. */
@@ -119,27 +85,6 @@ export class OutboundLinksRepository {
       if (!existing.has(doc._id)) continue;
       await this.links.updateOne({ _id: doc._id }, { $set: { salesforceId: doc.salesforceId, segments: doc.segments, accountId: doc.accountId, updatedAt: at } });
     }
-  }
-
-  async park(events: ParkedEvent[], at = new Date()): Promise<void> {
-    await insertNew(this.parked.collection, events.map((e) => ({ _id: `${e.connectionId}:${e.partition}:${e.offset}`, ...e, parkedAt: at })));
-  }
-
-  /** Parked events of a connection in arrival order (per partition by offset). */
-  async parkedOf(connectionId: string, limit = 5000): Promise<ParkedEvent[]> {
-    const docs = await this.parked.find({ connectionId }).lean<ParkedEventDocument[]>();
-    return docs
-      .sort((a, b) => +a.parkedAt - +b.parkedAt || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
-      .slice(0, limit)
-      .map(({ tenantId, connectionId: c, partition, offset, event }) => ({ tenantId, connectionId: c, partition, offset, event }));
-  }
-
-  async countParked(connectionId: string): Promise<number> {
-    return this.parked.countDocuments({ connectionId });
-  }
-
-  async unpark(events: ParkedEvent[]): Promise<void> {
-    for (const e of events) await this.parked.deleteOne({ _id: `${e.connectionId}:${e.partition}:${e.offset}` });
   }
 }
 

@@ -1,0 +1,71 @@
+import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
+import { insertNew } from '../insert-new';
+
+/** Events held back while their connection is paused (API quota), in arrival order, replayed when it resumes. */
+export interface ParkedEvent {
+  tenantId: string;
+  connectionId: string;
+  /** Arrival order: topic partition and offset. */
+  partition: number;
+  offset: string;
+  /** The event as JSON. */
+  event: string;
+}
+
+interface ParkedEventDocument extends ParkedEvent {
+  _id: string;
+  parkedAt: Date;
+}
+
+const parkedEventSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // <connection>:<partition>:<offset>
+    tenantId: { type: String, required: true },
+    connectionId: { type: String, required: true },
+    partition: { type: Number, required: true },
+    offset: { type: String, required: true },
+    event: { type: String, required: true },
+    parkedAt: { type: Date, required: true },
+  },
+  { collection: 'outbound_parked', versionKey: false },
+);
+parkedEventSchema.index({ tenantId: 1, connectionId: 1 }, { name: 'tenant_connection' });
+
+/** The parked events of each tenant's connections: written in arrival order, read back and removed once applied. */
+export class ParkedEventsRepository {
+  private readonly parked: Model<ParkedEventDocument>;
+
+  constructor(connection: MongoConnection) {
+    this.parked = (connection.models.ParkedEvent as Model<ParkedEventDocument> | undefined) ?? connection.model<ParkedEventDocument>('ParkedEvent', parkedEventSchema);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.parked.createCollection().catch(() => undefined);
+    await this.parked.createIndexes();
+  }
+
+  async park(events: ParkedEvent[], at = new Date()): Promise<void> {
+    await insertNew(this.parked.collection, events.map((e) => ({ _id: parkedEventId(e), ...e, parkedAt: at })));
+  }
+
+  /** A connection's parked events in arrival order (per partition by offset). */
+  async list(tenantId: string, connectionId: string, limit = 5000): Promise<ParkedEvent[]> {
+    const docs = await this.parked.find({ tenantId, connectionId }).lean<ParkedEventDocument[]>();
+    return docs
+      .sort((a, b) => +a.parkedAt - +b.parkedAt || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
+      .slice(0, limit)
+      .map(({ tenantId: t, connectionId: c, partition, offset, event }) => ({ tenantId: t, connectionId: c, partition, offset, event }));
+  }
+
+  async count(tenantId: string, connectionId: string): Promise<number> {
+    return this.parked.countDocuments({ tenantId, connectionId });
+  }
+
+  async unpark(events: ParkedEvent[]): Promise<void> {
+    for (const e of events) await this.parked.deleteOne({ _id: parkedEventId(e), tenantId: e.tenantId });
+  }
+}
+
+function parkedEventId(event: ParkedEvent): string {
+  return `${event.connectionId}:${event.partition}:${event.offset}`;
+}
