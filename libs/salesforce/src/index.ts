@@ -8,4 +8,6 @@ export * from './bulk-query';
 export * from './cdc-stream';
 export * from './record-writer';
 export * from './soql';
+export * from './records';
+export * from './record-reader';
 export * from './timestamps';

@@ -1,12 +1,11 @@
 import { describeError } from '@connector/domain';
 import type { Logger } from '@connector/observability';
 import type { Connection, ImportCounts, ImportJob, ImportJobsRepository, ImportPhase, RecordLinksRepository } from '@connector/persistence';
-import type { SalesforceRestClient } from '@connector/salesforce';
+import { RecordReader, type ReadPosition, type SalesforceRestClient } from '@connector/salesforce';
 import { InboundModel, ObjectName, selectSoql } from '../model/inbound-model';
 import type { JournyPublisher } from '../model/journy-publisher';
 import { PublishBatch } from '../model/publish-batch';
 import { Translated, translateAccounts, translateContacts, translateRelations } from '../model/translate';
-import { ReadPosition, RecordReader } from './record-reader';
 
 /** Where a resumed import continues: the phase, the read position in it, and when each phase's query began. */
 export interface ImportCheckpoint {

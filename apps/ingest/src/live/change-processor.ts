@@ -2,9 +2,8 @@ import { isSalesforceId, toSalesforceId18 } from '@connector/domain';
 import type { ObjectType, Operation } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { Connection, RecordLink, RecordLinksRepository } from '@connector/persistence';
-import { committedBefore, type ChangeEvent, type SalesforceRestClient } from '@connector/salesforce';
+import { committedBefore, queryRows, soqlIn, type ChangeEvent, type SalesforceRestClient } from '@connector/salesforce';
 import { CALL_OPTIONS_CLIENT } from '@connector/org-access';
-import { idList, queryAll } from '../import/record-reader';
 import { CAPTURED_OBJECTS, InboundModel, ObjectName, Row, convertFields, domainFromWebsite, emailOf, externalIdOf, selectSoql } from '../model/inbound-model';
 import type { JournyPublisher } from '../model/journy-publisher';
 import { PublishBatch, BatchContext, SourceRecord } from '../model/publish-batch';
@@ -129,7 +128,7 @@ export class ChangeProcessor {
     let total = 0;
     for (const object of objects) {
       if (object === 'AccountContactRelation' && !this.deps.model.hasAccountContactRelation) continue;
-      const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, object, `SystemModstamp >= ${since}`));
+      const rows = await queryRows(this.deps.rest, selectSoql(this.deps.model, object, `SystemModstamp >= ${since}`));
       const batch = new PublishBatch({ ...this.context, mode: 'RESYNC' }, `reread:${this.deps.connection.id}:${sinceMs}:${object}`);
       await this.resync(object, rows, batch);
       await this.commit(batch);
@@ -145,7 +144,7 @@ export class ChangeProcessor {
       await this.rereadSince(Date.now() - 10 * 60_000, changeType, [entity]);
       return;
     }
-    const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, entity, `Id IN ${idList(ids)}`));
+    const rows = await queryRows(this.deps.rest, selectSoql(this.deps.model, entity, soqlIn('Id', ids)));
     this.deps.logger.warn({ connectionId: this.context.connectionId, entity, changeType, records: rows.length }, 'gap event: records re-read');
     await this.resync(entity, rows, batch, 'RESYNC');
   }
@@ -197,7 +196,7 @@ export class ChangeProcessor {
       return;
     }
     // Not imported yet: read it whole (an update event carries only the changed fields).
-    const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, entity, `Id IN ${idList(unlinked.map((s) => s.recordId))}`));
+    const rows = await queryRows(this.deps.rest, selectSoql(this.deps.model, entity, soqlIn('Id', unlinked.map((s) => s.recordId))));
     await this.resync(entity, rows, batch, 'LIVE');
   }
 
@@ -311,7 +310,7 @@ export class ChangeProcessor {
       for (const source of sources) batch.skip('MEMBERSHIP', 'OTHER', source, 'NO_MAPPED_CHANGE', 'none of the changed fields is synced to journy');
       return;
     }
-    const rows = await queryAll(this.deps.rest, selectSoql(this.deps.model, 'AccountContactRelation', `Id IN ${idList(sources.map((s) => s.recordId))}`), kind === 'REMOVE');
+    const rows = await queryRows(this.deps.rest, selectSoql(this.deps.model, 'AccountContactRelation', soqlIn('Id', sources.map((s) => s.recordId))), kind === 'REMOVE');
     const options = { operation: 'UPSERT' as const, snapshot: false, replayId: String(event.replayId), modifiedAt: event.header.commitTimestamp };
     translateRelations(this.deps.model, batch, rows, options, kind === 'REMOVE' ? 'REMOVE' : 'ADD');
   }
@@ -341,7 +340,7 @@ export class ChangeProcessor {
     if (ids.length === 0) return rows;
     const keys = new Map((await this.deps.links.findBySalesforceIds(this.context.tenantId, this.context.connectionId, ids)).map((l) => [l.salesforceId, l.journyKey]));
     const missing = ids.filter((id) => !keys.has(id));
-    if (missing.length) for (const r of await queryAll(this.deps.rest, `SELECT Id, ${field} FROM Account WHERE Id IN ${idList(missing)}`)) if (r[field]) keys.set(String(r.Id), String(r[field]));
+    if (missing.length) for (const r of await queryRows(this.deps.rest, { object: 'Account', fields: ['Id', field], where: soqlIn('Id', missing) })) if (r[field]) keys.set(String(r.Id), String(r[field]));
     return rows.map((r) => ({ ...r, [`Account.${field}`]: typeof r.AccountId === 'string' ? (keys.get(toSalesforceId18(r.AccountId)) ?? null) : null }));
   }
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_MAPPINGS, JournyValue, SalesforceFieldMeta, domainFromWebsite, toJournyValue } from '@connector/mapping';
 import type { ConnectionSettings } from '@connector/persistence';
+import { soqlSelect, type Row } from '@connector/salesforce';
 
 /** One Salesforce field read into one journy property. */
 export interface InboundField {
@@ -66,13 +67,12 @@ export function selectFields(model: InboundModel, object: ObjectName): string[] 
   }
 }
 
+/** The read of an object (optionally filtered); relations in account order, so an account's members come together. */
 export function selectSoql(model: InboundModel, object: ObjectName, where?: string): string {
-  const order = object === 'AccountContactRelation' ? ' ORDER BY AccountId' : '';
-  return `SELECT ${selectFields(model, object).join(', ')} FROM ${object}${where ? ` WHERE ${where}` : ''}${order}`;
+  return soqlSelect({ object, fields: selectFields(model, object), where, orderBy: object === 'AccountContactRelation' ? 'AccountId' : undefined });
 }
 
-/** A record as read: field → value (typed JSON from REST or an event, text from Bulk); relationship fields dotted. */
-export type Row = Record<string, unknown>;
+export type { Row } from '@connector/salesforce';
 
 export interface Converted {
   properties: Record<string, JournyValue>;
@@ -112,17 +112,6 @@ export function externalIdOf(model: InboundModel, row: Row, prefix = ''): string
 }
 
 export { domainFromWebsite };
-
-/** Rows from REST carry relationships as nested objects; flatten them to the dotted names Bulk CSV uses. */
-export function flattenRestRecord(record: Record<string, unknown>, prefix = ''): Row {
-  const out: Row = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (key === 'attributes') continue;
-    if (value && typeof value === 'object' && !Array.isArray(value)) Object.assign(out, flattenRestRecord(value as Record<string, unknown>, `${prefix}${key}.`));
-    else out[`${prefix}${key}`] = value;
-  }
-  return out;
-}
 
 /** SystemModstamp (ISO or Bulk's text) in ms, or null. */
 export function modstampOf(row: Row): number | null {

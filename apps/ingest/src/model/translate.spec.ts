@@ -1,6 +1,7 @@
 import { fieldMetaFromDescribe } from '@connector/mapping';
 import { defaultSettings } from '@connector/persistence';
-import { buildInboundModel, flattenRestRecord, selectSoql } from './inbound-model';
+import { flattenRestRecord } from '@connector/salesforce';
+import { buildInboundModel, selectSoql } from './inbound-model';
 import { MAX_MEMBERS_PER_COMMAND, PublishBatch } from './publish-batch';
 import { translateAccounts, translateContacts, translateRelations } from './translate';
 

@@ -1,7 +1,7 @@
 import type { SyncLogRecord } from '@connector/kafka';
 import type { SalesforceValue } from '@connector/mapping';
 import type { Connection, OutboundLink, OutboundLinksRepository, RecordLinkInput, RecordLinksRepository } from '@connector/persistence';
-import { RecordWriter, queryRecords, soqlList, type RecordResult, type SalesforceRestClient, type WriteRecord } from '@connector/salesforce';
+import { RecordWriter, lookupChunks, queryRecords, soqlIn, soqlSelect, type RecordResult, type SalesforceRestClient, type WriteRecord } from '@connector/salesforce';
 import { emptyMemory, planEntity, type EntityMemory, type Intent, type MembershipChange } from '../model/plan';
 import { entityKey, type EntityKind, type ProfileEvent } from '../model/profile-event';
 import type { ConnectionContext } from './connection-context';
@@ -49,9 +49,6 @@ export interface SyncOutcome {
   timings: { planMs: number; accountsMs: number; contactsMs: number; linksMs: number };
 }
 
-const LOOKUP_CHUNK = 150;
-/** The most characters of quoted values in one lookup's IN list: its URL stays well under Salesforce's 16 KB. */
-const LOOKUP_CHARS = 4000;
 /** The longest value a lookup field can hold when describe does not say (text External ID fields: 255). */
 const DEFAULT_KEY_LENGTH = 255;
 
@@ -332,7 +329,7 @@ export class ConnectionSync {
     const removes = relations.filter((r) => r.change.op === 'REMOVE');
     if (removes.length === 0) return;
     this.deps.onCall('query');
-    const rows = await queryRecords(this.client, `SELECT Id, AccountId, ContactId FROM AccountContactRelation WHERE ContactId IN ${soqlList([...new Set(removes.map((r) => r.contactId))])} AND IsDirect = false`);
+    const rows = await queryRecords(this.client, soqlSelect({ object: 'AccountContactRelation', fields: ['Id', 'AccountId', 'ContactId'], where: `${soqlIn('ContactId', [...new Set(removes.map((r) => r.contactId))])} AND IsDirect = false` }));
     const found = removes.map((r) => rows.find((row) => row.ContactId === r.contactId && row.AccountId === r.accountSfId)?.Id as string | undefined);
     const ids = found.filter((id): id is string => !!id);
     const deleted = ids.length ? await this.writer.remove(ids) : [];
@@ -371,10 +368,10 @@ export class ConnectionSync {
   private async lookup(object: 'Contact' | 'Account', field: string, values: string[], lowerCase: boolean): Promise<Map<string, Record<string, unknown>[]>> {
     const found = new Map<string, Record<string, unknown>[]>();
     const maxLength = this.keyLength(object, field);
-    const columns = object === 'Contact' ? 'Id, Email, AccountId' : `Id, ${field}`;
+    const fields = object === 'Contact' ? ['Id', 'Email', 'AccountId'] : ['Id', field];
     for (const chunk of lookupChunks([...new Set(values)].filter((v) => v.length <= maxLength))) {
       this.deps.onCall('query');
-      const rows = await queryRecords(this.client, `SELECT ${columns} FROM ${object} WHERE ${field} IN ${soqlList(chunk)}`);
+      const rows = await queryRecords(this.client, soqlSelect({ object, fields, where: soqlIn(field, chunk) }));
       for (const row of rows) {
         const raw = row[field];
         if (raw === null || raw === undefined) continue;
@@ -509,23 +506,4 @@ export class ConnectionSync {
   private cacheKey(kind: EntityKind, key: string): string {
     return `${this.connection.id}:${kind}:${key}`;
   }
-}
-
-/** Splits lookup values into IN lists of at most LOOKUP_CHUNK values and LOOKUP_CHARS characters. */
-export function lookupChunks(values: string[]): string[][] {
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let chars = 0;
-  for (const value of values) {
-    const size = value.length + 3;
-    if (current.length > 0 && (current.length >= LOOKUP_CHUNK || chars + size > LOOKUP_CHARS)) {
-      chunks.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(value);
-    chars += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }

@@ -1,6 +1,7 @@
 import { IntegrationError } from '@connector/domain';
-import { BulkQueryClient, SalesforceRestClient, queryRecords, soqlList } from '@connector/salesforce';
-import { Row, flattenRestRecord } from '../model/inbound-model';
+import { BulkQueryClient } from './bulk-query';
+import { flattenRestRecord, type Row } from './records';
+import type { SalesforceRestClient } from './rest-client';
 
 /** A page of records and where to resume after it (null once the query is read to its end). */
 export interface RecordPage {
@@ -63,17 +64,7 @@ export class RecordReader {
   }
 }
 
-/** Every row of a (small) query over REST: re-reads after a gap, lookups of related records. */
-export async function queryAll(rest: SalesforceRestClient, soql: string, includeDeleted = false): Promise<Row[]> {
-  return (await queryRecords(rest, soql, includeDeleted)).map((r) => flattenRestRecord(r));
-}
-
 /** `/services/data/vXX.X/query/01g…` → `/query/01g…` (the client adds the versioned prefix). */
 function restPath(url: string): string {
   return url.replace(/^\/services\/data\/v\d+\.\d+/, '');
-}
-
-/** `Id IN ('…','…')` for ids already validated as Salesforce ids. */
-export function idList(ids: string[]): string {
-  return soqlList(ids);
 }

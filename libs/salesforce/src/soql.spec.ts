@@ -1,4 +1,4 @@
-import { lookupChunks } from './connection-sync';
+import { lookupChunks, soqlIn, soqlSelect, soqlString } from './soql';
 
 describe('lookup chunks', () => {
   it('cuts at 150 values', () => {
@@ -16,5 +16,17 @@ describe('lookup chunks', () => {
 
   it('keeps a single long value in a chunk of its own', () => {
     expect(lookupChunks(['x'.repeat(5000), 'b@x.io'])).toEqual([['x'.repeat(5000)], ['b@x.io']]);
+  });
+});
+
+describe('SOQL text', () => {
+  it('escapes quotes and backslashes in literals, in IN lists too', () => {
+    expect(soqlString("O'Brien \\ co")).toBe("'O\\'Brien \\\\ co'");
+    expect(soqlIn('Email', ["a'b@x.io", 'c@x.io'])).toBe("Email IN ('a\\'b@x.io','c@x.io')");
+  });
+
+  it('builds a select with its optional filter and order', () => {
+    expect(soqlSelect({ object: 'Account', fields: ['Id', 'Name'] })).toBe('SELECT Id, Name FROM Account');
+    expect(soqlSelect({ object: 'AccountContactRelation', fields: ['Id'], where: "Id IN ('07k')", orderBy: 'AccountId' })).toBe("SELECT Id FROM AccountContactRelation WHERE Id IN ('07k') ORDER BY AccountId");
   });
 });
