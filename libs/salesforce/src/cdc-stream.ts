@@ -1,4 +1,5 @@
 import { SALESFORCE_API_VERSION } from './api-version';
+import type { ChangeEvent, ChangeEventHeader } from './change-events';
 import type { SalesforceSession } from './session';
 
 // faye ships no type declarations; this is the part of its client the stream uses.
@@ -26,29 +27,6 @@ interface FayeClient {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Faye = require('faye') as { Client: new (url: string, options?: Record<string, unknown>) => FayeClient };
-
-export interface ChangeEventHeader {
-  entityName: string;
-  recordIds: string[];
-  changeType: string;
-  changeOrigin: string;
-  transactionKey: string;
-  sequenceNumber: number;
-  commitTimestamp: number;
-  commitNumber: number;
-  commitUser: string;
-  changedFields?: string[];
-  nulledFields?: string[];
-  diffFields?: string[];
-}
-
-export interface ChangeEvent {
-  channel: string;
-  replayId: number;
-  header: ChangeEventHeader;
-  /** The record's fields in the event: all non-null ones on create, only changed ones on update. */
-  fields: Record<string, unknown>;
-}
 
 export type StreamProblem =
   /** The stored replay id is unknown or expired: recover (re-read since the last commit), then subscribe from -1. */

@@ -5,6 +5,7 @@ export * from './session';
 export * from './rest-client';
 export * from './csv';
 export * from './bulk-query';
+export * from './change-events';
 export * from './cdc-stream';
 export * from './record-writer';
 export * from './soql';

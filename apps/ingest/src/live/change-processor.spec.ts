@@ -1,4 +1,4 @@
-import { flattenCompound, isOwnWrite, plainFieldName } from './change-processor';
+import { isOwnWrite } from './change-processor';
 
 describe('change event details', () => {
   it('recognises the connector’s own writes by the client in changeOrigin, in every form a real org writes', () => {
@@ -17,12 +17,5 @@ describe('change event details', () => {
     expect(isOwnWrite('com.salesforce.core')).toBe(false);
     expect(isOwnWrite('')).toBe(false);
     expect(isOwnWrite(undefined)).toBe(false);
-  });
-
-  it('spreads compound fields into the fields they are', () => {
-    expect(plainFieldName('Name.LastName')).toBe('LastName');
-    expect(plainFieldName('BillingAddress.City')).toBe('BillingCity');
-    expect(plainFieldName('Phone')).toBe('Phone');
-    expect(flattenCompound({ Name: { FirstName: 'Ann', LastName: 'Lee' }, MailingAddress: { City: 'Ghent' }, Phone: null })).toEqual({ FirstName: 'Ann', LastName: 'Lee', MailingCity: 'Ghent', Phone: null });
   });
 });

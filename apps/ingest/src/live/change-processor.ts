@@ -2,12 +2,13 @@ import { isSalesforceId, toSalesforceId18 } from '@connector/domain';
 import type { ObjectType, Operation } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { Connection, RecordLink, RecordLinksRepository } from '@connector/persistence';
-import { committedBefore, queryRows, soqlIn, type ChangeEvent, type SalesforceRestClient } from '@connector/salesforce';
+import { committedBefore, flattenCompound, madeByClient, plainFieldName, queryRows, soqlIn, type ChangeEvent, type SalesforceRestClient } from '@connector/salesforce';
 import { CALL_OPTIONS_CLIENT } from '@connector/org-access';
 import { CAPTURED_OBJECTS, InboundModel, ObjectName, Row, convertFields, domainFromWebsite, emailOf, externalIdOf, selectSoql } from '../model/inbound-model';
 import type { JournyPublisher } from '../model/journy-publisher';
 import { PublishBatch, BatchContext, SourceRecord } from '../model/publish-batch';
 import { SNAPSHOT_AT, translateAccounts, translateContacts, translateRelations } from '../model/translate';
+import { routeChange } from './change-route';
 
 export interface ChangeProcessorDeps {
   connection: Connection;
@@ -48,41 +49,37 @@ export class ChangeProcessor {
   async handle(event: ChangeEvent): Promise<void> {
     this.linkWrites = [];
     const header = event.header;
-    const entity = header?.entityName as ObjectName;
+    const route = routeChange(event, isOwnWrite);
     const scope = `${this.deps.connection.id}:${event.channel}:${event.replayId}`;
-    const batch = new PublishBatch(header?.changeType?.startsWith('GAP_') ? { ...this.context, mode: 'RESYNC' } : this.context, scope);
-    if (!header || typeof header.changeType !== 'string' || !Array.isArray(header.recordIds)) {
-      this.deps.logger.warn({ replayId: event.replayId }, 'malformed change event (no ChangeEventHeader): skipped');
-      this.deps.onOutcome?.('malformed');
-      return this.skipEvent(event, 'MALFORMED_EVENT', 'the change event has no readable header (change type and record ids)');
+    const batch = new PublishBatch(route.kind === 'reread-gap' ? { ...this.context, mode: 'RESYNC' } : this.context, scope);
+    if (route.kind === 'skip') {
+      this.deps.logger.info({ replayId: event.replayId, entity: header?.entityName, reason: route.reason }, 'change event skipped');
+      this.deps.onOutcome?.(route.outcome);
+      return this.skipEvent(event, route.reason, route.message);
     }
-    if (!CAPTURED_OBJECTS.includes(entity)) {
-      this.deps.logger.info({ replayId: event.replayId, entity: header.entityName }, 'change event of an object the connector does not capture: skipped');
-      this.deps.onOutcome?.('unknown-object');
-      return this.skipEvent(event, 'OBJECT_NOT_SYNCED', `${String(header.entityName)} is not an object the connector syncs`);
-    }
-    const ids = header.recordIds.filter((id) => isSalesforceId(id)).map(toSalesforceId18);
-    if (ids.length === 0 && !header.changeType.startsWith('GAP_')) {
-      this.deps.onOutcome?.('malformed');
-      return this.skipEvent(event, 'NO_RECORD_IDS', `the change event names no record id the connector can read (${JSON.stringify(header.recordIds).slice(0, 200)})`);
-    }
+    const { entity, ids } = route;
     const sources = ids.map((recordId): SourceRecord => ({ objectType: entity, recordId, modifiedAt: header.commitTimestamp ?? null, replayId: String(event.replayId) }));
-    const operation = operationOf(header.changeType);
-    if (header.changeType.startsWith('GAP_')) {
-      await this.recoverGap(entity, header.changeType, ids, batch);
-    } else if (isOwnWrite(header.changeOrigin)) {
-      for (const source of sources) batch.skip(OBJECT_TYPE[entity], operation, source, 'ECHO_SUPPRESSED', `written by this connector (${header.changeOrigin})`);
-      this.deps.onOutcome?.('echo');
-    } else if (header.changeType === 'CREATE') {
-      await this.created(entity, event, sources, batch);
-    } else if (header.changeType === 'UPDATE') {
-      await this.updated(entity, event, sources, batch);
-    } else if (header.changeType === 'DELETE' || header.changeType === 'UNDELETE') {
-      await this.deletedOrRestored(entity, header.changeType, event, sources, batch);
-    } else {
-      this.deps.logger.warn({ replayId: event.replayId, changeType: header.changeType }, 'unknown change type: skipped');
-      this.deps.onOutcome?.('unknown-change-type');
-      for (const source of sources) batch.skip(OBJECT_TYPE[entity], 'OTHER', source, 'UNKNOWN_CHANGE_TYPE', `change type ${header.changeType} is not one the connector knows`);
+    switch (route.kind) {
+      case 'reread-gap':
+        await this.recoverGap(entity, route.changeType, ids, batch);
+        break;
+      case 'echo':
+        for (const source of sources) batch.skip(OBJECT_TYPE[entity], operationOf(header.changeType), source, 'ECHO_SUPPRESSED', `written by this connector (${route.changeOrigin})`);
+        this.deps.onOutcome?.('echo');
+        break;
+      case 'create':
+        await this.created(entity, event, sources, batch);
+        break;
+      case 'update':
+        await this.updated(entity, event, sources, batch);
+        break;
+      case 'delete-or-undelete':
+        await this.deletedOrRestored(entity, route.changeType, event, sources, batch);
+        break;
+      case 'unknown-change-type':
+        this.deps.logger.warn({ replayId: event.replayId, changeType: route.changeType }, 'unknown change type: skipped');
+        this.deps.onOutcome?.('unknown-change-type');
+        for (const source of sources) batch.skip(OBJECT_TYPE[entity], 'OTHER', source, 'UNKNOWN_CHANGE_TYPE', `change type ${route.changeType} is not one the connector knows`);
     }
     await this.commit(batch);
   }
@@ -345,28 +342,6 @@ export class ChangeProcessor {
   }
 }
 
-/** `Name.LastName` → `LastName`, `BillingAddress.City` → `BillingCity`: compound parts as the fields they are. */
-export function plainFieldName(name: string): string {
-  const [parent, child] = name.split('.', 2);
-  if (!child) return name;
-  if (parent === 'Name') return child;
-  if (parent.endsWith('Address')) return `${parent.slice(0, -'Address'.length)}${child}`;
-  return name;
-}
-
-/** A change event body with compound fields (`Name: {FirstName, LastName}`, addresses) spread into their parts. */
-export function flattenCompound(fields: Record<string, unknown>): Row {
-  const out: Row = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value && typeof value === 'object' && !Array.isArray(value) && (key === 'Name' || key.endsWith('Address'))) {
-      for (const [child, v] of Object.entries(value as Record<string, unknown>)) out[plainFieldName(`${key}.${child}`)] = v;
-    } else {
-      out[key] = value;
-    }
-  }
-  return out;
-}
-
 function operationOf(changeType: string): Operation {
   if (changeType === 'CREATE' || changeType.endsWith('_CREATE')) return 'CREATE';
   if (changeType === 'DELETE' || changeType.endsWith('_DELETE')) return 'DELETE';
@@ -376,8 +351,7 @@ function operationOf(changeType: string): Operation {
 
 /** `com/salesforce/api/rest/62.0;client=journy-connector`: a change this connector made. */
 export function isOwnWrite(changeOrigin: string | undefined): boolean {
-  if (!changeOrigin) return false;
-  return changeOrigin.split(';').some((part) => part.trim() === `client=${CALL_OPTIONS_CLIENT}`);
+  return madeByClient(changeOrigin, CALL_OPTIONS_CLIENT);
 }
 
 function journyRefOf(link: RecordLink): { email?: string; accountId?: string; userId?: string | null } {
