@@ -5,6 +5,8 @@ import { RecordWriter, lookupChunks, queryRecords, soqlIn, soqlSelect, type Reco
 import { emptyMemory, planEntity, type EntityMemory, type Intent, type MembershipChange } from '../model/plan';
 import { entityKey, type EntityKind, type ProfileEvent } from '../model/profile-event';
 import type { ConnectionContext } from './connection-context';
+import { contactFromLookup, matchContact, matchFoundAccount, matchLinkedAccount } from './matcher';
+import { planMemberships, type ContactMatch } from './membership-planner';
 import { outboundLog } from './outbound-log';
 import type { LruCache } from './state-cache';
 
@@ -169,12 +171,12 @@ export class ConnectionSync {
     const upserts: { intent: Intent; record: WriteRecord }[] = [];
     const unlinked: Intent[] = [];
     for (const intent of writable) {
-      const link = this.linkOf('ACCOUNT', intent.entityKey);
-      if (link?.salesforceId) {
-        if (intent.entity.accountId) ids.set(intent.entity.accountId, link.salesforceId);
-        updates.push({ intent, record: { Id: link.salesforceId, ...intent.fields } });
-      } else if (!field || !intent.entity.accountId) {
-        this.fail(intent, 'SKIPPED', field ? 'MISSING_KEY' : 'NO_EXTERNAL_ID_FIELD', field ? 'the account has no journy account id to match on' : 'the connection has no External ID field for accounts: accounts cannot be matched');
+      const match = matchLinkedAccount({ linkedId: this.linkOf('ACCOUNT', intent.entityKey)?.salesforceId, externalIdField: field, accountId: intent.entity.accountId });
+      if (match.kind === 'update') {
+        if (intent.entity.accountId) ids.set(intent.entity.accountId, match.salesforceId);
+        updates.push({ intent, record: { Id: match.salesforceId, ...intent.fields } });
+      } else if (match.kind === 'refuse') {
+        this.fail(intent, match.status, match.reason, match.message);
       } else {
         unlinked.push(intent);
       }
@@ -185,10 +187,9 @@ export class ConnectionSync {
       const found = unknown.length ? await this.lookup('Account', field, unknown, false) : new Map<string, Record<string, unknown>[]>();
       for (const a of unlinked.map((i) => i.entity.accountId!)) if (directory.has(a)) found.set(a, directory.get(a)!.map((Id) => ({ Id })));
       for (const intent of unlinked) {
-        const matches = found.get(intent.entity.accountId!) ?? [];
-        if (matches.length === 1) updates.push({ intent, record: { Id: matches[0].Id as string, ...intent.fields } });
-        else if (matches.length > 1) this.fail(intent, 'SKIPPED', 'AMBIGUOUS_MATCH', `${matches.length} accounts have ${field} = ${intent.entity.accountId}: not guessing`);
-        else if (!this.context.createAccounts) this.fail(intent, 'SKIPPED', 'CREATE_NOT_ALLOWED', `no account has ${field} = ${intent.entity.accountId}, and creating accounts is off`);
+        const match = matchFoundAccount({ found: (found.get(intent.entity.accountId!) ?? []).map((r) => r.Id as string), externalIdField: field, accountId: intent.entity.accountId!, createAccounts: this.context.createAccounts });
+        if (match.kind === 'update') updates.push({ intent, record: { Id: match.salesforceId, ...intent.fields } });
+        else if (match.kind === 'refuse') this.fail(intent, match.status, match.reason, match.message);
         // A new account: upserted by the External ID (a replay finds it instead of creating it twice), with a name
         // when journy has none (Salesforce requires one): the domain, else journy's account id.
         else upserts.push({ intent, record: { [field]: intent.entity.accountId!, ...intent.fields, Name: (intent.fields.Name as string | undefined) || intent.entity.domain || intent.entity.accountId! } });
@@ -216,7 +217,7 @@ export class ConnectionSync {
   private async writeContacts(intents: Intent[], memberships: MembershipChange[], accountIds: Map<string, string>): Promise<void> {
     const writable = intents.filter((i) => i.inScope && (Object.keys(i.fields).length > 0 || i.rejected.length > 0));
     // Who each contact is: the stored link, else one lookup by email for all of them.
-    const contactOf = new Map<string, { id: string | null; accountSfId: string | null; ambiguous: number }>();
+    const contactOf = new Map<string, ContactMatch>();
     const userKeys = new Map<string, ProfileEvent['entity']>();
     for (const intent of writable) userKeys.set(intent.entityKey, intent.entity);
     for (const change of memberships) {
@@ -236,53 +237,34 @@ export class ConnectionSync {
     }
     if (needLookup.length > 0) {
       const found = await this.lookup('Contact', 'Email', needLookup.map((n) => n.email), true);
-      for (const { key, email } of needLookup) {
-        const matches = found.get(email) ?? [];
-        contactOf.set(key, { id: matches.length === 1 ? (matches[0].Id as string) : null, accountSfId: matches.length === 1 ? ((matches[0].AccountId as string | null) ?? null) : null, ambiguous: matches.length > 1 ? matches.length : 0 });
-      }
+      for (const { key, email } of needLookup) contactOf.set(key, contactFromLookup(found.get(email) ?? []));
     }
 
     // Memberships: which account each contact is attached to, and secondary relations.
-    const attach = new Map<string, { accountId: string | null; accountSfId: string | null; eventIds: string[] }>();
-    const relations: { change: MembershipChange; contactId: string; accountSfId: string }[] = [];
-    const unresolvedAccounts = memberships.map((m) => m.account.accountId).filter((a): a is string => !!a && !accountIds.has(a));
-    await this.resolveAccounts(unresolvedAccounts, accountIds);
-    for (const change of memberships) {
-      const userKey = entityKey({ entityType: 'USER', entity: change.user });
-      const contact = userKey ? contactOf.get(userKey) : undefined;
-      const accountSfId = change.account.accountId ? accountIds.get(change.account.accountId) : undefined;
-      const logOf = (status: 'SKIPPED' | 'FAILED', reason: string, message: string) => this.logs.push(outboundLog({
-        tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: change.op === 'ADD' ? 'LINK' : 'UNLINK', status, reason, message,
-        entity: { ...change.user, accountId: change.account.accountId, domain: change.account.domain }, salesforce: { objectType: 'Contact', recordId: contact?.id ?? null }, eventIds: [change.eventId],
+    await this.resolveAccounts(memberships.map((m) => m.account.accountId).filter((a): a is string => !!a && !accountIds.has(a)), accountIds);
+    const { attach, relations, skipped } = planMemberships(memberships, {
+      contactOf: (key) => contactOf.get(key),
+      accountSfIdOf: (accountId) => accountIds.get(accountId),
+      primaryAccountOf: (key) => this.linkOf('USER', key)?.accountId ?? null,
+    });
+    for (const { change, contactId, reason, message } of skipped) {
+      this.logs.push(outboundLog({
+        tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: change.op === 'ADD' ? 'LINK' : 'UNLINK', status: 'SKIPPED', reason, message,
+        entity: { ...change.user, accountId: change.account.accountId, domain: change.account.domain }, salesforce: { objectType: 'Contact', recordId: contactId }, eventIds: [change.eventId],
       }));
-      if (!contact?.id) { logOf('SKIPPED', 'NOT_LINKED', 'the user has no Salesforce contact'); continue; }
-      if (!accountSfId) { logOf('SKIPPED', 'NOT_LINKED', `account ${change.account.accountId ?? change.account.domain} has no Salesforce account`); continue; }
-      const current = this.linkOf('USER', userKey!)?.accountId ?? null;
-      if (change.op === 'ADD') {
-        if (current === change.account.accountId || contact.accountSfId === accountSfId) attach.set(userKey!, { accountId: change.account.accountId, accountSfId, eventIds: [change.eventId] });
-        else if (current === null && contact.accountSfId === null) attach.set(userKey!, { accountId: change.account.accountId, accountSfId, eventIds: [change.eventId] });
-        else relations.push({ change, contactId: contact.id, accountSfId });
-      } else if (current === change.account.accountId || contact.accountSfId === accountSfId) {
-        attach.set(userKey!, { accountId: null, accountSfId: null, eventIds: [change.eventId] });
-      } else {
-        relations.push({ change, contactId: contact.id, accountSfId });
-      }
     }
 
     // Contact writes: field updates and attachments together, one record per contact.
     const updates = new Map<string, { key: string; intent: Intent | null; record: WriteRecord }>();
     const creates: { intent: Intent; record: WriteRecord }[] = [];
     for (const intent of writable) {
-      const contact = contactOf.get(intent.entityKey);
-      if (contact?.ambiguous) { this.fail(intent, 'SKIPPED', 'AMBIGUOUS_MATCH', `${contact.ambiguous} contacts have the email ${intent.entity.email}: not guessing`); continue; }
-      if (!contact?.id && !intent.entity.email) { this.fail(intent, 'SKIPPED', 'MISSING_KEY', 'the user has no email to match a contact on'); continue; }
-      if (!contact?.id && intent.entity.email!.trim().length > this.keyLength('Contact', 'Email')) {
-        this.fail(intent, 'FAILED', 'INVALID_IDENTIFIER', `the email is ${intent.entity.email!.trim().length} characters long: no contact can have it (Contact.Email holds ${this.keyLength('Contact', 'Email')})`);
-        continue;
-      }
-      if (Object.keys(intent.fields).length === 0) { this.settle(intent, contact?.id ?? undefined); continue; }
-      if (contact?.id) updates.set(intent.entityKey, { key: intent.entityKey, intent, record: { Id: contact.id, ...intent.fields } });
-      else if (!this.context.createContacts) this.fail(intent, 'SKIPPED', 'CREATE_NOT_ALLOWED', `no contact has the email ${intent.entity.email}, and creating contacts is off`);
+      const match = matchContact({
+        contact: contactOf.get(intent.entityKey), email: intent.entity.email, emailMaxLength: this.keyLength('Contact', 'Email'),
+        hasFields: Object.keys(intent.fields).length > 0, createContacts: this.context.createContacts,
+      });
+      if (match.kind === 'refuse') this.fail(intent, match.status, match.reason, match.message);
+      else if (match.kind === 'unchanged') this.settle(intent, match.salesforceId ?? undefined);
+      else if (match.kind === 'update') updates.set(intent.entityKey, { key: intent.entityKey, intent, record: { Id: match.salesforceId, ...intent.fields } });
       else creates.push({ intent, record: this.newContact(intent) });
     }
     for (const [key, a] of attach) {
