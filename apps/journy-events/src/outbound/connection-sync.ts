@@ -7,7 +7,7 @@ import { entityKey, type EntityKind, type ProfileEvent } from '../model/profile-
 import type { ConnectionContext } from './connection-context';
 import { contactFromLookup, matchContact, matchFoundAccount, matchLinkedAccount } from './matcher';
 import { planMemberships, type ContactMatch } from './membership-planner';
-import { outboundLog } from './outbound-log';
+import { OutcomeLog } from './outcome-log';
 import type { LruCache } from './state-cache';
 
 /** What the app keeps of an entity between batches: its memory and its stored link. */
@@ -63,7 +63,7 @@ const DEFAULT_KEY_LENGTH = 255;
  */
 export class ConnectionSync {
   private readonly writer: RecordWriter;
-  private readonly logs: SyncLogRecord[] = [];
+  private readonly outcomes: OutcomeLog;
   private readonly linksToSave = new Map<string, OutboundLink>();
   /** What the batch wrote to each record, by Salesforce id: stored for live capture's and re-reads' echo rules. */
   private readonly written = new Map<string, RecordLinkInput & { lastWritten: Record<string, unknown> }>();
@@ -81,6 +81,7 @@ export class ConnectionSync {
     private readonly context: ConnectionContext,
   ) {
     this.writer = new RecordWriter(client, { bulkMinRecords: deps.bulkMinRecords, onCall: deps.onCall });
+    this.outcomes = new OutcomeLog({ tenantId: connection.tenantId, connectionId: connection.id });
   }
 
   async run(events: ProfileEvent[]): Promise<SyncOutcome> {
@@ -97,14 +98,14 @@ export class ConnectionSync {
     await Promise.all([
       this.deps.links.save([...this.linksToSave.values()]),
       this.deps.recordLinks.recordWrittenMany(this.connection.tenantId, this.connection.id, [...this.written.values()]),
-      this.deps.publish(this.logs),
+      this.deps.publish(this.outcomes.lines),
     ]);
     lap('linksMs');
     for (const [key, memory] of this.memories) {
       const cached = this.deps.cache.get(key);
       this.deps.cache.set(key, { memory, link: this.linksToSave.get(key) ?? cached?.link ?? null });
     }
-    return { logs: this.logs, applied: this.applied, latencies: this.latencies, timings: this.timings };
+    return { logs: this.outcomes.lines, applied: this.applied, latencies: this.latencies, timings: this.timings };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -127,13 +128,13 @@ export class ConnectionSync {
       intents.push(intent);
       for (const skip of intent.skips) {
         const event = list.find((e) => e.eventId === skip.eventId)!;
-        this.log(intent, { status: 'SKIPPED', operation: 'UPDATE', reason: skip.reason, message: skip.message, eventIds: [skip.eventId], recordId: cached.link?.salesforceId ?? null, entity: event.entity });
+        this.outcomes.eventSkipped(intent, skip, event.entity, cached.link?.salesforceId ?? null);
       }
       // Segments are stored only where they decide something (the connection filters by them).
       const segmentsChanged = rules.segments.length > 0 && intent.next.segments !== null && JSON.stringify(intent.next.segments) !== JSON.stringify(cached.link?.segments ?? null);
       if (segmentsChanged) this.keepLink(kind, key, { ...(cached.link ?? this.newLink(kind, key)), segments: intent.next.segments });
       if (!intent.inScope || (Object.keys(intent.fields).length === 0 && intent.rejected.length === 0 && intent.memberships.length === 0)) {
-        if (intent.inScope && intent.skips.length === 0) this.log(intent, { status: 'SKIPPED', operation: 'UPDATE', reason: 'NO_CHANGE', message: 'every mapped value is what was last written', recordId: cached.link?.salesforceId ?? null });
+        if (intent.inScope && intent.skips.length === 0) this.outcomes.unchanged(intent, cached.link?.salesforceId ?? null);
         this.memories.set(this.cacheKey(kind, key), intent.next);
       }
     }
@@ -247,12 +248,7 @@ export class ConnectionSync {
       accountSfIdOf: (accountId) => accountIds.get(accountId),
       primaryAccountOf: (key) => this.linkOf('USER', key)?.accountId ?? null,
     });
-    for (const { change, contactId, reason, message } of skipped) {
-      this.logs.push(outboundLog({
-        tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: change.op === 'ADD' ? 'LINK' : 'UNLINK', status: 'SKIPPED', reason, message,
-        entity: { ...change.user, accountId: change.account.accountId, domain: change.account.domain }, salesforce: { objectType: 'Contact', recordId: contactId }, eventIds: [change.eventId],
-      }));
-    }
+    for (const { change, contactId, reason, message } of skipped) this.outcomes.membershipSkipped(change, contactId, reason, message);
 
     // Contact writes: field updates and attachments together, one record per contact.
     const updates = new Map<string, { key: string; intent: Intent | null; record: WriteRecord }>();
@@ -295,12 +291,7 @@ export class ConnectionSync {
   /** Secondary account relations: created on ADD (an existing one counts as done), deleted on REMOVE. */
   private async writeRelations(relations: { change: MembershipChange; contactId: string; accountSfId: string }[]): Promise<void> {
     if (relations.length === 0) return;
-    const log = (r: (typeof relations)[number], result: RecordResult | null, reason: string | null = null) => this.logs.push(outboundLog({
-      tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: r.change.op === 'ADD' ? 'LINK' : 'UNLINK',
-      status: result === null ? 'SKIPPED' : result.success ? 'SUCCEEDED' : 'FAILED', reason, message: result && !result.success ? result.errors.map((e) => e.message).join('; ') : null,
-      error: result && !result.success ? result.errors[0] : null, entity: { ...r.change.user, accountId: r.change.account.accountId, domain: r.change.account.domain },
-      salesforce: { objectType: 'AccountContactRelation', recordId: result?.id ?? null }, eventIds: [r.change.eventId],
-    }));
+    const log = (r: (typeof relations)[number], result: RecordResult | null, reason: string | null = null) => this.outcomes.relation(r.change, result, reason);
     const adds = relations.filter((r) => r.change.op === 'ADD');
     const results = adds.length ? await this.writer.create('AccountContactRelation', adds.map((r) => ({ AccountId: r.accountSfId, ContactId: r.contactId }))) : [];
     adds.forEach((r, i) => {
@@ -394,11 +385,7 @@ export class ConnectionSync {
   private settleWrite(intent: Intent, object: 'Contact' | 'Account', operation: 'CREATE' | 'UPDATE', result: RecordResult, record: WriteRecord): void {
     const kind = intent.kind;
     if (!result.success) {
-      const [first] = result.errors;
-      this.log(intent, {
-        status: 'FAILED', operation, reason: 'SALESFORCE_REJECTED', message: result.errors.map((e) => `${e.code}: ${e.message}`).join('; '),
-        error: first ? { code: first.code, message: first.message, fields: first.fields } : null, recordId: result.id, fields: record,
-      });
+      this.outcomes.rejectedBySalesforce(intent, operation, result, record);
       this.memories.set(this.cacheKey(kind, intent.entityKey), { ...intent.next, lastWritten: this.memoryOf(kind, intent.entityKey).lastWritten });
       return;
     }
@@ -413,22 +400,13 @@ export class ConnectionSync {
     if (result.id && link?.salesforceId !== result.id && !directoryAnswers) this.keepLink(kind, intent.entityKey, { ...(link ?? this.newLink(kind, intent.entityKey)), salesforceId: result.id, segments: intent.next.segments });
     const first = Math.min(...intent.events.map((e) => e.occurredAt));
     this.latencies.push(Date.now() - first);
-    const rejected = intent.rejected.map((r) => `${r.property} → ${r.reason}`);
-    this.log(intent, {
-      status: 'SUCCEEDED', operation, recordId: result.id, fields: record, objectName: object,
-      message: [intent.full ? 'full sync of every mapped field' : null, rejected.length ? `not written: ${rejected.join('; ')}` : null].filter(Boolean).join('. ') || null,
-    });
+    this.outcomes.written(intent, operation, result, record, object);
   }
 
   /** Only rejected values: nothing was written. */
   private settle(intent: Intent, recordId: string | undefined): void {
     this.memories.set(this.cacheKey(intent.kind, intent.entityKey), intent.next);
-    if (intent.rejected.length === 0) return;
-    this.log(intent, {
-      status: 'FAILED', operation: 'UPDATE', reason: 'INVALID_VALUE', recordId: recordId ?? null,
-      message: intent.rejected.map((r) => `${r.property} → ${r.reason}`).join('; '),
-      error: { code: 'INVALID_VALUE', message: intent.rejected[0].reason, fields: intent.rejected.map((r) => r.field) },
-    });
+    this.outcomes.invalidValues(intent, recordId ?? null);
   }
 
   private settleAttach(key: string, a: { accountId: string | null; accountSfId: string | null; eventIds: string[] }, result: RecordResult, user: ProfileEvent['entity']): void {
@@ -436,26 +414,12 @@ export class ConnectionSync {
     if (result.success) this.keepLink('USER', key, { ...link, salesforceId: result.id ?? link.salesforceId, accountId: a.accountId });
     if (result.success) this.applied++;
     if (result.success) this.rememberWritten('USER', 'Contact', result.id ?? link.salesforceId, user, { AccountId: a.accountSfId });
-    this.logs.push(outboundLog({
-      tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: 'MEMBERSHIP', operation: a.accountId ? 'LINK' : 'UNLINK',
-      status: result.success ? 'SUCCEEDED' : 'FAILED', message: result.success ? `Contact.AccountId ${a.accountSfId ? `= ${a.accountSfId}` : 'cleared'}` : result.errors.map((e) => `${e.code}: ${e.message}`).join('; '),
-      error: result.success ? null : (result.errors[0] ?? null), entity: { ...user, accountId: a.accountId }, salesforce: { objectType: 'Contact', recordId: result.id }, eventIds: a.eventIds,
-    }));
+    this.outcomes.attachment(user, a, result);
   }
 
   private fail(intent: Intent, status: 'SKIPPED' | 'FAILED', reason: string, message: string): void {
     this.memories.set(this.cacheKey(intent.kind, intent.entityKey), { ...intent.next, lastWritten: this.memoryOf(intent.kind, intent.entityKey).lastWritten });
-    this.log(intent, { status, operation: 'UPDATE', reason, message, recordId: null });
-  }
-
-  private log(intent: Intent, input: { status: SyncLogRecord['status']; operation: 'CREATE' | 'UPDATE'; reason?: string; message?: string | null; error?: SyncLogRecord['error']; recordId: string | null; fields?: WriteRecord; eventIds?: string[]; entity?: ProfileEvent['entity']; objectName?: string }): void {
-    const fields = Object.entries(input.fields ?? {}).filter(([name]) => name !== 'Id').map(([name, value]) => ({ name, source: intent.sources[name] ?? null, value: value === null ? null : String(value) }));
-    this.logs.push(outboundLog({
-      tenantId: this.connection.tenantId, connectionId: this.connection.id, objectType: intent.kind, operation: input.operation, status: input.status,
-      reason: input.reason ?? null, message: input.message ?? null, error: input.error ?? null, entity: input.entity ?? intent.entity,
-      salesforce: { objectType: input.objectName ?? (intent.kind === 'USER' ? 'Contact' : 'Account'), recordId: input.recordId }, fields,
-      eventIds: input.eventIds ?? intent.events.map((e) => e.eventId),
-    }));
+    this.outcomes.refused(intent, status, reason, message);
   }
 
   private newContact(intent: Intent): WriteRecord {
