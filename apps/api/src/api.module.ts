@@ -16,7 +16,6 @@ import { ImportsController } from './connections/imports.controller';
 import { LogsController } from './logs/logs.controller';
 import { SINK_GROUP, SyncLogConsumer } from './logs/sync-log.consumer';
 import { LOG_OPTIONS, SyncLogRetention } from './logs/sync-log.retention';
-import { DescribeCache } from './salesforce/describe-cache.service';
 import { ErrorFilter } from './http/error.filter';
 import { OpenApiController } from './http/openapi.controller';
 import { RATE_LIMIT, RateLimitGuard } from './http/rate-limit.guard';
@@ -49,7 +48,6 @@ export class ApiModule {
           useFactory: (kafka: KafkaRuntime) => new AvroBatchTransport(kafka, [{ topic: TOPICS.syncLog.name, groupId: SINK_GROUP, fromBeginning: true, partitionsConsumedConcurrently: 2 }]),
         },
         { provide: LOG_OPTIONS, useValue: { retentionDays: config.LOG_RETENTION_DAYS, sweepIntervalMs: config.LOG_RETENTION_SWEEP_MS } },
-        DescribeCache,
         { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },
         { provide: CONNECT_OPTIONS, useValue: { stateTtlMs: config.OAUTH_STATE_TTL_MS, hostPolicy, returnUrlOrigins: config.API_RETURN_URL_ORIGINS } },
         {

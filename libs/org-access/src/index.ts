@@ -3,3 +3,4 @@ export * from './org-sessions';
 export * from './connection-changes';
 export * from './api-quota';
 export * from './nest/org-access.module';
+export * from './describe-cache';

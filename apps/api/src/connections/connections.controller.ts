@@ -1,3 +1,4 @@
+import { DescribeCache } from '@connector/org-access';
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
@@ -7,7 +8,6 @@ import { ZodPipe } from '../http/zod.pipe';
 import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
 import { CallbackFailure, ConnectService } from './connect.service';
 import { SettingsService } from './settings.service';
-import { DescribeCache } from '../salesforce/describe-cache.service';
 import type { Principal } from '../auth/jwt-verifier';
 
 /** What the API shows of a connection: never its credentials. */
@@ -77,7 +77,7 @@ export class ConnectionsController {
   async fields(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string, @Param('object') object: string, @Query(new ZodPipe(fieldsQuery, 'query')) query: { refresh?: 'true' | 'false' }) {
     if (object !== 'Account' && object !== 'Contact') throw new NotFoundException({ code: 'OBJECT_NOT_SUPPORTED', message: 'fields are listed for Account and Contact' });
     const connection = await this.settings.require(principal.tenantId, connectionId);
-    const fields = await this.describe.fields(connection, object, query.refresh === 'true');
+    const fields = await this.describe.fields(connection, object, { refresh: query.refresh === 'true' });
     return fieldsAnswer.parse({
       object,
       fields: [...fields.values()].map((f) => ({

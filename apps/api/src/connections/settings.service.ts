@@ -3,8 +3,7 @@ import { JournyType, TypedFieldMapping, canServeAsAccountId, validateMappings } 
 import { Connection, ConnectionPatch, ConnectionsRepository, RevisionConflictError } from '@connector/persistence';
 import { isDeepStrictEqual } from 'node:util';
 import type { SettingsPatch } from './connections.schemas';
-import { DescribeCache } from '../salesforce/describe-cache.service';
-import { ConnectionChangesPublisher } from '@connector/org-access';
+import { ConnectionChangesPublisher, DescribeCache } from '@connector/org-access';
 
 @Injectable()
 export class SettingsService {

@@ -1,6 +1,5 @@
-import { ConnectionNeedsReconnect, OrgSessions } from '@connector/org-access';
+import { ConnectionNeedsReconnect, OrgSessions, type DescribeCache } from '@connector/org-access';
 import { AuthError, RetryableError, backoffDelay, describeError } from '@connector/domain';
-import { fieldMetaFromDescribe, type SalesforceFieldMeta } from '@connector/mapping';
 import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
 import { CdcStream, ChangeEvent, SalesforceRestClient, StreamProblem, committedBefore, toSalesforceSecond } from '@connector/salesforce';
@@ -15,6 +14,8 @@ export interface WorkerDeps {
   links: RecordLinksRepository;
   offsets: StreamOffsetsRepository;
   sessions: OrgSessions;
+  /** The app's describe metadata of each connection's objects. */
+  describes: DescribeCache;
   publisher: JournyPublisher;
   importer: ImportRunner;
   logger: Logger;
@@ -272,16 +273,12 @@ export class ConnectionWorker {
     await this.flushOffset();
   }
 
-  /** The inbound model from describe, read again when the connection's settings change. */
+  /** The inbound model from fresh describe metadata, built again when the connection's settings change. */
   private async model(connection: Connection, rest: SalesforceRestClient): Promise<InboundModel> {
     if (this.describeCache?.key === streamKeyOf(connection)) return this.describeCache.model;
-    const fields = async (object: string) => {
-      const describe = await rest.describe(object);
-      return new Map(((describe.fields as Record<string, unknown>[]) ?? []).map((f) => { const meta = fieldMetaFromDescribe(f); return [meta.name.toLowerCase(), meta] as [string, SalesforceFieldMeta]; }));
-    };
     const global = await rest.request<{ sobjects: { name: string }[] }>('GET', '/sobjects');
     const hasAcr = global.sobjects.some((o) => o.name === 'AccountContactRelation');
-    const model = buildInboundModel(connection.settings, { Account: await fields('Account'), Contact: await fields('Contact') }, hasAcr);
+    const model = buildInboundModel(connection.settings, { Account: await this.deps.describes.fields(connection, 'Account', { refresh: true }), Contact: await this.deps.describes.fields(connection, 'Contact', { refresh: true }) }, hasAcr);
     this.describeCache = { key: streamKeyOf(connection), model };
     return model;
   }

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { OrgSessions } from '@connector/org-access';
+import { DescribeCache, OrgSessions } from '@connector/org-access';
 import { KafkaRuntime } from '@connector/kafka';
 import { LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
@@ -30,14 +30,14 @@ export const importRunnerProvider: Provider = {
 /** One worker per owned connection: import, then live capture. */
 export const supervisorProvider: Provider = {
   provide: Supervisor,
-  inject: [INGEST_CONFIG, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, OrgSessions, JournyPublisher, ImportRunner, MetricsRegistry, LOGGER],
-  useFactory: (config: IngestConfig, connections: ConnectionsRepository, jobs: ImportJobsRepository, links: RecordLinksRepository, offsets: StreamOffsetsRepository, sessions: OrgSessions, publisher: JournyPublisher, importer: ImportRunner, metrics: MetricsRegistry, logger: Logger) => {
+  inject: [INGEST_CONFIG, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository, OrgSessions, DescribeCache, JournyPublisher, ImportRunner, MetricsRegistry, LOGGER],
+  useFactory: (config: IngestConfig, connections: ConnectionsRepository, jobs: ImportJobsRepository, links: RecordLinksRepository, offsets: StreamOffsetsRepository, sessions: OrgSessions, describes: DescribeCache, publisher: JournyPublisher, importer: ImportRunner, metrics: MetricsRegistry, logger: Logger) => {
     const events = metrics.counter('ingest_change_events_total', 'Change events handled, by outcome', ['outcome']);
     const latency = metrics.histogram('ingest_live_latency_seconds', 'Salesforce commit → commands acknowledged by Kafka', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
     const recoveries = metrics.counter('ingest_stream_recoveries_total', 'Re-reads after an invalid replay id or a gap', ['kind']);
     return new Supervisor(
       {
-        connections, jobs, links, offsets, sessions, publisher, importer,
+        connections, jobs, links, offsets, sessions, describes, publisher, importer,
         settings: { channel: CHANGE_CHANNEL, pollIntervalMs: config.INGEST_POLL_INTERVAL_MS, offsetFlushMs: 250, maxBackoffMs: config.INGEST_MAX_BACKOFF_MS },
         metrics: {
           eventProcessed: (outcome, commitTimestamp) => {

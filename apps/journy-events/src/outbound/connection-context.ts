@@ -1,6 +1,6 @@
-import { fieldMetaFromDescribe, type SalesforceFieldMeta } from '@connector/mapping';
+import type { SalesforceFieldMeta } from '@connector/mapping';
+import type { DescribeCache } from '@connector/org-access';
 import type { Connection } from '@connector/persistence';
-import type { SalesforceRestClient } from '@connector/salesforce';
 import { resolveMappings, type SyncRules } from '../model/plan';
 
 /** What one connection writes, resolved against its org's describe metadata. */
@@ -16,19 +16,19 @@ export interface ConnectionContext {
 
 const DESCRIBE_TTL_MS = 10 * 60_000;
 
-/** Describe metadata per connection, read once per revision of its settings (and every ten minutes). */
+/** Each connection's settings resolved against its org's fields: again on a new revision, and every ten minutes. */
 export class ConnectionContexts {
   private readonly cache = new Map<string, { revision: number; at: number; context: ConnectionContext }>();
 
-  async of(connection: Connection, client: SalesforceRestClient, onCall?: () => void): Promise<ConnectionContext> {
+  constructor(private readonly describes: DescribeCache) {}
+
+  async of(connection: Connection, onCall?: () => void): Promise<ConnectionContext> {
     const cached = this.cache.get(connection.id);
     if (cached && cached.revision === connection.revision && Date.now() - cached.at < DESCRIBE_TTL_MS) return cached.context;
-    const describe = async (object: string) => {
-      onCall?.();
-      const body = await client.describe(object);
-      return new Map((body.fields as Record<string, unknown>[]).map((f) => fieldMetaFromDescribe(f)).map((f) => [f.name.toLowerCase(), f] as const));
-    };
-    const [contactFields, accountFields] = [await describe('Contact'), await describe('Account')];
+    // New settings may name a field created since the last read: read the org again for them.
+    const refresh = cached !== undefined && cached.revision !== connection.revision;
+    const contactFields = await this.describes.fields(connection, 'Contact', { onCall, refresh });
+    const accountFields = await this.describes.fields(connection, 'Account', { onCall, refresh });
     const { destination } = connection.settings;
     const context: ConnectionContext = {
       users: { connectionId: connection.id, kind: 'USER', mappings: resolveMappings('Contact', destination.contactMappings, contactFields), segments: destination.userSegments },
@@ -42,7 +42,9 @@ export class ConnectionContexts {
     return context;
   }
 
+  /** Resolves the connection again from fresh describe metadata (the org refused a field it listed). */
   forget(connectionId: string): void {
     this.cache.delete(connectionId);
+    this.describes.forget(connectionId);
   }
 }

@@ -1,4 +1,4 @@
-import { ApiQuota, ConnectionNeedsReconnect, type OrgSessions } from '@connector/org-access';
+import { ApiQuota, ConnectionNeedsReconnect, type DescribeCache, type OrgSessions } from '@connector/org-access';
 import { AuthError, IntegrationError, RetryableError, backoffDelay, describeError } from '@connector/domain';
 import { TOPICS, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
@@ -16,6 +16,7 @@ export interface OutboundProcessorDeps {
   parked: ParkedEventsRepository;
   recordLinks: RecordLinksRepository;
   sessions: OrgSessions;
+  describes: DescribeCache;
   quota: ApiQuota;
   producer: AvroProducer;
   /**
@@ -75,7 +76,7 @@ const HEARTBEAT_EVERY_MS = 2000;
 export class OutboundProcessor {
   private readonly cache: LruCache<CachedEntity>;
   private readonly directories = new Map<string, Promise<Directory>>();
-  private readonly contexts = new ConnectionContexts();
+  private readonly contexts: ConnectionContexts;
   private readonly tenants = new Map<string, { at: number; connections: Connection[] }>();
   /** Connections with parked events (and their tenants): new events queue behind them. */
   private readonly parked = new Map<string, string>();
@@ -92,6 +93,7 @@ export class OutboundProcessor {
 
   constructor(private readonly deps: OutboundProcessorDeps) {
     this.cache = new LruCache(deps.options.cacheSize);
+    this.contexts = new ConnectionContexts(deps.describes);
   }
 
   /** Connections whose events have been held back (parked) for at least `forMs`, with why. */
@@ -264,7 +266,7 @@ export class OutboundProcessor {
 
   private async apply(connection: Connection, events: ProfileEvent[]): Promise<SyncLogRecord[]> {
     const client = this.deps.sessions.client(connection);
-    const context = await this.contexts.of(connection, client, () => this.deps.metrics.apiCall('describe'));
+    const context = await this.contexts.of(connection, () => this.deps.metrics.apiCall('describe'));
     const directory = await this.directoryOf(connection);
     const sync = new ConnectionSync(
       { directory, publish: (logs) => this.publish(logs), links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { ApiQuota, OrgSessions } from '@connector/org-access';
+import { ApiQuota, DescribeCache, OrgSessions } from '@connector/org-access';
 import { AvroBatchTransport, DLQ_HEADERS, KafkaRuntime, TOPICS } from '@connector/kafka';
 import { LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
 import { ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository } from '@connector/persistence';
@@ -10,14 +10,14 @@ import { OutboundProcessor } from './outbound-processor';
 /** The outbound processor with its metrics and the profile events' dead-letter topic. */
 export const outboundProcessorProvider: Provider = {
   provide: OutboundProcessor,
-  inject: [JOURNY_EVENTS_CONFIG, KafkaRuntime, ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, OrgSessions, ApiQuota, MetricsRegistry, LOGGER],
-  useFactory: (config: JournyEventsConfig, kafka: KafkaRuntime, connections: ConnectionsRepository, links: OutboundLinksRepository, parked: ParkedEventsRepository, recordLinks: RecordLinksRepository, sessions: OrgSessions, quota: ApiQuota, metrics: MetricsRegistry, logger: Logger) => {
+  inject: [JOURNY_EVENTS_CONFIG, KafkaRuntime, ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, OrgSessions, DescribeCache, ApiQuota, MetricsRegistry, LOGGER],
+  useFactory: (config: JournyEventsConfig, kafka: KafkaRuntime, connections: ConnectionsRepository, links: OutboundLinksRepository, parked: ParkedEventsRepository, recordLinks: RecordLinksRepository, sessions: OrgSessions, describes: DescribeCache, quota: ApiQuota, metrics: MetricsRegistry, logger: Logger) => {
     const records = metrics.counter('outbound_records_total', 'Record-level outcomes of journy → Salesforce syncs', ['outcome']);
     const calls = metrics.counter('outbound_salesforce_calls_total', 'Salesforce API calls made by journy-events, by kind', ['kind']);
     const latency = metrics.histogram('outbound_latency_seconds', 'journy event → written to Salesforce', [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
     const ignored = metrics.counter('outbound_events_ignored_total', 'Profile events no connection applies (the tenant has none enabled)', ['reason']);
     return new OutboundProcessor({
-      connections, links, parked, recordLinks, sessions, quota, producer: kafka.producer,
+      connections, links, parked, recordLinks, sessions, describes, quota, producer: kafka.producer,
       deadLetter: async (event, error, connectionId) => {
         const message = event.raw ?? {
           key: Buffer.from(`${event.value.tenantId}:${event.value.entityType}:${entityKey(event.value) ?? ''}`), value: await kafka.serde.encode(TOPICS.profileEvents.name, event.value),

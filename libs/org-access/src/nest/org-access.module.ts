@@ -5,6 +5,7 @@ import { ApiUsageRepository, ConnectionsRepository, TokenCipher } from '@connect
 import { SalesforceOAuthClient } from '@connector/salesforce';
 import { ApiQuota, type ApiQuotaOptions } from '../api-quota';
 import { ConnectionChangesPublisher } from '../connection-changes';
+import { DescribeCache } from '../describe-cache';
 import { OrgSessions } from '../org-sessions';
 
 export interface OrgAccessOptions {
@@ -66,8 +67,9 @@ export class OrgAccessModule {
             );
           },
         },
+        { provide: DescribeCache, inject: [OrgSessions], useFactory: (sessions: OrgSessions) => new DescribeCache(sessions) },
       ],
-      exports: [TokenCipher, SalesforceOAuthClient, ConnectionChangesPublisher, ApiQuota, OrgSessions],
+      exports: [TokenCipher, SalesforceOAuthClient, ConnectionChangesPublisher, ApiQuota, OrgSessions, DescribeCache],
     };
   }
 }
