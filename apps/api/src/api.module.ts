@@ -4,7 +4,8 @@ import { AvroBatchTransport, KafkaModule, KafkaRuntime, TOPICS, kafkaRuntimeConf
 import { ScheduleModule } from '@nestjs/schedule';
 import { LOGGER, ObservabilityModule, type Logger } from '@connector/observability';
 import { OrgAccessModule } from '@connector/org-access';
-import { PersistenceModule } from '@connector/persistence';
+import { PersistenceModule, RateLimitsRepository } from '@connector/persistence';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { ApiConfig } from './api.config';
 import { AuthGuard } from './auth/auth.guard';
 import { JwtVerifier } from './auth/jwt-verifier';
@@ -18,7 +19,7 @@ import { SINK_GROUP, SyncLogConsumer } from './logs/sync-log.consumer';
 import { LOG_OPTIONS, SyncLogRetention } from './logs/sync-log.retention';
 import { ErrorFilter } from './http/error.filter';
 import { OpenApiController } from './http/openapi.controller';
-import { RATE_LIMIT, RateLimitGuard } from './http/rate-limit.guard';
+import { RATE_WINDOW_MS, RateWindowSweeper, SharedThrottlerStorage, TenantThrottlerGuard } from './http/tenant-throttler';
 
 /** The API's HTTP routes (with ObservabilityController's health and metrics): the OpenAPI route table covers each. */
 export const HTTP_CONTROLLERS = [ConnectionsController, OAuthCallbackController, ImportsController, LogsController, OpenApiController];
@@ -36,12 +37,20 @@ export class ApiModule {
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [TOPICS.syncLog] })),
         OrgAccessModule.forRoot({ env: config, redirectUri: config.SALESFORCE_REDIRECT_URI, quota: null }),
         ScheduleModule.forRoot(),
+        ThrottlerModule.forRootAsync({
+          inject: [RateLimitsRepository, LOGGER],
+          useFactory: (counters: RateLimitsRepository, log: Logger) => ({
+            throttlers: [{ ttl: RATE_WINDOW_MS, limit: config.API_RATE_LIMIT_PER_MINUTE }],
+            storage: new SharedThrottlerStorage(counters, log.child({ component: 'rate-limit' })),
+          }),
+        }),
       ],
       controllers: [...HTTP_CONTROLLERS, SyncLogConsumer],
       providers: [
         ConnectService,
         SettingsService,
         SyncLogRetention,
+        RateWindowSweeper,
         {
           provide: AvroBatchTransport,
           inject: [KafkaRuntime],
@@ -55,8 +64,7 @@ export class ApiModule {
           useValue: new JwtVerifier({ algorithm: config.JOURNY_JWT_ALGORITHM, key: config.JOURNY_JWT_KEY, issuer: config.JOURNY_JWT_ISSUER, audience: config.JOURNY_JWT_AUDIENCE }),
         },
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: RATE_LIMIT, useValue: { perMinute: config.API_RATE_LIMIT_PER_MINUTE } },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: TenantThrottlerGuard },
         { provide: APP_FILTER, inject: [LOGGER], useFactory: (log: Logger) => new ErrorFilter(log.child({ component: 'http' })) },
       ],
     };

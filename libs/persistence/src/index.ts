@@ -17,3 +17,4 @@ export * from './stream-offsets/stream-offset.repository';
 export * from './outbound-links/outbound-link.repository';
 export * from './parked-events/parked-event.repository';
 export * from './api-usage/api-usage.repository';
+export * from './rate-limits/rate-limit.repository';

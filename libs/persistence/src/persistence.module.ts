@@ -10,6 +10,7 @@ import { StreamOffsetsRepository } from './stream-offsets/stream-offset.reposito
 import { OutboundLinksRepository } from './outbound-links/outbound-link.repository';
 import { ParkedEventsRepository } from './parked-events/parked-event.repository';
 import { ApiUsageRepository } from './api-usage/api-usage.repository';
+import { RateLimitsRepository } from './rate-limits/rate-limit.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
@@ -42,8 +43,9 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: OutboundLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OutboundLinksRepository(connection) },
         { provide: ParkedEventsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ParkedEventsRepository(connection) },
         { provide: ApiUsageRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ApiUsageRepository(connection) },
+        { provide: RateLimitsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RateLimitsRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository, OutboundLinksRepository, ParkedEventsRepository, ApiUsageRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository, OutboundLinksRepository, ParkedEventsRepository, ApiUsageRepository, RateLimitsRepository],
     };
   }
 
@@ -59,6 +61,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     private readonly outboundLinks: OutboundLinksRepository,
     private readonly parkedEvents: ParkedEventsRepository,
     private readonly apiUsage: ApiUsageRepository,
+    private readonly rateLimits: RateLimitsRepository,
     private readonly health: HealthRegistry,
   ) {}
 
@@ -72,6 +75,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     await this.outboundLinks.ensureIndexes();
     await this.parkedEvents.ensureIndexes();
     await this.apiUsage.ensureIndexes();
+    await this.rateLimits.ensureIndexes();
     this.health.register({
       name: 'mongodb',
       check: async () => {
