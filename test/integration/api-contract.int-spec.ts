@@ -144,6 +144,21 @@ describe('the API contract: media types, text, no-op patches, tenant checks, cur
     const unknown = await request(app.getHttpServer()).get('/v1/nowhere').set('Authorization', auth);
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual(ERROR);
+    const badEscape = await request(app.getHttpServer()).get('/v1/connections/%E0%A4%A').set('Authorization', auth);
+    expect({ status: badEscape.status, body: badEscape.body }).toEqual({ status: expect.any(Number), body: ERROR });
+    expect([400, 404]).toContain(badEscape.status);
+  });
+
+  it('answers a request Node cannot parse in the error shape too', async () => {
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /v1/connections HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n');
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 400/);
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'MALFORMED_REQUEST', errorId: expect.any(String) } });
   });
 
   it('times out a body that does not arrive: 408 in the error shape, then the connection closes', async () => {

@@ -1,6 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { connectAvroTransport } from '@connector/kafka';
 import type { ApiConfig } from './api.config';
 import { requestPolicy, verifyUtf8 } from './http/request-policy';
@@ -20,5 +23,15 @@ export function configureApi(app: INestApplication, config: ApiConfig): void {
     next();
   });
   express.disable('x-powered-by');
+  // Requests Node's parser refuses before any route (a malformed request line, oversized headers) answer in the
+  // error shape too, instead of Node's bare 400.
+  (app.getHttpServer() as Server).on('clientError', answerClientError);
   connectAvroTransport(app);
+}
+
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const [status, text, code] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'REQUEST_TIMEOUT'] : [400, 'Bad Request', 'MALFORMED_REQUEST'];
+  const body = JSON.stringify({ error: { code, message: `the request could not be read: ${error.message}`, errorId: randomUUID() } });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

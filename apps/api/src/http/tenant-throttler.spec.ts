@@ -10,20 +10,20 @@ describe('the shared throttler storage', () => {
 
   it('blocks once this window plus the overlapping part of the previous one passes the limit', async () => {
     const halfway = new SharedThrottlerStorage(counters({ current: 6, previous: 10, elapsed: 0.5, windowEndsAt: windowEndsAt() }), logger);
-    expect(await halfway.increment('k', 60_000, 10, 0, 'default')).toMatchObject({ totalHits: 11, isBlocked: true, timeToBlockExpire: expect.any(Number) });
+    expect(await halfway.increment('k', 60_000, 10)).toMatchObject({ totalHits: 11, isBlocked: true, timeToBlockExpire: expect.any(Number) });
     const later = new SharedThrottlerStorage(counters({ current: 6, previous: 10, elapsed: 0.9, windowEndsAt: windowEndsAt() }), logger);
-    expect(await later.increment('k', 60_000, 10, 0, 'default')).toMatchObject({ totalHits: 7, isBlocked: false, timeToBlockExpire: 0 });
+    expect(await later.increment('k', 60_000, 10)).toMatchObject({ totalHits: 7, isBlocked: false, timeToBlockExpire: 0 });
   });
 
   it('says when the window ends, in seconds, for Retry-After', async () => {
     const storage = new SharedThrottlerStorage(counters({ current: 11, previous: 0, elapsed: 0.5, windowEndsAt: windowEndsAt() }), logger);
-    const record = await storage.increment('k', 60_000, 10, 0, 'default');
+    const record = await storage.increment('k', 60_000, 10);
     expect(record.timeToBlockExpire).toBeGreaterThanOrEqual(29);
     expect(record.timeToBlockExpire).toBeLessThanOrEqual(30);
   });
 
   it('lets requests pass when the store cannot count them', async () => {
     const storage = new SharedThrottlerStorage(counters(new Error('store down')), logger);
-    expect(await storage.increment('k', 60_000, 10, 0, 'default')).toMatchObject({ isBlocked: false });
+    expect(await storage.increment('k', 60_000, 10)).toMatchObject({ isBlocked: false });
   });
 });
