@@ -4,7 +4,7 @@
 // app drains it; then events flow at a moderate steady rate for the latency figures. In the same run: the raw
 // kafkajs consume rate of the same events (the ceiling) and a naive per-record writer (one lookup and one write
 // per event) for comparison. Prints a table and writes bench/results/outbound.json.
-import { AvroProducer, AvroSerde, TOPICS, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
+import { AvroProducer, AvroSerde, TOPICS, TopicProvisioner, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
 import { SalesforceRestClient, SharedRefreshSession, queryRecords, soqlString } from '@connector/salesforce';
@@ -86,13 +86,11 @@ async function main(): Promise<void> {
     await producer.connect();
     const group = `bench-outbound-${Date.now()}`;
     const rawGroup = `${group}-raw`;
+    // The topic as the apps provision it (partitions, retention), its leaders elected: a fresh stack has none yet.
     const admin_ = kafka.admin();
     await admin_.connect();
-    const existing = await admin_.listTopics();
+    await new TopicProvisioner(admin_, { partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6), replicationFactor: 1, retentionMs: 7 * 24 * 3600_000 }, createLogger({ name: 'bench', level: 'warn' })).ensure([TOPICS.profileEvents]);
     await admin_.disconnect();
-    if (!existing.includes(TOPICS.profileEvents.name)) {
-      await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', [simulator.userEvent(population.users[0], { 'journy.EntityDeleted': { reason: 'topic warm-up' } })]).catch(() => undefined);
-    }
     await startGroupAtEnd(kafka, group, [TOPICS.profileEvents.name]);
     await startGroupAtEnd(kafka, rawGroup, [TOPICS.profileEvents.name]);
     process.stdout.write(`publishing ${EVENTS} profile events over ${population.users.length} users and ${population.accounts.length} accounts…\n`);
