@@ -37,7 +37,7 @@ describe('the API contract: media types, text, no-op patches, tenant checks, cur
       KAFKA_BROKERS: env.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: env.schemaRegistryUrl, MONGODB_URI: env.mongodbUri,
       ...apiTestEnv({ JOURNY_JWT_KEY: KEY, API_RATE_LIMIT_PER_MINUTE: '1000', API_BODY_TIMEOUT_MS: '1000' }),
     });
-    app = await startApi(config, createLogger({ name: 'api-test', level: 'silent' }));
+    app = await startApi(config, createLogger({ name: 'api-test', level: 'silent' }), { ownLogs: true });
     await app.listen(0, '127.0.0.1');
     auth = `Bearer ${await mintToken(JWT, { tenant, scopes: ['connector:read', 'connector:write'] })}`;
     otherAuth = `Bearer ${await mintToken(JWT, { tenant: other, scopes: ['connector:read', 'connector:write'] })}`;

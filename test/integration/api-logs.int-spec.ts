@@ -45,7 +45,7 @@ describe('sync logs: sink and queries (real broker, registry and store)', () => 
   beforeAll(async () => {
     const stack = stackEnv();
     const config = loadApiConfig({ KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, MONGODB_URI: stack.mongodbUri, ...env });
-    app = await startApi(config, createLogger({ name: 'api-test', level: 'silent' }));
+    app = await startApi(config, createLogger({ name: 'api-test', level: 'silent' }), { ownLogs: true });
     const kafka = app.get(KafkaRuntime);
     const records = Array.from({ length: 12 }, (_, i) => record(i + 1));
     await kafka.producer.send(TOPICS.syncLog.name, 'connector.sync-log.v1', records.map((value) => ({ key: `${tenant}:${connectionId}`, value })));

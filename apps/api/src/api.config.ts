@@ -26,6 +26,8 @@ export const apiConfigSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Sync-log entries older than this are removed (the store has no TTL indexes: a sweep does it). */
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** The consumer group that stores connector.sync-log.v1 (every API instance shares it). */
+  API_SYNC_LOG_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('connector-api-sync-log-sink'),
   LOG_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
 });
 

@@ -15,7 +15,7 @@ import { OAuthStateSigner } from './connections/oauth-state-signer';
 import { SettingsService } from './connections/settings.service';
 import { ImportsController } from './connections/imports.controller';
 import { LogsController } from './logs/logs.controller';
-import { SINK_GROUP, SyncLogConsumer } from './logs/sync-log.consumer';
+import { SyncLogConsumer } from './logs/sync-log.consumer';
 import { LOG_OPTIONS, SyncLogRetention } from './logs/sync-log.retention';
 import { ErrorFilter } from './http/error.filter';
 import { OpenApiController } from './http/openapi.controller';
@@ -54,7 +54,7 @@ export class ApiModule {
         {
           provide: AvroBatchTransport,
           inject: [KafkaRuntime],
-          useFactory: (kafka: KafkaRuntime) => new AvroBatchTransport(kafka, [{ topic: TOPICS.syncLog.name, groupId: SINK_GROUP, fromBeginning: true, partitionsConsumedConcurrently: 2 }]),
+          useFactory: (kafka: KafkaRuntime) => new AvroBatchTransport(kafka, [{ topic: TOPICS.syncLog.name, groupId: config.API_SYNC_LOG_GROUP, fromBeginning: true, partitionsConsumedConcurrently: 2 }]),
         },
         { provide: LOG_OPTIONS, useValue: { retentionDays: config.LOG_RETENTION_DAYS, sweepIntervalMs: config.LOG_RETENTION_SWEEP_MS } },
         { provide: OAuthStateSigner, useValue: new OAuthStateSigner(config.OAUTH_STATE_SECRET) },

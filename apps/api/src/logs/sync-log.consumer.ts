@@ -5,8 +5,6 @@ import { MetricsRegistry } from '@connector/observability';
 import type { Counter } from 'prom-client';
 import { SyncLogEntry, SyncLogsRepository } from '@connector/persistence';
 
-export const SINK_GROUP = 'connector-api-sync-log-sink';
-
 export function toEntry(record: SyncLogRecord): SyncLogEntry {
   return { ...record, occurredAt: new Date(record.occurredAt) } as SyncLogEntry;
 }

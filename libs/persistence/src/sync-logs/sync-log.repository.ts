@@ -1,5 +1,5 @@
 import { insertNew } from '../insert-new';
-import type { Connection as MongoConnection, FilterQuery, Model } from 'mongoose';
+import { Schema, type Connection as MongoConnection, type FilterQuery, type Model } from 'mongoose';
 import { RecordKey, SyncLogEntry, recordKeyString, recordKeysOf } from './sync-log.entity';
 import { syncLogSchema } from './sync-log.schema';
 
@@ -24,17 +24,23 @@ export interface SyncLogPage {
   nextCursor: string | null;
 }
 
+const loggedConnectionSchema = new Schema<{ _id: string; at: Date }>({ _id: { type: String, required: true }, at: { type: Date, required: true } }, { collection: 'sync_log_connections', versionKey: false });
+
 /** The sync log. Reads take the tenant and connection; writes are idempotent by logId. */
 export class SyncLogsRepository {
   private readonly model: Model<SyncLogDocument>;
+  /** One document per tenant and connection that has entries, by `_id`: whether it has any is a key lookup. */
+  private readonly logged: Model<{ _id: string; at: Date }>;
 
   constructor(connection: MongoConnection) {
     this.model = (connection.models.SyncLog as Model<SyncLogDocument> | undefined) ?? connection.model<SyncLogDocument>('SyncLog', syncLogSchema);
+    this.logged = (connection.models.SyncLogConnection as Model<{ _id: string; at: Date }> | undefined) ?? connection.model<{ _id: string; at: Date }>('SyncLogConnection', loggedConnectionSchema);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.model.createCollection().catch(() => undefined);
     await this.model.createIndexes();
+    await this.logged.createCollection().catch(() => undefined);
   }
 
   /** Stores a batch; entries already stored (a re-delivery) are left as they are. Returns how many were new. */
@@ -45,6 +51,8 @@ export class SyncLogsRepository {
       return { _id: logId, ...rest, keys: recordKeysOf(entry) };
     });
     const existing = await insertNew(this.model.collection, docs);
+    const connections = [...new Set(entries.map((e) => `${e.tenantId}:${e.connectionId}`))];
+    await Promise.all(connections.map((id) => this.logged.updateOne({ _id: id }, { $set: { at: new Date() } }, { upsert: true })));
     return docs.length - existing.length;
   }
 
@@ -74,9 +82,9 @@ export class SyncLogsRepository {
   }
 
   /** Retention, across tenants: removes entries older than the cutoff. */
-  /** Whether the tenant has any entry of the connection (its logs outlive a disconnected connection). */
+  /** Whether the tenant has had entries of the connection (its logs outlive a disconnected connection). */
   async hasAny(tenantId: string, connectionId: string): Promise<boolean> {
-    return (await this.model.findOne({ tenantId, connectionId }, { _id: 1 }).lean()) !== null;
+    return (await this.logged.findOne({ _id: `${tenantId}:${connectionId}` }, { _id: 1 }).lean()) !== null;
   }
 
   async deleteOlderThan(cutoff: Date): Promise<number> {
