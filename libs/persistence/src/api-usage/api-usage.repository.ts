@@ -1,4 +1,5 @@
 import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
+import { isDuplicateKeyError } from '../errors';
 
 /** A connection's use of its org's daily API allocation, as last seen by any app (Sforce-Limit-Info, /limits). */
 export interface ApiUsageSnapshot {
@@ -50,7 +51,15 @@ export class ApiUsageRepository {
     const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     // No $setOnInsert (mongoose adds one for schema defaults): FerretDB applies it to existing documents too, which
     // would clear a stored pause. Reads default the absent pause fields.
-    await this.model.updateOne({ _id: connectionId }, { $set: set }, { upsert: true, setDefaultsOnInsert: false });
+    const write = () => this.model.updateOne({ _id: connectionId }, { $set: set }, { upsert: true, setDefaultsOnInsert: false });
+    try {
+      await write();
+    } catch (error) {
+      // Two first writes at once (another app observed usage): the store may refuse the second insert of the
+      // upsert instead of updating (FerretDB does, MongoDB retries itself). The document exists now: update it.
+      if (!isDuplicateKeyError(error)) throw error;
+      await write();
+    }
   }
 
   async find(tenantId: string, connectionId: string): Promise<ApiUsageSnapshot | null> {
