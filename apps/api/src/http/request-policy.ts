@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { isUtf8 } from 'node:buffer';
 import { allowedMethods } from './openapi';
 import { sendError } from './error.filter';
+import { firstBadString } from './text-search';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS']);
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -52,30 +53,10 @@ export function verifyUtf8(_request: Request, _response: Response, body: Buffer)
   if (isUtf8(body)) return;
   let field = '(body)';
   try {
-    field = firstReplaced(JSON.parse(body.toString('utf8')), '') ?? field;
+    // A decoder puts U+FFFD where bytes were not UTF-8: the first string holding one names the field.
+    field = firstBadString(JSON.parse(body.toString('utf8')), (text) => (text.includes('\uFFFD') ? 'not UTF-8' : null))?.field ?? field;
   } catch {
     // not JSON either: the parser says so next
   }
   throw Object.assign(new Error(`${field}: must be valid UTF-8`), { status: 400, expose: true, type: 'encoding.invalid', field });
-}
-
-/** The path of the first key or string value holding U+FFFD, which a decoder puts where bytes were not UTF-8. */
-function firstReplaced(value: unknown, at: string): string | null {
-  if (typeof value === 'string') return value.includes('\uFFFD') ? at || '(body)' : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = firstReplaced(value[i], `${at}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
-      const field = at ? `${at}.${key}` : key;
-      if (key.includes('\uFFFD')) return field;
-      const found = firstReplaced(inner, field);
-      if (found) return found;
-    }
-  }
-  return null;
 }

@@ -1,5 +1,6 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
+import { firstBadString } from './text-search';
 
 /** Where a validated value came from: a missing body is refused, a missing query is an empty one. */
 type Source = 'body' | 'query';
@@ -16,7 +17,7 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
 
   transform(value: unknown): z.infer<S> {
     if (value === undefined && this.source === 'body') throw invalid('(body)', 'a JSON body is required');
-    const text = findBadText(value ?? {}, '');
+    const text = firstBadString(value ?? {}, textProblem);
     if (text) throw invalid(text.field, text.problem);
     const result = this.schema.safeParse(value ?? {});
     if (result.success) return result.data;
@@ -36,27 +37,7 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
 }
 
-/** The first string (value or key) that is not text a store keeps as sent: NUL, or a lone UTF-16 surrogate. */
-function findBadText(value: unknown, at: string): { field: string; problem: string } | null {
-  if (typeof value === 'string') return textProblem(value) ? { field: at || '(body)', problem: textProblem(value)! } : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findBadText(value[i], `${at}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, inner] of Object.entries(value)) {
-      const field = at ? `${at}.${key}` : key;
-      if (textProblem(key)) return { field, problem: `the field name ${textProblem(key)!}` };
-      const found = findBadText(inner, field);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
+/** Why a string is not text a store keeps as sent: NUL, or a lone UTF-16 surrogate. */
 function textProblem(text: string): string | null {
   if (text.includes('\u0000')) return 'must not contain NUL characters';
   if (LONE_SURROGATE.test(text)) return 'must be valid Unicode (it holds a lone surrogate)';
