@@ -32,6 +32,8 @@ export interface RateCount {
  */
 export class RateLimitsRepository {
   private readonly model: Model<RateWindowDocument>;
+  /** Counts of windows that have ended, by id. */
+  private readonly closed = new Map<string, number>();
 
   constructor(connection: MongoConnection) {
     this.model = (connection.models.RateWindow as Model<RateWindowDocument> | undefined) ?? connection.model<RateWindowDocument>('RateWindow', rateWindowSchema);
@@ -45,11 +47,15 @@ export class RateLimitsRepository {
   /** Counts one request of `key` at `at` and answers the counts of its window and the previous one. */
   async hit(key: string, windowMs: number, at = Date.now()): Promise<RateCount> {
     const start = Math.floor(at / windowMs) * windowMs;
+    const previousId = `${key}:${start - windowMs}`;
     const [current, previous] = await Promise.all([
       this.model.findOneAndUpdate({ _id: `${key}:${start}` }, { $inc: { hits: 1 }, $set: { endsAt: new Date(start + windowMs) } }, { upsert: true, new: true }).lean<RateWindowDocument>(),
-      this.model.findOne({ _id: `${key}:${start - windowMs}` }).lean<RateWindowDocument>(),
+      this.closed.get(previousId) ?? this.model.findOne({ _id: previousId }).lean<RateWindowDocument>().then((doc) => doc?.hits ?? 0),
     ]);
-    return { current: current?.hits ?? 1, previous: previous?.hits ?? 0, elapsed: (at - start) / windowMs, windowEndsAt: start + windowMs };
+    // An ended window's count no longer changes (by more than a straggler): read once, then from memory.
+    if (this.closed.size > 10_000) this.closed.clear();
+    this.closed.set(previousId, previous);
+    return { current: current?.hits ?? 1, previous, elapsed: (at - start) / windowMs, windowEndsAt: start + windowMs };
   }
 
   /** Removes windows that ended before `before` (and so no longer count, even as a previous window). */
