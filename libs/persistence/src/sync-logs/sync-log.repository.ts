@@ -31,6 +31,8 @@ export class SyncLogsRepository {
   private readonly model: Model<SyncLogDocument>;
   /** One document per tenant and connection that has entries, by `_id`: whether it has any is a key lookup. */
   private readonly logged: Model<{ _id: string; at: Date }>;
+  /** Connections marked in `logged` by this process. */
+  private readonly marked = new Set<string>();
 
   constructor(connection: MongoConnection) {
     this.model = (connection.models.SyncLog as Model<SyncLogDocument> | undefined) ?? connection.model<SyncLogDocument>('SyncLog', syncLogSchema);
@@ -51,8 +53,10 @@ export class SyncLogsRepository {
       return { _id: logId, ...rest, keys: recordKeysOf(entry) };
     });
     const existing = await insertNew(this.model.collection, docs);
-    const connections = [...new Set(entries.map((e) => `${e.tenantId}:${e.connectionId}`))];
-    await Promise.all(connections.map((id) => this.logged.updateOne({ _id: id }, { $set: { at: new Date() } }, { upsert: true })));
+    // Marked once per connection and process: later batches of the same connection write nothing more.
+    const unmarked = [...new Set(entries.map((e) => `${e.tenantId}:${e.connectionId}`))].filter((id) => !this.marked.has(id));
+    await Promise.all(unmarked.map((id) => this.logged.updateOne({ _id: id }, { $set: { at: new Date() } }, { upsert: true })));
+    for (const id of unmarked) this.marked.add(id);
     return docs.length - existing.length;
   }
 
