@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Interval } from '@nestjs/schedule';
+import { Interval, SchedulerRegistry } from '@nestjs/schedule';
 import { describeError } from '@connector/domain';
 import { LOGGER, type Logger } from '@connector/observability';
 import { Ownership } from './ownership';
@@ -15,7 +15,12 @@ const RECONCILE_EVERY_MS = 30_000;
  */
 @Injectable()
 export class WorkersLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(private readonly ownership: Ownership, private readonly supervisor: Supervisor, @Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    private readonly ownership: Ownership,
+    private readonly supervisor: Supervisor,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ownership.start();
@@ -27,6 +32,8 @@ export class WorkersLifecycle implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // No reconcile may start workers again once they are stopping (Nest clears intervals only later).
+    this.scheduler.deleteInterval('reconcile-owned-connections');
     await this.supervisor.stopAll();
   }
 }
