@@ -38,23 +38,28 @@ export function memoryOf(pid: number): { peakMb: number; rssMb: number } {
 }
 
 
+/** CPU time (user + system) a process has used so far, ms, from /proc (Linux; clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** The emulator's connected app. */
 export const BENCH_CLIENT = { clientId: '3MVG9emulator.journy.connector.client', clientSecret: 'emulator-client-secret', redirectUri: 'http://localhost/callback' };
 
 /** Connects the emulator's org through OAuth (authorization code with PKCE), as the API would, straight into the store. */
-export async function connectBenchOrg(emulatorUrl: string, connections: ConnectionsRepository, cipher: TokenCipher, tenant: string, settings: ConnectionSettings): Promise<{ id: string; accessToken: string; instanceUrl: string }> {
+export async function connectBenchOrg(emulatorUrl: string, connections: ConnectionsRepository, cipher: TokenCipher, tenant: string, settings: ConnectionSettings, id = `con_bench${Date.now()}`): Promise<{ id: string; accessToken: string; instanceUrl: string; orgId: string }> {
   const oauth = new SalesforceOAuthClient(BENCH_CLIENT, { productionLoginUrl: emulatorUrl, sandboxLoginUrl: emulatorUrl, insecureHosts: [new URL(emulatorUrl).host] });
   const verifier = randomBytes(32).toString('base64url');
   const consent = await fetch(oauth.authorizeUrl({ loginUrl: emulatorUrl, state: 'b', codeChallenge: createHash('sha256').update(verifier).digest('base64url') }), { redirect: 'manual' });
   const tokens = await oauth.exchangeCode({ loginUrl: emulatorUrl, code: new URL(consent.headers.get('location')!).searchParams.get('code')!, codeVerifier: verifier });
-  const id = `con_bench${Date.now()}`;
   await connections.create(tenant, {
     name: 'bench', enabled: true,
     org: { orgId: tokens.orgId, instanceUrl: tokens.instanceUrl, loginUrl: emulatorUrl, environment: 'production', integrationUserId: tokens.userId, username: null },
     credentials: { accessToken: cipher.encrypt(tokens.accessToken, id), refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken, id) : null, issuedAt: tokens.issuedAt, scope: null },
     settings,
   }, id);
-  return { id, accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl };
+  return { id, accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl, orgId: tokens.orgId };
 }
 
 /** A variable the bench script's shell wrapper sets (it starts the stack); a clear error when run directly. */

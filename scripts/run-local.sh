@@ -66,10 +66,16 @@ if [[ -z "${SALESFORCE_LOGIN_URL:-}" ]]; then
   export SALESFORCE_REDIRECT_URI="http://127.0.0.1:${API_PORT:-3000}/v1/oauth/salesforce/callback"
   # --auto-approve: the demo org's admin is already logged in, so the OAuth consent needs no browser.
   # --redirect-uri: the API's callback on whatever port it runs (the connected app's allowed callbacks).
+  # Its Pub/Sub API (gRPC over TLS, with a certificate it makes at start) is the ingest app's change stream.
+  export INGEST_PUBSUB_ENDPOINT="127.0.0.1:${EMULATOR_PUBSUB_PORT:-8485}" INGEST_PUBSUB_CA_FILE="$LOGS/emulator-pubsub.pem"
+  rm -f "$INGEST_PUBSUB_CA_FILE"
   node dist/tools/salesforce-emulator/src/cli.js --port "${EMULATOR_PORT:-8484}" --accounts 200 --contacts 1000 --relationships 100 --auto-approve \
+    --pubsub-port "${EMULATOR_PUBSUB_PORT:-8485}" --pubsub-cert-out "$INGEST_PUBSUB_CA_FILE" \
     --redirect-uri "$SALESFORCE_REDIRECT_URI" >>"$LOGS/salesforce-emulator.log" 2>&1 &
   pids+=($!)
   wait_healthy "the Salesforce emulator" "$SALESFORCE_LOGIN_URL/__emulator/health" "$!" "$LOGS/salesforce-emulator.log"
+  for _ in $(seq 1 100); do [[ -s "$INGEST_PUBSUB_CA_FILE" ]] && break; sleep 0.1; done
+  [[ -s "$INGEST_PUBSUB_CA_FILE" ]] || { echo "start:local: the emulator did not write its Pub/Sub certificate" >&2; stop_apps; exit 1; }
 fi
 
 declare -A app_pid
@@ -90,6 +96,7 @@ The connector is running:
   ingest         http://127.0.0.1:$INGEST_PORT/health    log: $LOGS/ingest.log
   journy-events  http://127.0.0.1:$JOURNY_EVENTS_PORT/health    log: $LOGS/journy-events.log
   Salesforce     $SALESFORCE_LOGIN_URL    (the emulator when no org is configured; demo users log in with emulator-password)
+  change events  ${INGEST_CHANGE_STREAM:-pubsub} (Pub/Sub at ${INGEST_PUBSUB_ENDPOINT:-api.pubsub.salesforce.com:7443}; CometD where Pub/Sub is refused)
 A token for the API (tenant "demo"): $TOKEN
   curl -H "Authorization: Bearer <token>" http://127.0.0.1:$API_PORT/v1/connections
 Stack: npm run stack -- status | logs.  Ctrl-C stops the apps.

@@ -5,7 +5,7 @@ import { uniqueName } from '../support/stack-env';
 
 jest.setTimeout(90_000);
 
-interface StreamsHealth { checks: { streams?: { details?: { connections?: { connectionId: string; state: string }[] } } } }
+interface StreamsHealth { checks: { streams?: { details?: { connections?: { connectionId: string; state: string; source?: string }[] } } } }
 
 /** The built ingest app as processes: killed with SIGKILL mid-import, and two instances sharing connections. */
 describe('the ingest app as processes', () => {
@@ -17,7 +17,7 @@ describe('the ingest app as processes', () => {
   const running: RunningApp[] = [];
 
   const start = (port: number, group: string, extra: Record<string, string> = {}) => {
-    const app = startAppProcess('ingest', { ...ingestEnv(url, { INGEST_OWNERSHIP_GROUP: group, ...extra }), MONGODB_URI: store.uri, INGEST_PORT: String(port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    const app = startAppProcess('ingest', { ...ingestEnv(emulator, { INGEST_OWNERSHIP_GROUP: group, ...extra }), MONGODB_URI: store.uri, INGEST_PORT: String(port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info' });
     running.push(app);
     return app;
   };
@@ -126,5 +126,41 @@ describe('the ingest app as processes', () => {
     await tap.until((t) => t.commands.some((c) => payloadOf(c).body.email === 'after.kill@example.org'), 'the change after the takeover', 30_000);
     process.stdout.write(`takeover after SIGKILL of the owner: ${takenAfterMs} ms\n`);
     await stopApp(other.app);
+  });
+
+  it('over Pub/Sub: SIGKILL mid-stream and a restart turn every change into exactly one command in effect', async () => {
+    const tenant = uniqueName('tenant');
+    const connection = await connectOrg(emulator, url, store.connections, store.cipher, { tenantId: tenant, settings: { source: { ongoingImport: true, changeStream: 'pubsub' } } });
+    connectionId = connection.id;
+    const group = uniqueName('owners');
+    const streamingOn = async (port: number) => (await streams(port)).some((s) => s.connectionId === connection.id && s.state === 'streaming');
+    const first = start(29130, group);
+    await waitForHttp('http://127.0.0.1:29130/health/live', 60_000, first);
+    for (let i = 0; i < 300 && !(await streamingOn(29130)); i++) await sleep(100);
+    expect((await streams(29130)).find((s) => s.connectionId === connection.id)).toMatchObject({ state: 'streaming', source: 'pubsub' });
+
+    const total = 240;
+    const email = (i: number) => `kill.${i}@example.org`;
+    const commandsOf = (i: number) => tap.commands.filter((c) => c.mode === 'LIVE' && payloadOf(c).type === 'UpsertUser' && payloadOf(c).body.email === email(i));
+    const writer = (async () => {
+      for (let i = 0; i < total; i++) {
+        await fetch(`${url}/__emulator/act-as`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rep.sam@journy-demo.example', operations: [{ op: 'create', object: 'Contact', fields: { LastName: `Kill ${i}`, Email: email(i) } }] }) });
+        await sleep(8);
+      }
+    })();
+    await tap.until(() => [...Array(total).keys()].filter((i) => commandsOf(i).length > 0).length >= 60, 'the first changes before the kill');
+    first.process.kill('SIGKILL');
+    await first.exited;
+    const second = start(29130, group);
+    await waitForHttp('http://127.0.0.1:29130/health/live', 60_000, second);
+    await writer;
+    await tap.until(() => [...Array(total).keys()].every((i) => commandsOf(i).length > 0), `a command for each of the ${total} changes`, 60_000);
+    await sleep(1500);
+    // Re-sent after the restart or not, each change's commands share one id: journy applies it once.
+    const ids = [...Array(total).keys()].map((i) => new Set(commandsOf(i).map((c) => c.commandId)).size);
+    expect(ids.filter((n) => n !== 1)).toEqual([]);
+    const resent = [...Array(total).keys()].filter((i) => commandsOf(i).length > 1).length;
+    process.stdout.write(`SIGKILL over Pub/Sub: ${total} changes, ${resent} re-sent after the restart with the same command id, none lost\n`);
+    await stopApp(second);
   });
 });

@@ -232,6 +232,20 @@ describe('connecting a Salesforce org through the API (real OAuth against the em
       expect(response.body.settings.destination.defaultContactMappings.map((m: { salesforceField: string }) => m.salesforceField)).toEqual(['Email', 'FirstName', 'LastName', 'Phone']);
     });
 
+    it('sets which API delivers the change events (null: the instance default) and shows where the stream stands', async () => {
+      const set = await patch({ source: { changeStream: 'cometd' } });
+      expect(set.status).toBe(200);
+      expect(set.body.settings.source).toEqual({ ongoingImport: true, changeStream: 'cometd' });
+      const bad = await patch({ source: { changeStream: 'kafka' } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toMatchObject({ code: 'INVALID_REQUEST', field: 'source.changeStream' });
+      const back = await patch({ source: { changeStream: null } });
+      expect(back.body.settings.source).toEqual({ ongoingImport: true, changeStream: null });
+      // No ingest instance has streamed this connection yet: no stored position, no fallback.
+      const shown = await request(app.getHttpServer()).get(`/v1/connections/${id}`).set('Authorization', await auth(owner));
+      expect(shown.body.stream).toBeNull();
+    });
+
     it('answers 400 naming the setting or the mapping and the reason; 409 on a stale revision', async () => {
       const badId = await patch({ accountExternalIdField: 'Name' });
       expect(badId.status).toBe(400);

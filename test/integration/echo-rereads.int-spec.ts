@@ -13,7 +13,7 @@ const CONTACT_MAPPINGS = [{ journyProperty: 'stage', journyType: 'string', sales
  * Both directions at once: what journy-events writes into Salesforce must never come back to journy, on any
  * path of ingest: a live event, a GAP_OVERFLOW re-read, or the re-read after an expired replay id.
  */
-describe('no echo of journy-events’ writes through ingest’s re-reads', () => {
+describe.each(['pubsub', 'cometd'] as const)('no echo of journy-events’ writes through ingest’s re-reads (%s)', (source) => {
   let emulator: SalesforceEmulator;
   let url: string;
   let store: Store;
@@ -25,7 +25,7 @@ describe('no echo of journy-events’ writes through ingest’s re-reads', () =>
   let sim: JournySimulator;
   let contacts: { Id: string; Email: string }[] = [];
   const tenant = uniqueName('tenant');
-  const env = () => ingestEnv(url, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}` });
+  const env = () => ingestEnv(emulator, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}`, INGEST_CHANGE_STREAM: source });
 
   const admin = emulatorAdmin(() => url);
   const properties = (c: Command) => (payloadOf(c).body.properties ?? {}) as Record<string, unknown>;

@@ -29,7 +29,7 @@ describe('initial import: a seeded org with relationships becomes journy command
     const connection = await connectOrg(emulator, url, store.connections, store.cipher, { tenantId: tenant, settings: { source: { ongoingImport: false } } });
     connectionId = connection.id;
     const { lines, logger } = logCapture();
-    const ingest = await startIngest(store, ingestEnv(url, { INGEST_IMPORT_PAGE_SIZE: '40' }), logger);
+    const ingest = await startIngest(store, ingestEnv(emulator, { INGEST_IMPORT_PAGE_SIZE: '40' }), logger);
     try {
       const job = await store.jobs.start(tenant, connection.id, 'test');
       let finished = await store.jobs.get(tenant, connection.id, job.id);
@@ -108,7 +108,7 @@ describe('initial import: a seeded org with relationships becomes journy command
     // The org moved somewhere that does not answer: the stream keeps failing.
     await store.connections.update(tenantId, connection.id, { org: { ...connection.org, instanceUrl: 'http://127.0.0.1:9' } });
     const { logger } = logCapture();
-    const ingest = await startIngest(store, ingestEnv(url, { INGEST_STREAM_STUCK_MS: '1500', INGEST_POLL_INTERVAL_MS: '200' }), logger);
+    const ingest = await startIngest(store, ingestEnv(emulator, { INGEST_STREAM_STUCK_MS: '1500', INGEST_POLL_INTERVAL_MS: '200' }), logger);
     try {
       let health = ingest.runtime.health();
       for (let i = 0; i < 100 && health.status === 'up'; i++) {

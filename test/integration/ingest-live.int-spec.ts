@@ -6,10 +6,10 @@ import { uniqueName } from '../support/stack-env';
 jest.setTimeout(120_000);
 
 /**
- * Live capture against the emulator: a sales rep edits records (UI writes, no change origin), the connector's own
- * writes come back as echoes, and the stream survives what Salesforce does to long-lived subscribers.
+ * Live capture against the emulator, on each source: a sales rep edits records (UI writes, no change origin), the
+ * connector's own writes come back as echoes, and the stream survives what Salesforce does to long-lived subscribers.
  */
-describe('live change capture', () => {
+describe.each(['pubsub', 'cometd'] as const)('live change capture over %s', (source) => {
   let emulator: SalesforceEmulator;
   let url: string;
   let store: Store;
@@ -19,7 +19,7 @@ describe('live change capture', () => {
   let logs: ReturnType<typeof logCapture>;
   const tenant = uniqueName('tenant');
   let oldEventRecord = '';
-  const env = () => ingestEnv(url, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}` });
+  const env = () => ingestEnv(emulator, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}`, INGEST_CHANGE_STREAM: source });
 
   const admin = emulatorAdmin(() => url);
   const asRep = (operations: unknown[]) => admin('act-as', { username: 'rep.alex@journy-demo.example', operations }) as Promise<{ results: { id: string }[] }>;
@@ -29,7 +29,7 @@ describe('live change capture', () => {
   const body = (c: Command) => payloadOf(c).body;
 
   beforeAll(async () => {
-    emulator = new SalesforceEmulator({ autoApprove: true, bulkProcessingDelayMs: 20, cometdConnectTimeoutMs: 2000 });
+    emulator = new SalesforceEmulator({ autoApprove: true, bulkProcessingDelayMs: 20, cometdConnectTimeoutMs: 2000, pubsubKeepaliveMs: 1000 });
     url = await emulator.start();
     await admin('generate', { accounts: 3, contacts: 12, randomSeed: 5 });
     store = await openStore();
@@ -73,7 +73,9 @@ describe('live change capture', () => {
     const upsert = commandsFor(id).find((c) => payloadOf(c).type === 'UpsertUser')!;
     expect(upsert).toMatchObject({ mode: 'LIVE', source: { objectType: 'Contact', recordId: id } });
     expect(body(upsert)).toEqual({ userId: null, email: 'ada@example.org', properties: { first_name: 'Ada', last_name: 'Lovelace', phone: '+32 9 000' } });
-    expect(upsert.source!.replayId).toMatch(/^\d+$/);
+    // The replay id as the source gives it: CometD's number, Pub/Sub's 8 bytes (base64).
+    if (source === 'cometd') expect(upsert.source!.replayId).toMatch(/^\d+$/);
+    else expect(Buffer.from(upsert.source!.replayId!, 'base64')).toHaveLength(8);
     expect(await store.links.findBySalesforceIds(tenant, connectionId!, [id])).toHaveLength(1);
     // The relationship Salesforce creates with it becomes a membership.
     await tap.until(() => tap.commands.some((c) => payloadOf(c).type === 'AddAccountMembers' && JSON.stringify(body(c)).includes('ada@example.org')), 'the membership');
@@ -124,7 +126,7 @@ describe('live change capture', () => {
 
   it('with ongoing import off, a CREATE is logged as skipped and nothing is published; the setting takes effect without restart', async () => {
     const current = (await store.connections.findById(tenant, connectionId!))!;
-    await store.connections.update(tenant, connectionId!, { settings: { ...current.settings, source: { ongoingImport: false } } });
+    await store.connections.update(tenant, connectionId!, { settings: { ...current.settings, source: { ...current.settings.source, ongoingImport: false } } });
     await ingest.kafka.producer.send('connector.connection-changes.v1', 'connector.connection-changes.v1', [{ key: connectionId!, value: { connectionId: connectionId!, tenantId: tenant, kind: 'UPDATED', revision: current.revision + 1, enabled: true, changedAt: Date.now() } }]);
     await sleep(1500);
     await waitStreaming();
@@ -133,7 +135,7 @@ describe('live change capture', () => {
     await waitLog(id, (l) => l.status === 'SKIPPED', 'the skipped create');
     expect(logsFor(id)).toEqual([expect.objectContaining({ objectType: 'ACCOUNT', operation: 'CREATE', status: 'SKIPPED', reason: 'ONGOING_IMPORT_DISABLED' })]);
     expect(commandsFor(id)).toEqual([]);
-    await store.connections.update(tenant, connectionId!, { settings: { ...current.settings, source: { ongoingImport: true } } });
+    await store.connections.update(tenant, connectionId!, { settings: { ...current.settings, source: { ...current.settings.source, ongoingImport: true } } });
     await sleep(1000);
     await waitStreaming();
   });
@@ -155,7 +157,7 @@ describe('live change capture', () => {
     expect(commandsFor(contact.Id as string).filter((c) => c.mode !== 'INITIAL_IMPORT')).toEqual([]);
   });
 
-  it('recovers from an expired session (refresh once) and from a dropped CometD client without losing a change', async () => {
+  it('recovers from an expired session (refresh once) and from a dropped stream without losing a change', async () => {
     const [first, second] = [...emulator.org.all('Contact')].filter((c) => c.Email && !c.IsDeleted).slice(1, 3);
     const before = (await store.connections.findById(tenant, connectionId!))!.credentials.accessToken;
     await admin('sessions/expire');
@@ -168,12 +170,14 @@ describe('live change capture', () => {
     expect(store.cipher.decrypt(after, connectionId!)).not.toBe(store.cipher.decrypt(before, connectionId!));
     expect(logs.lines().filter((l) => l.msg === 'change stream problem')).toEqual([]);
 
-    await admin('cometd/drop');
-    await sleep(2500); // the next connect is answered 403::Unknown client: faye handshakes again
+    // CometD: the next connect is answered 403::Unknown client and faye handshakes again; Pub/Sub: the stream ends UNAVAILABLE.
+    await admin(source === 'cometd' ? 'cometd/drop' : 'pubsub/drop');
+    await sleep(2500);
     await asRep([{ op: 'update', object: 'Contact', id: second.Id, fields: { LastName: 'AfterDrop' } }]);
     await tap.until(() => commandsFor(second.Id as string).some((c) => (body(c).properties as Record<string, unknown>).last_name === 'AfterDrop'), 'the change after the client was dropped', 40_000);
     const stored = await store.offsets.get(tenant, connectionId!, '/data/ChangeEvents');
-    expect(stored!.replayId).toBeGreaterThan(0);
+    expect(stored).toMatchObject({ source, replayId: expect.any(String) });
+    expect(ingest.runtime.statuses()).toEqual([expect.objectContaining({ source, fallbackReason: null })]);
   });
 
   it('an expired replay id: re-reads what changed since the last commit, then follows the tip', async () => {
@@ -212,8 +216,10 @@ describe('live change capture', () => {
       LastName: 'Poison',
     } } });
     await asRep([{ op: 'update', object: 'Contact', id: next.Id, fields: { LastName: 'AfterPoison' } }]);
-    await waitLog(poisoned.Id as string, (l) => l.reason === 'HANDLER_FAILED', 'the poison event logged FAILED');
-    expect(logsFor(poisoned.Id as string).find((l) => l.reason === 'HANDLER_FAILED')).toMatchObject({ status: 'FAILED', message: expect.stringContaining('not applied after 3 tries') });
+    // CometD hands the handler a field list that is not a list; Pub/Sub sends it as a bitmap no schema can read.
+    const reason = source === 'cometd' ? 'HANDLER_FAILED' : 'UNREADABLE_EVENT';
+    await waitLog(poisoned.Id as string, (l) => l.reason === reason, 'the poison event logged FAILED');
+    expect(logsFor(poisoned.Id as string).find((l) => l.reason === reason)).toMatchObject({ status: 'FAILED', message: expect.stringContaining(source === 'cometd' ? 'not applied after 3 tries' : 'bitmaps do not match schema') });
     await tap.until(() => commandsFor(next.Id as string).some((c) => (body(c).properties as Record<string, unknown>).last_name === 'AfterPoison'), 'the next change', 60_000);
     await waitStreaming();
   });

@@ -42,17 +42,25 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect(await links.findBySalesforceIds(uniqueName('other'), connection, ['0015g0000000001AAA'])).toEqual([]);
   });
 
-  it('moves a stream offset only forwards, per connection and channel, and resets it to the tip', async () => {
+  it('moves a CometD offset only forwards, per connection and channel, resets it to a preset, and takes a Pub/Sub id as it comes', async () => {
     const channel = '/data/ContactChangeEvent';
+    const commit = (commitTimestamp: number) => ({ commitTimestamp, commitNumber: commitTimestamp * 10, sequenceNumber: 1 });
     expect(await offsets.get(tenant, connection, channel)).toBeNull();
-    expect(await offsets.advance(tenant, connection, channel, { replayId: 1005, commitTimestamp: 1000 })).toBe(true);
-    expect(await offsets.advance(tenant, connection, channel, { replayId: 1003, commitTimestamp: 900 })).toBe(false);
-    expect(await offsets.advance(tenant, connection, channel, { replayId: 1009, commitTimestamp: 1100 })).toBe(true);
-    expect(await offsets.get(tenant, connection, channel)).toMatchObject({ replayId: 1009, commitTimestamp: 1100, channel, connectionId: connection });
+    expect(await offsets.advance(tenant, connection, channel, 'cometd', '1005', commit(1000))).toBe(true);
+    expect(await offsets.advance(tenant, connection, channel, 'cometd', '1003', commit(900))).toBe(false);
+    expect(await offsets.advance(tenant, connection, channel, 'cometd', '1009', commit(1100))).toBe(true);
+    expect(await offsets.get(tenant, connection, channel)).toMatchObject({ source: 'cometd', replayId: '1009', preset: null, commitTimestamp: 1100, commitNumber: 11000, channel, connectionId: connection });
     expect(await offsets.get(uniqueName('other'), connection, channel)).toBeNull();
     await offsets.reset(tenant, connection, channel, 1100);
-    expect(await offsets.get(tenant, connection, channel)).toMatchObject({ replayId: -1, commitTimestamp: 1100 });
-    expect(await offsets.advance(tenant, connection, channel, { replayId: 1200, commitTimestamp: 1300 })).toBe(true);
+    expect(await offsets.get(tenant, connection, channel)).toMatchObject({ source: null, replayId: null, preset: 'LATEST', commitTimestamp: 1100, commitNumber: null });
+    expect(await offsets.advance(tenant, connection, channel, 'cometd', '1200', commit(1300))).toBe(true);
+    // A Pub/Sub id replaces the CometD one; a keepalive's position keeps the last processed commit.
+    const bytes = Buffer.from([0, 0, 0, 0, 0, 0, 4, 210]).toString('base64');
+    expect(await offsets.advance(tenant, connection, channel, 'pubsub', bytes, commit(1400))).toBe(true);
+    expect(await offsets.advance(tenant, connection, channel, 'pubsub', 'AAAAAAAABNM=')).toBe(true);
+    expect(await offsets.get(tenant, connection, channel)).toMatchObject({ source: 'pubsub', replayId: 'AAAAAAAABNM=', commitTimestamp: 1400, commitNumber: 14000 });
+    await offsets.setFallback(tenant, connection, channel, 'Pub/Sub refused');
+    expect(await offsets.forConnection(tenant, connection)).toEqual([expect.objectContaining({ channel, fallbackReason: 'Pub/Sub refused' })]);
     expect(await offsets.deleteForConnection(tenant, connection)).toBe(1);
   });
 });

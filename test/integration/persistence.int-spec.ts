@@ -55,11 +55,12 @@ describe('connections repository (real MongoDB-compatible store)', () => {
 
     const updated = await repository.update(tenantA, created.id, {
       name: 'Renamed',
-      settings: { ...created.settings, accountExternalIdField: 'Journy_Account_Id__c', source: { ongoingImport: true } },
+      settings: { ...created.settings, accountExternalIdField: 'Journy_Account_Id__c', source: { ongoingImport: true, changeStream: 'cometd' } },
     });
     expect(updated).toMatchObject({ name: 'Renamed', revision: 2 });
     expect(updated?.settings.accountExternalIdField).toBe('Journy_Account_Id__c');
     expect(updated?.settings.source.ongoingImport).toBe(true);
+    expect(updated?.settings.source.changeStream).toBe('cometd');
     expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
 
     expect(await repository.delete(tenantA, created.id)).toBe(true);

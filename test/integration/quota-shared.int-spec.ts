@@ -24,13 +24,13 @@ describe('a shared API quota pause', () => {
     store = await openStore();
     const logger = logCapture().logger;
     // A pause lasts 8 s before /limits is read again: long enough to watch who honours it.
-    const env = ingestEnv(url, { JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_QUOTA_PAUSE_MS: '8000' });
+    const env = ingestEnv(emulator, { JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_QUOTA_PAUSE_MS: '8000' });
     connection = await connectOrg(emulator, url, store.connections, store.cipher, {
       tenantId: tenant,
       settings: { destination: { userSegments: [], accountSegments: [], createContacts: false, createAccounts: false, contactMappings: [], accountMappings: [] } },
     });
     for (let i = 0; i < 2; i++) apps.push(await startJournyEvents(store, env, logger, { join: i > 0 }));
-    ingest = await startIngest(store, ingestEnv(url, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}` }), logger);
+    ingest = await startIngest(store, ingestEnv(emulator, { INGEST_OWNERSHIP_GROUP: `owners-${tenant}` }), logger);
     for (let i = 0; i < 300 && ingest.runtime.statuses().find((s) => s.connectionId === connection.id)?.state !== 'streaming'; i++) await sleep(100);
     // Both journy-events members joined and the group settled, so the event below is consumed at once.
     const groupAdmin = apps[0].kafka.kafka.admin();

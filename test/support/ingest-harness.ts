@@ -8,6 +8,9 @@ import { SalesforceOAuthClient } from '@connector/salesforce';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Connection as MongoConnection } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DEFAULT_APP, SalesforceEmulator } from '@tools/salesforce-emulator';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
@@ -16,17 +19,34 @@ import { Supervisor } from '../../apps/ingest/src/workers/supervisor';
 import { loadIngestConfig } from '../../apps/ingest/src/ingest.config';
 import { apiTestEnv, stackEnv, uniqueName } from './stack-env';
 
-/** The emulator's connected app, as the ingest app would know it, against a given emulator URL. */
-export function ingestEnv(emulatorUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+/**
+ * The emulator's connected app, as the ingest app would know it. Given the emulator itself, its Pub/Sub endpoint
+ * and certificate too (Pub/Sub is then the default source, as in production); given only a URL, CometD.
+ */
+export function ingestEnv(emulator: SalesforceEmulator | string, overrides: Record<string, string> = {}): Record<string, string> {
   const stack = stackEnv();
   const api = apiTestEnv();
+  const emulatorUrl = typeof emulator === 'string' ? emulator : emulator.url;
   return {
+    ...(typeof emulator === 'string' ? { INGEST_CHANGE_STREAM: 'cometd' } : pubsubEnv(emulator)),
     KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, MONGODB_URI: stack.mongodbUri,
     TOKEN_ENCRYPTION_KEYS: api.TOKEN_ENCRYPTION_KEYS, SALESFORCE_CLIENT_ID: DEFAULT_APP.clientId, SALESFORCE_CLIENT_SECRET: DEFAULT_APP.clientSecret,
     SALESFORCE_LOGIN_URL: emulatorUrl, SALESFORCE_SANDBOX_LOGIN_URL: emulatorUrl, SALESFORCE_INSECURE_HOSTS: new URL(emulatorUrl).host,
     INGEST_POLL_INTERVAL_MS: '300', INGEST_MAX_BACKOFF_MS: '2000', INGEST_OWNERSHIP_GROUP: uniqueName('owners'),
     ...overrides,
   };
+}
+
+/** Where the ingest app finds the emulator's Pub/Sub API: its endpoint, and its certificate in a file. */
+export function pubsubEnv(emulator: SalesforceEmulator): Record<string, string> {
+  if (!emulator.pubsubEndpoint) return { INGEST_CHANGE_STREAM: 'cometd' };
+  const env: Record<string, string> = { INGEST_PUBSUB_ENDPOINT: emulator.pubsubEndpoint, INGEST_PUBSUB_TLS: emulator.pubsubCertificate ? 'true' : 'false' };
+  if (emulator.pubsubCertificate) {
+    const file = join(tmpdir(), `emulator-pubsub-${emulator.pubsubEndpoint.replace(/\W/g, '-')}.pem`);
+    writeFileSync(file, emulator.pubsubCertificate);
+    env.INGEST_PUBSUB_CA_FILE = file;
+  }
+  return env;
 }
 
 /** A log sink tests can read: every JSON line an app logged. */
@@ -59,7 +79,7 @@ export async function reconnectOrg(url: string, connections: ConnectionsReposito
 
 export async function connectOrg(
   emulator: SalesforceEmulator, url: string, connections: ConnectionsRepository, cipher: TokenCipher,
-  input: { tenantId: string; settings?: Partial<ConnectionSettings>; enabled?: boolean },
+  input: { tenantId: string; settings?: Partial<Omit<ConnectionSettings, 'source'>> & { source?: Partial<ConnectionSettings['source']> }; enabled?: boolean },
 ): Promise<Connection> {
   const tokens = await grant(url);
   const id = `con_${randomBytes(8).toString('hex')}`;
@@ -68,7 +88,7 @@ export async function connectOrg(
     enabled: input.enabled ?? true,
     org: { orgId: emulator.org.orgId, instanceUrl: tokens.instanceUrl, loginUrl: url, environment: 'production', integrationUserId: tokens.userId, username: 'integration@journy-demo.example' },
     credentials: { accessToken: cipher.encrypt(tokens.accessToken, id), refreshToken: tokens.refreshToken ? cipher.encrypt(tokens.refreshToken, id) : null, issuedAt: tokens.issuedAt, scope: null },
-    settings: { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', ...input.settings },
+    settings: { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', ...input.settings, source: { ...defaultSettings().source, ...input.settings?.source } },
   }, id);
 }
 

@@ -1,7 +1,7 @@
 import { configPrimitives, httpFragment, kafkaFragment, loadConfig, mongoFragment, salesforceFragment, type Env } from '@connector/config';
 import { z } from 'zod';
 
-const { positiveInt } = configPrimitives;
+const { positiveInt, boolean } = configPrimitives;
 
 /** Every variable of the ingest app; documented in .env.example. */
 export const ingestConfigSchema = z.object({
@@ -21,6 +21,16 @@ export const ingestConfigSchema = z.object({
   INGEST_STREAM_STUCK_MS: positiveInt.default(5 * 60_000),
   /** Ceiling of the backoff between retries of a failing connection, ms. */
   INGEST_MAX_BACKOFF_MS: positiveInt.default(60_000),
+  /** Which API delivers change events for connections whose setting does not say: pubsub (gRPC) or cometd. */
+  INGEST_CHANGE_STREAM: z.enum(['pubsub', 'cometd']).default('pubsub'),
+  /** The Pub/Sub API endpoint, host:port (Europe's data-in-transit endpoint: api.deu.pubsub.salesforce.com:7443). */
+  INGEST_PUBSUB_ENDPOINT: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port').default('api.pubsub.salesforce.com:7443'),
+  /** TLS to the Pub/Sub endpoint (Salesforce's only mode); false only for a local emulator in plain text. */
+  INGEST_PUBSUB_TLS: boolean.default(true),
+  /** A PEM file of the certificate authorities to trust for Pub/Sub instead of the system's (a local emulator's). */
+  INGEST_PUBSUB_CA_FILE: z.string().min(1).optional(),
+  /** A Pub/Sub stream with no response (events or keepalive) this long is rebuilt; Salesforce keeps alive within 270 s. */
+  INGEST_PUBSUB_SILENCE_MS: positiveInt.min(1000).default(300_000),
 });
 
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;

@@ -7,7 +7,7 @@ import { PersistenceModule } from '@connector/persistence';
 import { INGEST_CONFIG, type IngestConfig } from './ingest.config';
 import { StreamsHealth } from './workers/streams.health';
 import { WorkersLifecycle } from './workers/workers.lifecycle';
-import { importRunnerProvider, journyPublisherProvider, ownershipProvider, supervisorProvider } from './workers/workers.providers';
+import { importRunnerProvider, journyPublisherProvider, ownershipProvider, pubSubChannelProvider, supervisorProvider } from './workers/workers.providers';
 
 /** Salesforce → journy: initial import and change capture. */
 @Module({})
@@ -24,7 +24,7 @@ export class IngestModule {
         OrgAccessModule.forRoot({ env: config, redirectUri: 'urn:ingest:refresh-only', quota: { reservePercent: 0, honourPauses: true } }),
         ScheduleModule.forRoot(),
       ],
-      providers: [{ provide: INGEST_CONFIG, useValue: config }, journyPublisherProvider, importRunnerProvider, supervisorProvider, ownershipProvider, WorkersLifecycle, StreamsHealth],
+      providers: [{ provide: INGEST_CONFIG, useValue: config }, journyPublisherProvider, importRunnerProvider, pubSubChannelProvider, supervisorProvider, ownershipProvider, WorkersLifecycle, StreamsHealth],
     };
   }
 }

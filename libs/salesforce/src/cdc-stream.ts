@@ -1,5 +1,6 @@
 import { SALESFORCE_API_VERSION } from './api-version';
 import type { ChangeEvent, ChangeEventHeader } from './change-events';
+import type { ChangeStream, ChangeStreamOptions, ReplayFrom } from './change-stream';
 import type { SalesforceSession } from './session';
 
 // faye ships no type declarations; this is the part of its client the stream uses.
@@ -28,28 +29,16 @@ interface FayeClient {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Faye = require('faye') as { Client: new (url: string, options?: Record<string, unknown>) => FayeClient };
 
-export type StreamProblem =
-  /** The stored replay id is unknown or expired: recover (re-read since the last commit), then subscribe from -1. */
-  | { kind: 'replay-invalid'; channel: string; replayId: number; error: string }
-  /** Salesforce refused the session and a refresh did not help (the connection needs reconnecting). */
-  | { kind: 'auth'; error: string }
-  /** A subscribe failed for another reason (unknown channel, no permission). */
-  | { kind: 'subscribe-failed'; channel: string; error: string }
-  /** An event the handler could not process; the stream stops until restarted. */
-  | { kind: 'handler-failed'; channel: string; replayId: number; error: unknown };
-
-export interface CdcStreamOptions {
-  channel: string;
-  /**
-   * Where to (re)start: called on every subscribe, including faye's automatic re-subscribe after a dropped
-   * session, so it must answer the last replay id whose results are durably stored (-1: the tip, -2: all).
-   */
-  replayFrom: () => number;
-  /** Events one at a time, in order; the next waits for this one. */
-  onEvent: (event: ChangeEvent) => Promise<void>;
-  onProblem: (problem: StreamProblem) => void;
+export interface CdcStreamOptions extends ChangeStreamOptions {
   /** Seconds faye waits for an answer beyond the server's advised timeout. */
   timeoutSeconds?: number;
+}
+
+/** CometD's replay value: -1 the tip, -2 everything retained, or an event's replay id. */
+function cometdReplay(from: ReplayFrom): number {
+  if (from === 'LATEST') return -1;
+  if (from === 'EARLIEST') return -2;
+  return Number(from.replayId);
 }
 
 /**
@@ -57,7 +46,8 @@ export interface CdcStreamOptions {
  * acknowledged position on every subscribe, events are handed over strictly in order, an expired session is
  * refreshed once and the client rebuilt, and an invalid replay id is reported instead of silently wedging.
  */
-export class CdcStream {
+export class CdcStream implements ChangeStream {
+  readonly source = 'cometd' as const;
   private client: FayeClient | null = null;
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -68,7 +58,6 @@ export class CdcStream {
 
   constructor(private readonly session: SalesforceSession, private readonly options: CdcStreamOptions) {}
 
-  /** Resolves once the subscription is confirmed; rejects when Salesforce refuses it. */
   async start(): Promise<void> {
     this.stopped = false;
     this.failed = false;
@@ -89,7 +78,6 @@ export class CdcStream {
     });
   }
 
-  /** Stops delivering; the event being handled finishes first. */
   async stop(): Promise<void> {
     this.stopped = true;
     const client = this.client;
@@ -113,7 +101,7 @@ export class CdcStream {
     if (this.stopped || this.failed || !data?.payload) return;
     this.lastEventAt = Date.now();
     const { ChangeEventHeader: header, ...fields } = data.payload as { ChangeEventHeader: ChangeEventHeader } & Record<string, unknown>;
-    const event: ChangeEvent = { channel: this.options.channel, replayId: Number(data.event?.replayId), header, fields };
+    const event: ChangeEvent = { channel: this.options.channel, replayId: String(data.event?.replayId), header, fields };
     this.queue = this.queue.then(async () => {
       if (this.stopped || this.failed) return;
       try {
@@ -131,7 +119,7 @@ export class CdcStream {
     return {
       outgoing: (message, callback) => {
         if (message.channel === '/meta/subscribe' && message.subscription === this.options.channel) {
-          message.ext = { ...(message.ext ?? {}), replay: { [this.options.channel]: this.options.replayFrom() } };
+          message.ext = { ...(message.ext ?? {}), replay: { [this.options.channel]: cometdReplay(this.options.replayFrom()) } };
         }
         callback(message);
       },
@@ -139,7 +127,7 @@ export class CdcStream {
         if ((message.channel === '/meta/connect' || message.channel === '/meta/handshake') && message.successful === true) this.lastContactAt = Date.now();
         if (message.channel === '/meta/subscribe' && message.successful === false && typeof message.error === 'string') {
           const match = /The replayId \{(-?\d+)\} you provided was invalid/.exec(message.error);
-          if (match) this.options.onProblem({ kind: 'replay-invalid', channel: this.options.channel, replayId: Number(match[1]), error: message.error });
+          if (match) this.options.onProblem({ kind: 'replay-invalid', channel: this.options.channel, replayId: match[1], error: message.error });
           else this.options.onProblem({ kind: 'subscribe-failed', channel: this.options.channel, error: message.error });
         }
         callback(message);

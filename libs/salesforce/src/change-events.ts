@@ -19,9 +19,12 @@ export interface ChangeEventHeader {
 
 export interface ChangeEvent {
   channel: string;
-  replayId: number;
+  /** Opaque, in the delivering source's encoding (CometD: a decimal number; Pub/Sub: the bytes as base64). */
+  replayId: string;
+  /** Set when the event arrived but could not be read (a payload or bitmap that does not match its schema). */
+  decodeError?: string;
   header: ChangeEventHeader;
-  /** The record's fields in the event: all non-null ones on create, only changed ones on update. */
+  /** The record's fields in the event: all non-null ones on create, only changed ones on update (null: cleared). */
   fields: Record<string, unknown>;
 }
 

@@ -3,7 +3,8 @@
 //   node dist/tools/salesforce-emulator/src/cli.js [--port 8484] [--host 127.0.0.1] [--seed file.json]
 //     [--accounts N --contacts M --relationships K] [--token-lifetime-ms N] [--auto-approve]
 //     [--bulk-delay-ms N] [--cometd-timeout-ms N] [--daily-api-limit N] [--duplicate-rule] [--sandbox] [--tls [--tls-cert-out cert.pem]]
-//     [--latency fast|realistic|slow-automation] [--redirect-uri URL]…   (more OAuth callbacks the connected app accepts, besides the default ones)
+//     [--latency fast|realistic|slow-automation] [--pubsub-port N] [--pubsub-plaintext] [--pubsub-cert-out cert.pem] [--no-pubsub]
+//     [--redirect-uri URL]…   (more OAuth callbacks the connected app accepts, besides the default ones)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_APP, SalesforceEmulator, EmulatorOptions } from './server';
 import type { SeedFile } from './seed';
@@ -49,14 +50,18 @@ async function main(): Promise<void> {
     sandbox: flag('sandbox'),
     tls: flag('tls'),
     latencyProfile: arg('latency') as EmulatorOptions['latencyProfile'],
+    pubsubPort: flag('no-pubsub') ? false : (number('pubsub-port') ?? 7443),
+    pubsubPlaintext: flag('pubsub-plaintext'),
   };
   const started = Date.now();
   const emulator = new SalesforceEmulator(options);
   const url = await emulator.start();
   const certOut = arg('tls-cert-out');
   if (certOut && emulator.certificate) writeFileSync(certOut, emulator.certificate);
+  const pubsubCertOut = arg('pubsub-cert-out');
+  if (pubsubCertOut && emulator.pubsubCertificate) writeFileSync(pubsubCertOut, emulator.pubsubCertificate);
   const counts = ['Account', 'Contact', 'AccountContactRelation'].map((o) => `${emulator.org.count(o)} ${o}`).join(', ');
-  process.stdout.write(`${JSON.stringify({ msg: 'salesforce emulator listening', url, orgId: emulator.org.orgId, records: counts, startupMs: Date.now() - started })}\n`);
+  process.stdout.write(`${JSON.stringify({ msg: 'salesforce emulator listening', url, pubsub: emulator.pubsubEndpoint || null, orgId: emulator.org.orgId, records: counts, startupMs: Date.now() - started })}\n`);
   const stop = async () => {
     await emulator.stop();
     process.exit(0);

@@ -80,6 +80,12 @@ export class EventBus {
     return retained.slice(index + 1);
   }
 
+  /** The replay id of the channel's newest event (or where its ids start, before any). */
+  tipReplayId(channel: string): number {
+    this.declare(channel);
+    return this.channels.get(channel)!.lastReplayId;
+  }
+
   /** Test control: everything published before now is no longer replayable. */
   expireAll(): void {
     for (const log of this.channels.values()) {

@@ -277,6 +277,18 @@ export class Schema {
     return this.objects.get(name.toLowerCase());
   }
 
+  /** An admin adds a custom field to an object (describe, queries and change-event schemas show it from now on). */
+  addCustomField(objectName: string, spec: CustomFieldSpec): FieldDef {
+    const object = this.object(objectName);
+    if (!object) throw new Error(`unknown object ${objectName}`);
+    if (!spec.name.endsWith('__c')) throw new Error(`custom field ${objectName}.${spec.name} must end with __c`);
+    if (object.fields.has(spec.name.toLowerCase())) throw new Error(`${objectName}.${spec.name} exists`);
+    const def = field(spec, true);
+    object.fields.set(def.name.toLowerCase(), def);
+    object.fieldOrder.push(def.name);
+    return def;
+  }
+
   byPrefix(id: string): ObjectDef | undefined {
     const prefix = id.slice(0, 3);
     for (const object of this.objects.values()) if (object.keyPrefix === prefix) return object;

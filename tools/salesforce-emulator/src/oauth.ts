@@ -69,7 +69,11 @@ export class OAuthServer {
   /** The session behind a request's token, or null when missing, unknown, expired or revoked. */
   authenticate(req: Request): Session | null {
     const token = bearerToken(req);
-    if (!token) return null;
+    return token ? this.sessionFor(token) : null;
+  }
+
+  /** The session of an access token, or null when unknown, expired or revoked (Pub/Sub sends it as call metadata). */
+  sessionFor(token: string): Session | null {
     const session = this.sessions.get(token);
     if (!session) return null;
     if (session.expiresAt <= Date.now()) {

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BulkApi } from './bulk';
 import { CometdServer } from './cometd';
+import { PubSubServer } from './pubsub/server';
 import { HttpError, Request, callOptionsClient, parseJson, readBody, restError, send } from './http';
 import type { CustomFieldSpec } from './metadata';
 import { Org, WriteContext } from './org';
@@ -63,6 +64,14 @@ export interface EmulatorOptions {
   longRunningThresholdMs?: number;
   /** Long-running requests at once before REQUEST_LIMIT_EXCEEDED (Salesforce: 25 in production orgs). */
   maxLongRunningRequests?: number;
+  /** The Pub/Sub API's gRPC port (0: any free one); false: no Pub/Sub server. */
+  pubsubPort?: number | false;
+  /** Serve Pub/Sub in plain text instead of TLS with the emulator's certificate (tests that ask for it). */
+  pubsubPlaintext?: boolean;
+  /** Pub/Sub keepalive interval, ms (Salesforce: within 270 s). */
+  pubsubKeepaliveMs?: number;
+  /** Pub/Sub idle close with nothing requested, ms (Salesforce: 60 s). */
+  pubsubIdleTimeoutMs?: number;
 }
 
 export const DEFAULT_APP: ConnectedApp = {
@@ -85,6 +94,9 @@ export class SalesforceEmulator {
   readonly rest: RestApi;
   readonly bulk: BulkApi;
   readonly cometd: CometdServer;
+  /** Null until start(), and when the emulator runs without Pub/Sub. */
+  pubsub: PubSubServer | null = null;
+  private pubsubCredentials: TlsCredentials | null = null;
   readonly tooling: ToolingApi;
   readonly faults: Faults = { errors: {}, requestLimitExceeded: false, lockRowRate: 0, recordError: null };
   private server: Server | null = null;
@@ -125,6 +137,16 @@ export class SalesforceEmulator {
     return this.baseUrl;
   }
 
+  /** host:port of the Pub/Sub API ('' when not served). */
+  get pubsubEndpoint(): string {
+    return this.pubsub?.endpoint ?? '';
+  }
+
+  /** The PEM certificate a Pub/Sub client must trust (null: plain text). */
+  get pubsubCertificate(): string | null {
+    return this.pubsubCredentials?.cert ?? null;
+  }
+
   /** The PEM certificate clients must trust when the emulator serves HTTPS. */
   get certificate(): string | null {
     return this.credentials?.cert ?? null;
@@ -155,11 +177,21 @@ export class SalesforceEmulator {
     const address = server.address() as AddressInfo;
     const scheme = this.credentials ? 'https' : 'http';
     this.baseUrl = this.options.publicUrl ?? `${scheme}://${address.address === '::' ? '127.0.0.1' : address.address}:${address.port}`;
+    if (this.options.pubsubPort !== false) {
+      this.pubsubCredentials = this.options.pubsubPlaintext ? null : (this.credentials ?? (await selfSignedCertificate(host)));
+      this.pubsub = new PubSubServer(this.org, this.oauth, {
+        port: this.options.pubsubPort ?? 0, host, tls: this.pubsubCredentials,
+        keepaliveMs: this.options.pubsubKeepaliveMs ?? 60_000, idleTimeoutMs: this.options.pubsubIdleTimeoutMs ?? 60_000, deliveryDelayMs: 0,
+      });
+      await this.pubsub.start();
+    }
     return this.baseUrl;
   }
 
   async stop(): Promise<void> {
     this.cometd.close();
+    await this.pubsub?.stop();
+    this.pubsub = null;
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
@@ -357,7 +389,9 @@ export class SalesforceEmulator {
       case 'GET certificate':
         return this.credentials ? send(res, 200, this.credentials.cert, { 'Content-Type': 'application/x-pem-file' }) : send(res, 404, { error: 'the emulator serves plain HTTP' });
       case 'GET health':
-        return send(res, 200, { status: 'up', url: this.baseUrl, orgId: this.org.orgId });
+        return send(res, 200, { status: 'up', url: this.baseUrl, orgId: this.org.orgId, pubsubEndpoint: this.pubsubEndpoint || null });
+      case 'GET pubsub-certificate':
+        return this.pubsubCredentials ? send(res, 200, this.pubsubCredentials.cert, { 'Content-Type': 'application/x-pem-file' }) : send(res, 404, { error: 'Pub/Sub is served in plain text, or not at all' });
       case 'GET info':
         return send(res, 200, {
           url: this.baseUrl, orgId: this.org.orgId, apiVersion: LATEST_VERSION, apps: this.oauth.options.apps.map((a) => ({ clientId: a.clientId, redirectUris: a.redirectUris })),
@@ -367,6 +401,7 @@ export class SalesforceEmulator {
         this.org.reset();
         this.bulk.reset();
         this.cometd.dropAll();
+        this.pubsub?.dropAll();
         this.resetCounters();
         this.clearFaults();
         this.users = seedUsers(this.org, (body.users as SeedUser[] | undefined) ?? this.options.users ?? DEFAULT_USERS);
@@ -399,6 +434,7 @@ export class SalesforceEmulator {
         return send(res, 200, {
           api: { ...this.apiUsage(), byEndpoint: this.callCounts() },
           records: Object.fromEntries(['Account', 'Contact', 'AccountContactRelation', 'User'].map((o) => [o, this.org.count(o)])),
+          pubsub: { streams: this.pubsub?.streamCount() ?? 0, ...(this.pubsub?.stats ?? {}) },
           streaming: { clients: this.cometd.clientCount(), delivered: this.cometd.stats.delivered, retained: Object.fromEntries(this.org.bus.channelNames().map((c) => [c, this.org.bus.retainedCount(c)])) },
           faults: this.faults,
           memory: process.memoryUsage(),
@@ -443,17 +479,49 @@ export class SalesforceEmulator {
         if (body.cometdConnectTimeoutMs !== undefined) this.cometd.options.connectTimeoutMs = Number(body.cometdConnectTimeoutMs);
         if (body.cometdClientTimeoutMs !== undefined) this.cometd.options.clientTimeoutMs = Number(body.cometdClientTimeoutMs);
         if (body.latencyProfile !== undefined) this.latency = latencyProfile(String(body.latencyProfile));
+        if (this.pubsub && body.pubsubKeepaliveMs !== undefined) this.pubsub.options.keepaliveMs = Number(body.pubsubKeepaliveMs);
+        if (this.pubsub && body.pubsubIdleTimeoutMs !== undefined) this.pubsub.options.idleTimeoutMs = Number(body.pubsubIdleTimeoutMs);
+        if (this.pubsub && body.pubsubDeliveryDelayMs !== undefined) this.pubsub.options.deliveryDelayMs = Number(body.pubsubDeliveryDelayMs);
         return send(res, 200, { ok: true });
       case 'POST sessions':
-        if (parts[1] === 'expire') return send(res, 200, { expired: this.oauth.expireAllSessions() });
+        if (parts[1] === 'expire') {
+          const expired = this.oauth.expireAllSessions();
+          this.pubsub?.revalidate();
+          return send(res, 200, { expired });
+        }
         if (parts[1] === 'revoke') {
           this.oauth.revokeAllRefreshTokens();
+          this.pubsub?.revalidate();
           return send(res, 200, { revoked: true });
         }
         break;
       case 'POST cometd':
         if (parts[1] === 'drop') return send(res, 200, { dropped: this.cometd.dropAll() });
         break;
+      case 'POST pubsub':
+        if (!this.pubsub) return send(res, 404, { error: 'the emulator runs without Pub/Sub' });
+        // drop: every stream ends (UNAVAILABLE, or INTERNAL service.unavailable); refuse: the org has no Pub/Sub access.
+        if (parts[1] === 'drop') {
+          // redeliver: N: the resumed stream also resends the last N events it had (the duplicates seen after reconnects).
+          this.pubsub.redeliverOnResume = Number(body.redeliver ?? 0);
+          return send(res, 200, { dropped: this.pubsub.dropAll(body.status === 'INTERNAL' ? 'INTERNAL' : 'UNAVAILABLE') });
+        }
+        if (parts[1] === 'refuse') {
+          this.pubsub.refused = body.refused !== false;
+          if (this.pubsub.refused) this.pubsub.revalidate();
+          return send(res, 200, { refused: this.pubsub.refused });
+        }
+        break;
+      case 'POST fields': {
+        // An admin adds a custom field: describe shows it, and change events get a new schema.
+        const objectName = String(body.object ?? '');
+        try {
+          const def = this.org.schema.addCustomField(objectName, body.field as CustomFieldSpec);
+          return send(res, 200, { added: `${objectName}.${def.name}` });
+        } catch (error) {
+          return send(res, 400, { error: (error as Error).message });
+        }
+      }
       case 'POST replay':
         if (parts[1] === 'expire') {
           this.org.bus.expireAll();

@@ -2,7 +2,7 @@ import { DescribeCache } from '@connector/org-access';
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
-import { ApiUsageRepository, ApiUsageSnapshot, Connection, ConnectionsRepository } from '@connector/persistence';
+import { ApiUsageRepository, ApiUsageSnapshot, Connection, ConnectionsRepository, StreamOffset, StreamOffsetsRepository } from '@connector/persistence';
 import { authorizeBody, type AuthorizeBody, callbackQuery, connectionView as connectionSchema, fieldsAnswer, fieldsQuery, settingsPatch, type SettingsPatch } from './connections.schemas';
 import { ZodPipe } from '../http/zod.pipe';
 import { CurrentPrincipal, Public, RequireScope } from '../auth/auth.guard';
@@ -11,7 +11,7 @@ import { SettingsService } from './settings.service';
 import type { Principal } from '../auth/jwt-verifier';
 
 /** What the API shows of a connection: never its credentials. */
-export function connectionView(connection: Connection, usage?: ApiUsageSnapshot | null) {
+export function connectionView(connection: Connection, usage?: ApiUsageSnapshot | null, stream?: StreamOffset | null) {
   return connectionSchema.parse({
     id: connection.id,
     name: connection.name,
@@ -26,6 +26,7 @@ export function connectionView(connection: Connection, usage?: ApiUsageSnapshot 
     },
     settings: {
       ...connection.settings,
+      source: { ongoingImport: connection.settings.source.ongoingImport, changeStream: connection.settings.source.changeStream ?? null },
       destination: {
         ...connection.settings.destination,
         defaultContactMappings: DEFAULT_MAPPINGS.Contact,
@@ -34,6 +35,7 @@ export function connectionView(connection: Connection, usage?: ApiUsageSnapshot 
     },
     revision: connection.revision,
     ...(usage === undefined ? {} : { apiUsage: apiUsageView(usage) }),
+    ...(stream === undefined ? {} : { stream: streamView(stream) }),
     createdAt: connection.createdAt.toISOString(),
     updatedAt: connection.updatedAt.toISOString(),
   });
@@ -53,7 +55,20 @@ function apiUsageView(usage: ApiUsageSnapshot | null) {
   };
 }
 
+/** The change stream's stored position: which source it belongs to, and why it is not the configured one, if so. */
+function streamView(offset: StreamOffset | null) {
+  if (!offset) return null;
+  return {
+    source: offset.source,
+    fallbackReason: offset.fallbackReason,
+    lastCommitAt: offset.commitTimestamp === null ? null : new Date(offset.commitTimestamp).toISOString(),
+    updatedAt: offset.updatedAt.toISOString(),
+  };
+}
+
 const CONNECTION_ID = /^con_[0-9a-f]{24}$/;
+/** The channel the ingest app subscribes every connection to. */
+const CHANGE_EVENTS_CHANNEL = '/data/ChangeEvents';
 
 @Controller('v1/connections')
 export class ConnectionsController {
@@ -63,6 +78,7 @@ export class ConnectionsController {
     private readonly settings: SettingsService,
     private readonly describe: DescribeCache,
     private readonly apiUsage: ApiUsageRepository,
+    private readonly offsets: StreamOffsetsRepository,
   ) {}
 
   /** Changes settings (any of the three tabs); validated against the org's metadata; 409 on a stale revision. */
@@ -128,7 +144,8 @@ export class ConnectionsController {
   async get(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string) {
     const connection = CONNECTION_ID.test(connectionId) ? await this.connections.findById(principal.tenantId, connectionId) : null;
     if (!connection) throw new NotFoundException({ code: 'CONNECTION_NOT_FOUND', message: `no connection ${connectionId} in this project` });
-    return connectionView(connection, await this.apiUsage.find(principal.tenantId, connection.id));
+    const [usage, offsets] = await Promise.all([this.apiUsage.find(principal.tenantId, connection.id), this.offsets.forConnection(principal.tenantId, connection.id)]);
+    return connectionView(connection, usage, offsets.find((o) => o.channel === CHANGE_EVENTS_CHANNEL) ?? null);
   }
 }
 

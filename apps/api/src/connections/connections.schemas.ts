@@ -21,7 +21,13 @@ export const settingsPatch = z
     name: z.string().trim().min(1).max(80).optional(),
     enabled: z.boolean().optional(),
     accountExternalIdField: z.string().min(1).max(80).nullable().optional(),
-    source: z.object({ ongoingImport: z.boolean() }).strict().optional(),
+    source: z
+      .object({
+        ongoingImport: z.boolean().optional(),
+        changeStream: z.enum(['pubsub', 'cometd']).nullable().optional().meta({ description: 'Which Salesforce API delivers change events: pubsub (gRPC), cometd (Streaming API); null: the instance default' }),
+      })
+      .strict()
+      .optional(),
     destination: z
       .object({
         userSegments: segmentList.optional(),
@@ -86,7 +92,7 @@ export const connectionView = z.object({
   salesforce: z.object({ orgId: z.string(), instanceUrl: z.string(), environment: z.enum(['production', 'sandbox', 'custom']), username: z.string().nullable() }),
   settings: z.object({
     accountExternalIdField: z.string().nullable(),
-    source: z.object({ ongoingImport: z.boolean() }),
+    source: z.object({ ongoingImport: z.boolean(), changeStream: z.enum(['pubsub', 'cometd']).nullable() }),
     destination: z.object({
       userSegments: z.array(z.string()),
       accountSegments: z.array(z.string()),
@@ -100,6 +106,16 @@ export const connectionView = z.object({
   }),
   revision: z.number().int(),
   apiUsage: apiUsageView.nullable().optional(),
+  /** Where the connection's change stream stands: the source its position belongs to, and a fallback, if any. */
+  stream: z
+    .object({
+      source: z.enum(['pubsub', 'cometd']).nullable(),
+      fallbackReason: z.string().nullable(),
+      lastCommitAt: timestamp.nullable(),
+      updatedAt: timestamp,
+    })
+    .nullable()
+    .optional(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

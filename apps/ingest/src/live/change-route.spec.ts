@@ -5,7 +5,7 @@ const OURS = 'com/salesforce/api/rest/62.0;client=journy-connector';
 const isOwnWrite = (origin: string | undefined) => origin === OURS;
 
 function event(header: Partial<ChangeEvent['header']> | undefined): ChangeEvent {
-  return { channel: '/data/ChangeEvents', replayId: 7, header: header as ChangeEvent['header'], fields: {} };
+  return { channel: '/data/ChangeEvents', replayId: '7', header: header as ChangeEvent['header'], fields: {} };
 }
 
 const contact = (changeType: string, extra: Partial<ChangeEvent['header']> = {}) =>

@@ -1,10 +1,11 @@
 import { ConnectionNeedsReconnect, OrgSessions, type DescribeCache } from '@connector/org-access';
 import { AuthError, RetryableError, backoffDelay, describeError } from '@connector/domain';
 import type { Logger } from '@connector/observability';
-import type { Connection, ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
-import { CdcStream, ChangeEvent, SalesforceRestClient, StreamProblem, committedBefore, toSalesforceSecond } from '@connector/salesforce';
+import type { Connection, ConnectionsRepository, ImportJobsRepository, ProcessedCommit, RecordLinksRepository, StreamOffset, StreamOffsetsRepository } from '@connector/persistence';
+import { CdcStream, ChangeEvent, ChangeStream, ChangeStreamOptions, PubSubChannel, PubSubStream, SalesforceRestClient, StreamProblem, StreamSource, committedBefore, toSalesforceSecond } from '@connector/salesforce';
 import type { ImportCheckpoint, ImportRunner } from '../import/import-runner';
 import { ChangeProcessor } from '../live/change-processor';
+import { processedBefore, streamStart } from '../live/stream-start';
 import { InboundModel, buildInboundModel } from '../model/inbound-model';
 import type { JournyPublisher } from '../model/journy-publisher';
 
@@ -18,6 +19,8 @@ export interface WorkerDeps {
   describes: DescribeCache;
   publisher: JournyPublisher;
   importer: ImportRunner;
+  /** The instance's one channel to the Pub/Sub API (null: this instance streams over CometD only). */
+  pubsub: PubSubChannel | null;
   logger: Logger;
   settings: WorkerSettings;
   metrics: WorkerMetrics;
@@ -32,6 +35,10 @@ export interface WorkerSettings {
   offsetFlushMs: number;
   /** Backoff ceiling for retrying a failed stream or import. */
   maxBackoffMs: number;
+  /** The source of connections whose setting does not name one. */
+  defaultSource: StreamSource;
+  /** A Pub/Sub stream silent this long is rebuilt. */
+  pubsubSilenceMs: number;
 }
 
 export interface WorkerMetrics {
@@ -49,7 +56,19 @@ export interface WorkerStatus {
   lastError: string | null;
   lastContactAt: number | null;
   lastEventAt: number | null;
-  replayId: number | null;
+  replayId: string | null;
+  /** The API delivering this connection's events (null: no stream open). */
+  source: StreamSource | null;
+  /** Why the stream runs on CometD although the connection asks for Pub/Sub. */
+  fallbackReason: string | null;
+}
+
+/** The last event handled, or a newer place a keepalive named: what the stream resumes from. */
+interface Position {
+  source: StreamSource;
+  replayId: string;
+  /** The last processed event's commit (kept as it was when a keepalive moves the replay id). */
+  commit: ProcessedCommit | null;
 }
 
 /**
@@ -62,12 +81,14 @@ export class ConnectionWorker {
   private state: WorkerState = 'starting';
   private since = Date.now();
   private lastError: string | null = null;
-  private stream: CdcStream | null = null;
+  private stream: ChangeStream | null = null;
   private streamKey = '';
-  private position: { replayId: number; commitTimestamp: number | null } | null = null;
+  private position: Position | null = null;
   /** Tries of events whose handling failed, by replay id (kept only until the event passes). */
-  private readonly eventFailures = new Map<number, number>();
-  private pendingOffset: { replayId: number; commitTimestamp: number } | null = null;
+  private readonly eventFailures = new Map<string, number>();
+  private pendingOffset: Position | null = null;
+  /** Pub/Sub was refused for this org: CometD until this time, then Pub/Sub is tried again. */
+  private fallback: { reason: string; until: number } | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly abort = new AbortController();
@@ -99,6 +120,7 @@ export class ConnectionWorker {
     return {
       connectionId: this.connectionId, tenantId: this.tenantId, state: this.state, since: this.since, lastError: this.lastError,
       lastContactAt: this.stream?.lastContactTime() || null, lastEventAt: this.stream?.lastEventTime() || null, replayId: this.position?.replayId ?? null,
+      source: this.stream?.source ?? null, fallbackReason: this.fallback?.reason ?? null,
     };
   }
 
@@ -156,30 +178,63 @@ export class ConnectionWorker {
     this.setState('streaming');
   }
 
-  /** The stream's starting point exists before any snapshot begins: a replay id, or (first time) -2 with a floor of now. */
-  private async ensureStartingPoint(connection: Connection): Promise<{ replayId: number; commitTimestamp: number | null }> {
+  /** The stream's starting point exists before any snapshot begins: a replay id, or (first time) all retained above a floor of now. */
+  private async ensureStartingPoint(connection: Connection): Promise<StreamOffset> {
     const stored = await this.deps.offsets.get(this.tenantId, connection.id, this.deps.settings.channel);
     if (stored) return stored;
     const floor = toSalesforceSecond(Date.now());
-    await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, -2);
-    return { replayId: -2, commitTimestamp: floor };
+    await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, 'EARLIEST');
+    return (await this.deps.offsets.get(this.tenantId, connection.id, this.deps.settings.channel))!;
+  }
+
+  /** The connection's setting, or the instance default; CometD while Pub/Sub is refused for the org. */
+  private sourceFor(connection: Connection): StreamSource {
+    const wanted = connection.settings.source.changeStream ?? this.deps.settings.defaultSource;
+    if (wanted !== 'pubsub') return wanted;
+    if (!this.deps.pubsub) return 'cometd';
+    if (this.fallback && this.fallback.until > Date.now()) return 'cometd';
+    this.fallback = null;
+    return 'pubsub';
+  }
+
+  private createStream(connection: Connection, source: StreamSource, options: ChangeStreamOptions): ChangeStream {
+    const session = this.deps.sessions.session(connection);
+    if (source === 'pubsub') return new PubSubStream(this.deps.pubsub!, session, { ...options, orgId: connection.org.orgId, silenceTimeoutMs: this.deps.settings.pubsubSilenceMs });
+    return new CdcStream(session, options);
   }
 
   private async openStream(connection: Connection): Promise<void> {
-    const start = await this.ensureStartingPoint(connection);
-    this.position = start;
-    // Replaying everything retained (-2) from a floor: events committed before it are not ours to process.
-    const floor = start.replayId < 0 ? start.commitTimestamp : null;
+    const stored = await this.ensureStartingPoint(connection);
+    const source = this.sourceFor(connection);
+    const start = streamStart(stored, source);
+    this.position = stored.source === source && stored.replayId !== null ? { source, replayId: stored.replayId, commit: stored } : null;
+    let handover = start.handover;
+    const { floor } = start;
     const lastImport = (await this.deps.jobs.list(this.tenantId, connection.id, 5)).find((j) => j.state === 'SUCCEEDED');
     const processor = await this.processor(connection, (lastImport?.checkpoint as ImportCheckpoint | null)?.queriedAt?.AccountContactRelation ?? null);
-    const stream = new CdcStream(this.deps.sessions.session(connection), {
+    const stream = this.createStream(connection, source, {
       channel: this.deps.settings.channel,
-      replayFrom: () => this.position?.replayId ?? -1,
+      replayFrom: () => (this.position?.source === source ? { replayId: this.position.replayId } : start.replay),
       onEvent: async (event: ChangeEvent) => {
+        if (handover && processedBefore(event.header, handover)) {
+          // Replayed on this source, but the other one already processed it: dropped without a second effect.
+          this.acknowledge(source, event);
+          this.deps.metrics.eventProcessed('already-processed', null);
+          return;
+        }
+        handover = null; // events come in commit order: everything from here on is new
+        if (event.decodeError) {
+          // Delivered, but not readable against its schema: logged FAILED, never retried (it would fail the same way).
+          this.log.error({ replayId: event.replayId, error: event.decodeError }, 'change event unreadable: logged and passed');
+          await processor.skipEvent(event, 'UNREADABLE_EVENT', event.decodeError.slice(0, 1000), 'FAILED');
+          this.acknowledge(source, event);
+          this.deps.metrics.eventProcessed('unreadable', null);
+          return;
+        }
         if (floor !== null && typeof event.header?.commitTimestamp === 'number' && committedBefore(event.header.commitTimestamp, floor)) {
           // Replayed from the retention window, but older than where this stream starts: logged, not applied.
           await processor.skipEvent(event, 'OLDER_THAN_STREAM_START', `committed at ${new Date(event.header.commitTimestamp).toISOString()}, before this connection's stream starts (${new Date(floor).toISOString()})`);
-          this.acknowledge(event);
+          this.acknowledge(source, event);
           this.deps.metrics.eventProcessed('older-than-start', event.header.commitTimestamp);
           return;
         }
@@ -197,9 +252,14 @@ export class ConnectionWorker {
           this.deps.metrics.eventProcessed('failed', event.header?.commitTimestamp ?? null);
         }
         this.eventFailures.delete(event.replayId);
-        this.acknowledge(event);
+        this.acknowledge(source, event);
         this.log.debug({ replayId: event.replayId, entity: event.header?.entityName, changeType: event.header?.changeType, ms: Date.now() - started, lagMs: Date.now() - (event.header?.commitTimestamp ?? Date.now()) }, 'change event processed');
         this.deps.metrics.eventProcessed('processed', event.header?.commitTimestamp ?? null);
+      },
+      onIdlePosition: (replayId) => this.moveTo({ source, replayId, commit: null }),
+      onReconnect: (reason, attempt) => {
+        this.log.warn({ source, reason, attempt }, 'change stream dropped: reconnecting from the acknowledged position');
+        this.deps.metrics.recovered('stream-reconnect');
       },
       onProblem: (problem) => {
         this.problem = problem;
@@ -210,19 +270,29 @@ export class ConnectionWorker {
     this.stream = stream;
     this.streamKey = streamKeyOf(connection);
     await stream.start();
-    this.log.info({ channel: this.deps.settings.channel, replayFrom: start.replayId, floor }, 'change stream subscribed');
+    if (source === (connection.settings.source.changeStream ?? this.deps.settings.defaultSource) && stored.fallbackReason) {
+      await this.deps.offsets.setFallback(this.tenantId, connection.id, this.deps.settings.channel, null);
+    }
+    this.log.info({ channel: this.deps.settings.channel, source, replayFrom: start.replay, floor, handover: start.handover }, 'change stream subscribed');
   }
 
-  private recordFailure(replayId: number): number {
+  private recordFailure(replayId: string): number {
     const attempts = (this.eventFailures.get(replayId) ?? 0) + 1;
     this.eventFailures.set(replayId, attempts);
     return attempts;
   }
 
-  /** The event's commands are acknowledged: its replay id may be saved (batched, never backwards). */
-  private acknowledge(event: ChangeEvent): void {
-    this.position = { replayId: event.replayId, commitTimestamp: event.header?.commitTimestamp ?? null };
-    this.pendingOffset = { replayId: event.replayId, commitTimestamp: event.header?.commitTimestamp ?? Date.now() };
+  /** The event's commands are acknowledged: its replay id may be saved (batched). */
+  private acknowledge(source: StreamSource, event: ChangeEvent): void {
+    const header = event.header as Partial<ChangeEvent['header']> | undefined;
+    const commit = { commitTimestamp: typeof header?.commitTimestamp === 'number' && header.commitTimestamp > 0 ? header.commitTimestamp : Date.now(), commitNumber: typeof header?.commitNumber === 'number' ? header.commitNumber : null, sequenceNumber: typeof header?.sequenceNumber === 'number' ? header.sequenceNumber : null };
+    this.moveTo({ source, replayId: event.replayId, commit });
+  }
+
+  private moveTo(position: Position): void {
+    this.position = position;
+    // A keepalive's position keeps the commit of the last event a pending save carries.
+    this.pendingOffset = position.commit || !this.pendingOffset ? position : { ...position, commit: this.pendingOffset.commit };
     this.flushTimer ??= setTimeout(() => void this.flushOffset(), this.deps.settings.offsetFlushMs);
   }
 
@@ -232,7 +302,7 @@ export class ConnectionWorker {
     this.pendingOffset = null;
     if (!pending) return;
     try {
-      await this.deps.offsets.advance(this.tenantId, this.connectionId, this.deps.settings.channel, pending);
+      await this.deps.offsets.advance(this.tenantId, this.connectionId, this.deps.settings.channel, pending.source, pending.replayId, pending.commit ?? undefined);
     } catch (error) {
       this.log.warn({ error: describeError(error) }, 'could not save the replay id; will save a later one');
     }
@@ -241,6 +311,14 @@ export class ConnectionWorker {
   private async handleProblem(connection: Connection, problem: StreamProblem): Promise<void> {
     await this.closeStream();
     if (problem.kind === 'auth') throw new ConnectionNeedsReconnect(connection.id);
+    if (problem.kind === 'source-unavailable') {
+      // The org cannot use Pub/Sub (an edition or permission): CometD carries its events; Pub/Sub is tried again later.
+      this.fallback = { reason: `Pub/Sub refused: ${problem.error}`.slice(0, 500), until: Date.now() + PUBSUB_RETRY_AFTER_MS };
+      this.log.warn({ reason: problem.error }, 'Pub/Sub refused for this org: streaming over CometD instead');
+      this.deps.metrics.recovered('pubsub-fallback');
+      await this.deps.offsets.setFallback(this.tenantId, connection.id, this.deps.settings.channel, this.fallback.reason);
+      return;
+    }
     if (problem.kind === 'replay-invalid') {
       // The stored position is gone: re-read what changed since the last processed commit, then replay all
       // that is retained from a floor taken before the re-read (nothing between the two is missed).
@@ -250,7 +328,8 @@ export class ConnectionWorker {
       const floor = toSalesforceSecond(Date.now());
       const processor = await this.processor(connection, null);
       await processor.rereadSince(since, 'replay id invalid or expired');
-      await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, -2);
+      await this.deps.offsets.reset(this.tenantId, connection.id, this.deps.settings.channel, floor, 'EARLIEST');
+      this.position = null;
       this.deps.metrics.recovered('replay-invalid');
       return;
     }
@@ -312,6 +391,9 @@ function streamKeyOf(connection: Connection): string {
 
 /** How often one change event may fail for a reason of its own before it is logged FAILED and passed. */
 const HANDLER_ATTEMPTS = 3;
+
+/** After Pub/Sub was refused for an org, how long its stream stays on CometD before Pub/Sub is tried again. */
+const PUBSUB_RETRY_AFTER_MS = 60 * 60_000;
 
 /** Failures worth retrying as they are: Salesforce's transient ones, the store's, Kafka's. */
 function isTransient(error: unknown): boolean {

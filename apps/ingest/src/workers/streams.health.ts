@@ -23,7 +23,7 @@ export class StreamsHealth implements OnApplicationBootstrap {
     return {
       status: stuck.length ? 'down' : 'up',
       details: {
-        connections: statuses.map((s) => ({ connectionId: s.connectionId, state: s.state, since: new Date(s.since).toISOString(), lastError: s.lastError, replayId: s.replayId })),
+        connections: statuses.map((s) => ({ connectionId: s.connectionId, state: s.state, source: s.source, fallbackReason: s.fallbackReason, since: new Date(s.since).toISOString(), lastError: s.lastError, replayId: s.replayId })),
         ...(stuck.length ? { reason: `stream stuck for ${stuck.map((s) => s.connectionId).join(', ')}` } : {}),
       },
     };

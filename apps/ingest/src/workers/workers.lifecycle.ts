@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap }
 import { Interval, SchedulerRegistry } from '@nestjs/schedule';
 import { describeError } from '@connector/domain';
 import { LOGGER, type Logger } from '@connector/observability';
+import { PubSubChannel } from '@connector/salesforce';
 import { Ownership } from './ownership';
 import { Supervisor } from './supervisor';
 
@@ -11,7 +12,7 @@ const RECONCILE_EVERY_MS = 30_000;
 /**
  * Joins the ownership group once Kafka and the store are up (their modules start in onModuleInit), reconciles
  * periodically, and stops every worker first on shutdown (their last replay ids saved) while Kafka and the store
- * are still open.
+ * are still open, then closes the Pub/Sub channel they shared.
  */
 @Injectable()
 export class WorkersLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -19,6 +20,7 @@ export class WorkersLifecycle implements OnApplicationBootstrap, BeforeApplicati
     private readonly ownership: Ownership,
     private readonly supervisor: Supervisor,
     private readonly scheduler: SchedulerRegistry,
+    private readonly pubsub: PubSubChannel,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -35,5 +37,6 @@ export class WorkersLifecycle implements OnApplicationBootstrap, BeforeApplicati
     // No reconcile may start workers again once they are stopping (Nest clears intervals only later).
     this.scheduler.deleteInterval('reconcile-owned-connections');
     await this.supervisor.stopAll();
+    this.pubsub.close();
   }
 }

@@ -36,7 +36,11 @@ export interface FieldMapping {
 export interface ConnectionSettings {
   /** The Salesforce Account field that holds journy's account id (the product document's "External ID for Accounts"). */
   accountExternalIdField: string | null;
-  source: { ongoingImport: boolean };
+  /**
+   * ongoingImport: new records created in Salesforce are imported live. changeStream: which API delivers the
+   * change events (null: the ingest instance's default, INGEST_CHANGE_STREAM).
+   */
+  source: { ongoingImport: boolean; changeStream: 'pubsub' | 'cometd' | null };
   destination: {
     userSegments: string[];
     accountSegments: string[];
@@ -70,7 +74,7 @@ export type ConnectionPatch = Partial<Pick<Connection, 'name' | 'enabled' | 'sta
 export function defaultSettings(): ConnectionSettings {
   return {
     accountExternalIdField: null,
-    source: { ongoingImport: false },
+    source: { ongoingImport: false, changeStream: null },
     destination: { userSegments: [], accountSegments: [], createContacts: false, createAccounts: false, contactMappings: [], accountMappings: [] },
   };
 }

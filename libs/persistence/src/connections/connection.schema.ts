@@ -29,7 +29,7 @@ export const connectionSchema = new Schema(
     },
     settings: {
       accountExternalIdField: { type: String, default: null },
-      source: { ongoingImport: { type: Boolean, default: false } },
+      source: { ongoingImport: { type: Boolean, default: false }, changeStream: { type: String, enum: ['pubsub', 'cometd', null], default: null } },
       destination: {
         userSegments: { type: [String], default: [] },
         accountSegments: { type: [String], default: [] },
