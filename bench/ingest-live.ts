@@ -112,18 +112,20 @@ export async function measureLive(bench: LiveBench, source: StreamSource): Promi
     // 4. Memory per connection: the same instance with CONNECTIONS connections streaming, idle.
     await sleep(2000);
     const rssOne = memoryOf(ingest.pid!).rssMb;
-    const extra: string[] = [];
+    // Each in a tenant of its own (an org is connected once per tenant), all on the same emulated org.
+    const extra: { tenant: string; id: string }[] = [];
     for (let i = 1; i < CONNECTIONS; i++) {
-      const { id } = await connectBenchOrg(bench.emulatorUrl, bench.connections, bench.cipher, `${bench.tenant}-${source}`, { ...current.settings, source: { ongoingImport: false, changeStream: source } }, `con_bench_${source}_${i}_${Date.now()}`);
-      await bench.offsets.reset(`${bench.tenant}-${source}`, id, '/data/ChangeEvents', Date.now(), 'LATEST'); // from the tip: no backlog to replay
-      extra.push(id);
+      const tenant = `${bench.tenant}-${source}-${i}`;
+      const { id } = await connectBenchOrg(bench.emulatorUrl, bench.connections, bench.cipher, tenant, { ...current.settings, source: { ongoingImport: false, changeStream: source } }, `con_bench_${source}_${i}_${Date.now()}`);
+      await bench.offsets.reset(tenant, id, '/data/ChangeEvents', Date.now(), 'LATEST'); // from the tip: no backlog to replay
+      extra.push({ tenant, id });
     }
     // The ownership reconcile picks them up within 30 s.
     for (let i = 0; i < 900 && (await streaming()).length < CONNECTIONS; i++) await sleep(200);
     const connectionsStreaming = (await streaming()).length;
     await sleep(5000);
     const rssAll = memoryOf(ingest.pid!).rssMb;
-    for (const id of extra) await bench.connections.update(`${bench.tenant}-${source}`, id, { enabled: false });
+    for (const { tenant, id } of extra) await bench.connections.update(tenant, id, { enabled: false });
 
     return {
       source, ratePerSecond: LIVE_RATE, changes: total, commandsSeen: latencies.length,

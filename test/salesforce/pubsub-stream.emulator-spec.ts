@@ -101,6 +101,19 @@ describe('PubSubStream against the emulator (TLS)', () => {
     expect(reconnects.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('an outage: the rebuilds that fail are retried with backoff until the service is back', async () => {
+    const reconnects: string[] = [];
+    const { stream, events } = following({ onReconnect: (reason) => reconnects.push(reason) });
+    await stream.start();
+    await createContact({ LastName: 'Before outage' });
+    await eventually(() => events.length >= 1, 'the first event');
+    await admin('pubsub/drop', { outageMs: 1500 });
+    await createContact({ LastName: 'During outage' });
+    await eventually(() => events.some((e) => lastName(e) === 'During outage'), 'the event published during the outage', 15_000);
+    expect(reconnects.length).toBeGreaterThanOrEqual(3); // the drop, then rebuilds refused while the service was down
+    expect(reconnects.some((r) => /service\.unavailable/.test(r))).toBe(true);
+  });
+
   it('events the server sends again after a reconnect are recognised and dropped', async () => {
     const { stream, events } = following();
     await stream.start();

@@ -504,6 +504,8 @@ export class SalesforceEmulator {
         if (parts[1] === 'drop') {
           // redeliver: N: the resumed stream also resends the last N events it had (the duplicates seen after reconnects).
           this.pubsub.redeliverOnResume = Number(body.redeliver ?? 0);
+          // outageMs: every call fails (INTERNAL, service.unavailable) for that long.
+          this.pubsub.unavailableUntil = Date.now() + Number(body.outageMs ?? 0);
           return send(res, 200, { dropped: this.pubsub.dropAll(body.status === 'INTERNAL' ? 'INTERNAL' : 'UNAVAILABLE') });
         }
         if (parts[1] === 'refuse') {

@@ -56,7 +56,7 @@ export class PubSubStream implements ChangeStream {
   async start(): Promise<void> {
     this.stopped = false;
     this.failed = false;
-    await this.subscribe();
+    await this.subscribe(true);
   }
 
   async stop(): Promise<void> {
@@ -74,8 +74,11 @@ export class PubSubStream implements ChangeStream {
     return this.lastEventAt;
   }
 
-  /** Opens a Subscribe call from the caller's position; settles once it has lasted `establishMs`, or on its first response or error. */
-  private subscribe(): Promise<void> {
+  /**
+   * Opens a Subscribe call from the caller's position. For start(), settles once the call has lasted
+   * `establishMs`, or on its first response or error; a rebuild settles at once (its failures rebuild again).
+   */
+  private subscribe(isStart: boolean): Promise<void> {
     const generation = ++this.generation;
     const token = this.session.accessToken();
     const call = this.channel.client.Subscribe(this.channel.metadata(this.session, this.options.orgId));
@@ -90,7 +93,7 @@ export class PubSubStream implements ChangeStream {
         if (error) reject(error);
         else resolve();
       };
-      const establish = setTimeout(() => settle(), this.options.establishMs ?? 1000);
+      const establish = setTimeout(() => settle(), isStart ? (this.options.establishMs ?? 1000) : 0);
       call.on('data', (response: FetchResponse) => {
         if (generation !== this.generation) return;
         settle();
@@ -98,11 +101,11 @@ export class PubSubStream implements ChangeStream {
       });
       call.on('error', (error: grpc.ServiceError) => {
         if (generation !== this.generation) return;
-        void this.onCallEnd(error, token, settled ? null : settle);
+        void this.onCallEnd(error, token, settled || !isStart ? null : settle);
       });
       call.on('end', () => {
         if (generation !== this.generation) return;
-        void this.onCallEnd(null, token, settled ? null : settle);
+        void this.onCallEnd(null, token, settled || !isStart ? null : settle);
       });
       call.on('status', () => undefined);
       this.request(this.firstRequest());
@@ -210,7 +213,7 @@ export class PubSubStream implements ChangeStream {
     await this.queue.catch(() => undefined);
     if (this.stopped || this.failed) return establishing?.();
     try {
-      await this.subscribe();
+      await this.subscribe(establishing !== null);
       establishing?.();
     } catch (error) {
       establishing?.(error as Error);
@@ -226,7 +229,7 @@ export class PubSubStream implements ChangeStream {
     this.timers.reconnect = setTimeout(() => {
       void this.queue.catch(() => undefined).then(async () => {
         if (this.stopped || this.failed) return;
-        await this.subscribe().catch(() => undefined); // a failure ends the call and lands back here
+        await this.subscribe(false); // a failure ends the call and lands back in onCallEnd, which rebuilds again
       });
     }, delay);
   }

@@ -60,6 +60,8 @@ export class PubSubServer {
   refused = false;
   /** Admin control: the next CUSTOM resume also resends this many events up to the given id (redeliveries clients must drop). */
   redeliverOnResume = 0;
+  /** Admin control: until this time every call fails as during an outage (INTERNAL, service.unavailable). */
+  unavailableUntil = 0;
   readonly stats = { subscribes: 0, delivered: 0 };
   endpoint = '';
 
@@ -143,6 +145,7 @@ export class PubSubServer {
   // ---------------------------------------------------------------------------------------------------------
 
   private authenticate(metadata: grpc.Metadata): { token: string } | { error: [grpc.status, string, string] } {
+    if (Date.now() < this.unavailableUntil) return { error: [grpc.status.INTERNAL, 'service.unavailable', 'The service is unavailable. Try again later.'] };
     const token = String(metadata.get('accesstoken')[0] ?? '');
     const instanceUrl = String(metadata.get('instanceurl')[0] ?? '');
     const tenantId = String(metadata.get('tenantid')[0] ?? '');
