@@ -5,7 +5,7 @@ import type { Connection, ConnectionsRepository, ImportJobsRepository, Processed
 import { CdcStream, ChangeEvent, ChangeStream, ChangeStreamOptions, PubSubChannel, PubSubStream, SalesforceRestClient, StreamProblem, StreamSource, committedBefore, toSalesforceSecond } from '@connector/salesforce';
 import type { ImportCheckpoint, ImportRunner } from '../import/import-runner';
 import { ChangeProcessor } from '../live/change-processor';
-import { processedBefore, streamStart } from '../live/stream-start';
+import { streamStart } from '../live/stream-start';
 import { InboundModel, buildInboundModel } from '../model/inbound-model';
 import type { JournyPublisher } from '../model/journy-publisher';
 
@@ -208,21 +208,23 @@ export class ConnectionWorker {
     const source = this.sourceFor(connection);
     const start = streamStart(stored, source);
     this.position = stored.source === source && stored.replayId !== null ? { source, replayId: stored.replayId, commit: stored } : null;
-    let handover = start.handover;
-    const { floor } = start;
+    const { floor, handover } = start;
+    // Moving from the other source: live events wait until the records changed since its last commit are read again.
+    let reread: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } | null = null;
+    if (handover) {
+      let resolve: () => void = () => undefined;
+      let reject: (error: unknown) => void = () => undefined;
+      const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+      promise.catch(() => undefined);
+      reread = { promise, resolve, reject };
+    }
     const lastImport = (await this.deps.jobs.list(this.tenantId, connection.id, 5)).find((j) => j.state === 'SUCCEEDED');
     const processor = await this.processor(connection, (lastImport?.checkpoint as ImportCheckpoint | null)?.queriedAt?.AccountContactRelation ?? null);
     const stream = this.createStream(connection, source, {
       channel: this.deps.settings.channel,
       replayFrom: () => (this.position?.source === source ? { replayId: this.position.replayId } : start.replay),
       onEvent: async (event: ChangeEvent) => {
-        if (handover && processedBefore(event.header, handover)) {
-          // Replayed on this source, but the other one already processed it: dropped without a second effect.
-          this.acknowledge(source, event);
-          this.deps.metrics.eventProcessed('already-processed', null);
-          return;
-        }
-        handover = null; // events come in commit order: everything from here on is new
+        if (reread) await reread.promise;
         if (event.decodeError) {
           // Delivered, but not readable against its schema: logged FAILED, never retried (it would fail the same way).
           this.log.error({ replayId: event.replayId, error: event.decodeError }, 'change event unreadable: logged and passed');
@@ -270,6 +272,18 @@ export class ConnectionWorker {
     this.stream = stream;
     this.streamKey = streamKeyOf(connection);
     await stream.start();
+    if (reread && handover) {
+      // Subscribed at the tip first, so nothing committed from here on is missed; what the other source did not get
+      // to is read again by SystemModstamp (Salesforce's second precision, with the usual overlap).
+      try {
+        await processor.rereadSince(handover.commitTimestamp ?? connection.createdAt.getTime(), `change stream moved to ${source}`);
+        this.deps.metrics.recovered('source-handover');
+        reread.resolve();
+      } catch (error) {
+        reread.reject(error);
+        throw error;
+      }
+    }
     if (source === (connection.settings.source.changeStream ?? this.deps.settings.defaultSource) && stored.fallbackReason) {
       await this.deps.offsets.setFallback(this.tenantId, connection.id, this.deps.settings.channel, null);
     }
