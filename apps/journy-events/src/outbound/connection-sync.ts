@@ -94,12 +94,13 @@ export class ConnectionSync {
     lap('accountsMs');
     await this.writeContacts(users, [...users, ...accounts].flatMap((i) => i.memberships), accountIds);
     lap('contactsMs');
-    // Links, written values and log lines stored together; all before the batch counts as done (offsets commit after).
+    // Links and written values stored, then the log lines: a SUCCEEDED line means ingest's re-reads already know
+    // the value as this connector's own (an echo). All before the batch counts as done (offsets commit after).
     await Promise.all([
       this.deps.links.save([...this.linksToSave.values()]),
       this.deps.recordLinks.recordWrittenMany(this.connection.tenantId, this.connection.id, [...this.written.values()]),
-      this.deps.publish(this.outcomes.lines),
     ]);
+    await this.deps.publish(this.outcomes.lines);
     lap('linksMs');
     for (const [key, memory] of this.memories) {
       const cached = this.deps.cache.get(key);
