@@ -77,16 +77,22 @@ describe('journy-events killed mid-batch', () => {
     const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '29130' });
     running.push(first);
     await waitForHttp('http://127.0.0.1:29130/health/live', 60_000, first);
-    for (let i = 0; i < events.length; i += 250) {
-      await kafka.producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', events.slice(i, i + 250));
-      await sleep(40); // a stream, not one backlog: the kill lands in the middle of batches
-    }
-    // Kill it once it has written a part.
-    for (let i = 0; i < 600 && tap.logs.filter((l) => l.status === 'SUCCEEDED').length < 800; i++) await sleep(25);
+    const send = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 250) {
+        await kafka.producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', events.slice(i, Math.min(to, i + 250)));
+        await sleep(40); // a stream, not one backlog: the kill lands in the middle of batches
+      }
+    };
+    // The first half is streaming when the process is killed, once it has written a part; the second half is sent
+    // only after the kill, so the restarted process always has work of both kinds (in flight, and new).
+    const half = events.length / 2;
+    await send(0, half);
+    for (let i = 0; i < 600 && tap.logs.filter((l) => l.status === 'SUCCEEDED').length < 300; i++) await sleep(25);
     first.process.kill('SIGKILL');
     await first.exited;
     const writtenBeforeKill = tap.logs.filter((l) => l.status === 'SUCCEEDED').length;
     expect(writtenBeforeKill).toBeGreaterThan(0);
+    await send(half, events.length);
 
     const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '29131' });
     running.push(second);
