@@ -2,6 +2,9 @@ import type { Row } from './records';
 
 /** Change Data Capture events as Salesforce delivers them (CometD and Pub/Sub alike), and how to read their header. */
 
+/** The channel (CometD) and topic (Pub/Sub) of every entity selected for Change Data Capture. */
+export const ALL_CHANGES_CHANNEL = '/data/ChangeEvents';
+
 export interface ChangeEventHeader {
   entityName: string;
   recordIds: string[];

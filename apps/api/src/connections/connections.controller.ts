@@ -1,4 +1,5 @@
 import { DescribeCache } from '@connector/org-access';
+import { ALL_CHANGES_CHANNEL } from '@connector/salesforce';
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DEFAULT_MAPPINGS, JOURNY_TYPES, COMPATIBILITY, canServeAsAccountId, isMappable } from '@connector/mapping';
@@ -67,8 +68,6 @@ function streamView(offset: StreamOffset | null) {
 }
 
 const CONNECTION_ID = /^con_[0-9a-f]{24}$/;
-/** The channel the ingest app subscribes every connection to. */
-const CHANGE_EVENTS_CHANNEL = '/data/ChangeEvents';
 
 @Controller('v1/connections')
 export class ConnectionsController {
@@ -145,7 +144,7 @@ export class ConnectionsController {
     const connection = CONNECTION_ID.test(connectionId) ? await this.connections.findById(principal.tenantId, connectionId) : null;
     if (!connection) throw new NotFoundException({ code: 'CONNECTION_NOT_FOUND', message: `no connection ${connectionId} in this project` });
     const [usage, offsets] = await Promise.all([this.apiUsage.find(principal.tenantId, connection.id), this.offsets.forConnection(principal.tenantId, connection.id)]);
-    return connectionView(connection, usage, offsets.find((o) => o.channel === CHANGE_EVENTS_CHANNEL) ?? null);
+    return connectionView(connection, usage, offsets.find((o) => o.channel === ALL_CHANGES_CHANNEL) ?? null);
   }
 }
 

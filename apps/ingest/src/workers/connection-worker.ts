@@ -210,53 +210,15 @@ export class ConnectionWorker {
     this.position = stored.source === source && stored.replayId !== null ? { source, replayId: stored.replayId, commit: stored } : null;
     const { floor, handover } = start;
     // Moving from the other source: live events wait until the records changed since its last commit are read again.
-    let reread: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } | null = null;
-    if (handover) {
-      let resolve: () => void = () => undefined;
-      let reject: (error: unknown) => void = () => undefined;
-      const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
-      promise.catch(() => undefined);
-      reread = { promise, resolve, reject };
-    }
+    const reread = handover ? new Gate() : null;
     const lastImport = (await this.deps.jobs.list(this.tenantId, connection.id, 5)).find((j) => j.state === 'SUCCEEDED');
     const processor = await this.processor(connection, (lastImport?.checkpoint as ImportCheckpoint | null)?.queriedAt?.AccountContactRelation ?? null);
     const stream = this.createStream(connection, source, {
       channel: this.deps.settings.channel,
       replayFrom: () => (this.position?.source === source ? { replayId: this.position.replayId } : start.replay),
       onEvent: async (event: ChangeEvent) => {
-        if (reread) await reread.promise;
-        if (event.decodeError) {
-          // Delivered, but not readable against its schema: logged FAILED, never retried (it would fail the same way).
-          this.log.error({ replayId: event.replayId, error: event.decodeError }, 'change event unreadable: logged and passed');
-          await processor.skipEvent(event, 'UNREADABLE_EVENT', event.decodeError.slice(0, 1000), 'FAILED');
-          this.acknowledge(source, event);
-          this.deps.metrics.eventProcessed('unreadable', null);
-          return;
-        }
-        if (floor !== null && typeof event.header?.commitTimestamp === 'number' && committedBefore(event.header.commitTimestamp, floor)) {
-          // Replayed from the retention window, but older than where this stream starts: logged, not applied.
-          await processor.skipEvent(event, 'OLDER_THAN_STREAM_START', `committed at ${new Date(event.header.commitTimestamp).toISOString()}, before this connection's stream starts (${new Date(floor).toISOString()})`);
-          this.acknowledge(source, event);
-          this.deps.metrics.eventProcessed('older-than-start', event.header.commitTimestamp);
-          return;
-        }
-        const started = Date.now();
-        try {
-          await processor.handle(event);
-        } catch (error) {
-          // Transient trouble (Salesforce, the store, Kafka) is retried; an event that keeps failing for a reason
-          // of its own is logged FAILED after a few tries and passed, so one event never wedges the stream.
-          const attempts = this.recordFailure(event.replayId);
-          if (isTransient(error) || attempts < HANDLER_ATTEMPTS) throw error;
-          const described = describeError(error);
-          this.log.error({ replayId: event.replayId, attempts, error: described }, 'change event failed for good: logged and passed');
-          await processor.skipEvent(event, 'HANDLER_FAILED', `not applied after ${attempts} tries: ${described.code}: ${described.message}`.slice(0, 1000), 'FAILED');
-          this.deps.metrics.eventProcessed('failed', event.header?.commitTimestamp ?? null);
-        }
-        this.eventFailures.delete(event.replayId);
-        this.acknowledge(source, event);
-        this.log.debug({ replayId: event.replayId, entity: event.header?.entityName, changeType: event.header?.changeType, ms: Date.now() - started, lagMs: Date.now() - (event.header?.commitTimestamp ?? Date.now()) }, 'change event processed');
-        this.deps.metrics.eventProcessed('processed', event.header?.commitTimestamp ?? null);
+        await reread?.passed;
+        await this.apply(event, source, processor, floor);
       },
       onIdlePosition: (replayId) => this.moveTo({ source, replayId, commit: null }),
       onReconnect: (reason, attempt) => {
@@ -278,9 +240,9 @@ export class ConnectionWorker {
       try {
         await processor.rereadSince(handover.commitTimestamp ?? connection.createdAt.getTime(), `change stream moved to ${source}`);
         this.deps.metrics.recovered('source-handover');
-        reread.resolve();
+        reread.open();
       } catch (error) {
-        reread.reject(error);
+        reread.fail(error); // the waiting events fail the stream, which is closed and opened again
         throw error;
       }
     }
@@ -288,6 +250,42 @@ export class ConnectionWorker {
       await this.deps.offsets.setFallback(this.tenantId, connection.id, this.deps.settings.channel, null);
     }
     this.log.info({ channel: this.deps.settings.channel, source, replayFrom: start.replay, floor, handover: start.handover }, 'change stream subscribed');
+  }
+
+  /** One event of the stream, in order: applied, or logged with why not; its replay id saved once acknowledged. */
+  private async apply(event: ChangeEvent, source: StreamSource, processor: ChangeProcessor, floor: number | null): Promise<void> {
+    if (event.decodeError) {
+      // Delivered, but not readable against its schema: logged FAILED, never retried (it would fail the same way).
+      this.log.error({ replayId: event.replayId, error: event.decodeError }, 'change event unreadable: logged and passed');
+      await processor.skipEvent(event, 'UNREADABLE_EVENT', event.decodeError.slice(0, 1000), 'FAILED');
+      this.acknowledge(source, event);
+      this.deps.metrics.eventProcessed('unreadable', null);
+      return;
+    }
+    if (floor !== null && typeof event.header?.commitTimestamp === 'number' && committedBefore(event.header.commitTimestamp, floor)) {
+      // Replayed from the retention window, but older than where this stream starts: logged, not applied.
+      await processor.skipEvent(event, 'OLDER_THAN_STREAM_START', `committed at ${new Date(event.header.commitTimestamp).toISOString()}, before this connection's stream starts (${new Date(floor).toISOString()})`);
+      this.acknowledge(source, event);
+      this.deps.metrics.eventProcessed('older-than-start', event.header.commitTimestamp);
+      return;
+    }
+    const started = Date.now();
+    try {
+      await processor.handle(event);
+    } catch (error) {
+      // Transient trouble (Salesforce, the store, Kafka) is retried; an event that keeps failing for a reason
+      // of its own is logged FAILED after a few tries and passed, so one event never wedges the stream.
+      const attempts = this.recordFailure(event.replayId);
+      if (isTransient(error) || attempts < HANDLER_ATTEMPTS) throw error;
+      const described = describeError(error);
+      this.log.error({ replayId: event.replayId, attempts, error: described }, 'change event failed for good: logged and passed');
+      await processor.skipEvent(event, 'HANDLER_FAILED', `not applied after ${attempts} tries: ${described.code}: ${described.message}`.slice(0, 1000), 'FAILED');
+      this.deps.metrics.eventProcessed('failed', event.header?.commitTimestamp ?? null);
+    }
+    this.eventFailures.delete(event.replayId);
+    this.acknowledge(source, event);
+    this.log.debug({ replayId: event.replayId, entity: event.header?.entityName, changeType: event.header?.changeType, ms: Date.now() - started, lagMs: Date.now() - (event.header?.commitTimestamp ?? Date.now()) }, 'change event processed');
+    this.deps.metrics.eventProcessed('processed', event.header?.commitTimestamp ?? null);
   }
 
   private recordFailure(replayId: string): number {
@@ -405,6 +403,24 @@ function streamKeyOf(connection: Connection): string {
 
 /** How often one change event may fail for a reason of its own before it is logged FAILED and passed. */
 const HANDLER_ATTEMPTS = 3;
+
+/** A promise opened (or failed) later: events wait on it until the hand-over's re-read is done. */
+class Gate {
+  private settle: { open: () => void; fail: (error: unknown) => void } = { open: () => undefined, fail: () => undefined };
+  readonly passed = new Promise<void>((open, fail) => (this.settle = { open, fail }));
+
+  constructor() {
+    this.passed.catch(() => undefined); // a failure reaches the events waiting, not the process
+  }
+
+  open(): void {
+    this.settle.open();
+  }
+
+  fail(error: unknown): void {
+    this.settle.fail(error);
+  }
+}
 
 /** After Pub/Sub was refused for an org, how long its stream stays on CometD before Pub/Sub is tried again. */
 const PUBSUB_RETRY_AFTER_MS = 60 * 60_000;

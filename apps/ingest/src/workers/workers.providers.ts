@@ -3,16 +3,13 @@ import { DescribeCache, OrgSessions } from '@connector/org-access';
 import { KafkaRuntime } from '@connector/kafka';
 import { LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, RecordLinksRepository, StreamOffsetsRepository } from '@connector/persistence';
-import { PubSubChannel } from '@connector/salesforce';
+import { ALL_CHANGES_CHANNEL, PubSubChannel } from '@connector/salesforce';
 import { readFileSync } from 'node:fs';
 import { ImportRunner } from '../import/import-runner';
 import { INGEST_CONFIG, type IngestConfig } from '../ingest.config';
 import { JournyPublisher } from '../model/journy-publisher';
 import { Ownership } from './ownership';
 import { Supervisor } from './supervisor';
-
-/** All change events of the org on one subscription (Salesforce delivers the entities selected for CDC). */
-export const CHANGE_CHANNEL = '/data/ChangeEvents';
 
 export const journyPublisherProvider: Provider = {
   provide: JournyPublisher,
@@ -53,7 +50,7 @@ export const supervisorProvider: Provider = {
       {
         connections, jobs, links, offsets, sessions, describes, publisher, importer, pubsub,
         settings: {
-          channel: CHANGE_CHANNEL, pollIntervalMs: config.INGEST_POLL_INTERVAL_MS, offsetFlushMs: 250, maxBackoffMs: config.INGEST_MAX_BACKOFF_MS,
+          channel: ALL_CHANGES_CHANNEL, pollIntervalMs: config.INGEST_POLL_INTERVAL_MS, offsetFlushMs: 250, maxBackoffMs: config.INGEST_MAX_BACKOFF_MS,
           defaultSource: config.INGEST_CHANGE_STREAM, pubsubSilenceMs: config.INGEST_PUBSUB_SILENCE_MS,
         },
         metrics: {

@@ -44,12 +44,15 @@ export class PubSubChannel {
     return metadata;
   }
 
-  /** The schema of an event, fetched once per id (a new id mid-stream is fetched, a failed fetch retried next time). */
-  schema(schemaId: string, metadata: grpc.Metadata, timeoutMs = 30_000): Promise<ChangeEventSchema> {
+  /**
+   * The schema of an event, fetched once per id (a new id mid-stream is fetched, a failed fetch retried next
+   * time); the call's credentials are made only for a fetch.
+   */
+  schema(schemaId: string, metadata: () => grpc.Metadata, timeoutMs = 30_000): Promise<ChangeEventSchema> {
     let found = this.schemas.get(schemaId);
     if (!found) {
       found = new Promise<ChangeEventSchema>((resolve, reject) => {
-        this.client.GetSchema({ schemaId }, metadata, { deadline: Date.now() + timeoutMs }, (error, info) => {
+        this.client.GetSchema({ schemaId }, metadata(), { deadline: Date.now() + timeoutMs }, (error, info) => {
           if (error || !info) return reject(error ?? new Error(`no schema ${schemaId}`));
           try {
             resolve(new ChangeEventSchema(schemaId, info.schemaJson));

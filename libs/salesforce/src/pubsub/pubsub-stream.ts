@@ -160,7 +160,7 @@ export class PubSubStream implements ChangeStream {
       if (this.stopped || this.failed) return;
       let event: ChangeEvent;
       try {
-        const schema = await this.channel.schema(schemaId, this.channel.metadata(this.session, this.options.orgId));
+        const schema = await this.channel.schema(schemaId, () => this.channel.metadata(this.session, this.options.orgId));
         event = decodeOrReport(schema, payload, this.options.channel, replayId);
         await this.options.onEvent(event);
       } catch (error) {
