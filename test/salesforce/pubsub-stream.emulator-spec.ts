@@ -123,7 +123,7 @@ describe('PubSubStream against the emulator (TLS)', () => {
     await createContact({ LastName: 'Once 4' });
     await eventually(() => events.some((e) => lastName(e) === 'Once 4'), 'the event after the reconnect', 15_000);
     expect(events.map(lastName)).toEqual(['Once 1', 'Once 2', 'Once 3', 'Once 4']);
-    expect(emulator.pubsub!.redeliverOnResume).toBe(0); // the resume did send the two again
+    expect(emulator.primary.pubsubTenant.redeliverOnResume).toBe(0); // the resume did send the two again
   });
 
   it('an expired session: one refresh, then the stream resumes', async () => {
@@ -157,7 +157,7 @@ describe('PubSubStream against the emulator (TLS)', () => {
     let handled = 0;
     let maxAhead = 0;
     const reconnects: string[] = [];
-    const delivered = () => (emulator.pubsub!.stats.delivered);
+    const delivered = () => (emulator.primary.pubsubTenant.stats.delivered);
     const start = delivered();
     await open(() => 'LATEST', async () => {
       maxAhead = Math.max(maxAhead, delivered() - start - handled);

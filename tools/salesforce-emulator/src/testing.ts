@@ -1,4 +1,4 @@
-import { DEFAULT_APP } from './server';
+import { DEFAULT_APP } from './emulated-org';
 
 /** A session token for the integration user through the password grant: for tests that need a plain token. */
 export async function passwordGrantToken(url: string, username = 'integration@journy-demo.example', password = 'emulator-password'): Promise<string> {

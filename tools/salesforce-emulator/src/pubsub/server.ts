@@ -32,6 +32,7 @@ type Call = grpc.ServerDuplexStream<FetchRequest, unknown>;
 
 interface Subscription {
   call: Call;
+  tenant: PubSubTenant;
   topic: string;
   token: string;
   demand: number;
@@ -45,17 +46,8 @@ interface Subscription {
 const MAX_DEMAND = 100;
 const PREFIX = 'sfdc.platform.eventbus.grpc.';
 
-/**
- * The Pub/Sub API (gRPC, eventbus.v1) over the org's event bus, the one CometD serves: GetTopic, GetSchema and
- * Subscribe with pull-based flow control, replay presets on the first request only, keepalives, the idle close,
- * and Salesforce's errors with their `error-code` and `rpc-id` trailers.
- */
-export class PubSubServer {
-  private server: grpc.Server | null = null;
-  private readonly subscriptions = new Set<Subscription>();
-  private readonly schemasById = new Map<string, EventSchema>();
-  private readonly schemasByShape = new Map<string, EventSchema>();
-  private readonly encoded = new WeakMap<StreamEvent, { id: string; schemaId: string; payload: Buffer }>();
+/** One org as Pub/Sub sees it: its event bus and sessions, its schemas, and the admin controls on its streams. */
+export class PubSubTenant {
   /** Admin control: this org may not use Pub/Sub (an edition without it). */
   refused = false;
   /** Admin control: the next CUSTOM resume also resends this many events up to the given id (redeliveries clients must drop). */
@@ -63,9 +55,45 @@ export class PubSubServer {
   /** Admin control: until this time every call fails as during an outage (INTERNAL, service.unavailable). */
   unavailableUntil = 0;
   readonly stats = { subscribes: 0, delivered: 0 };
+  private readonly schemasById = new Map<string, EventSchema>();
+  private readonly schemasByShape = new Map<string, EventSchema>();
+
+  constructor(readonly org: Org, readonly oauth: OAuthServer) {}
+
+  /** The schema an event of this entity is written with now (a new id once the object gains a field). */
+  schemaFor(entity: string, body: Record<string, unknown>): EventSchema {
+    const object = this.org.schema.object(entity);
+    const shape = object ? `${entity}:${object.fieldOrder.join(',')}` : `?${entity}:${Object.keys(body).sort().join(',')}`;
+    let schema = this.schemasByShape.get(shape);
+    if (!schema) {
+      schema = object ? schemaForObject(object) : schemaForPayload(entity, body);
+      this.schemasByShape.set(shape, schema);
+      this.schemasById.set(schema.id, schema);
+    }
+    return schema;
+  }
+
+  schemaById(id: string): EventSchema | undefined {
+    return this.schemasById.get(id);
+  }
+}
+
+/** Finds the org a call is for by its `tenantid` (the org id's first 15 characters). */
+export type TenantLookup = (orgId15: string) => PubSubTenant | undefined;
+
+/**
+ * The Pub/Sub API (gRPC, eventbus.v1) over each org's event bus, the one CometD serves: GetTopic, GetSchema and
+ * Subscribe with pull-based flow control, replay presets on the first request only, keepalives, the idle close,
+ * and Salesforce's errors with their `error-code` and `rpc-id` trailers. One endpoint serves every org, as
+ * Salesforce's does: the `tenantid` header picks the org, and the session must be one of that org's.
+ */
+export class PubSubServer {
+  private server: grpc.Server | null = null;
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly encoded = new WeakMap<StreamEvent, { id: string; schemaId: string; payload: Buffer }>();
   endpoint = '';
 
-  constructor(private readonly org: Org, private readonly oauth: OAuthServer, readonly options: PubSubOptions) {}
+  constructor(private readonly tenantFor: TenantLookup, readonly options: PubSubOptions) {}
 
   async start(): Promise<string> {
     const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
@@ -102,13 +130,18 @@ export class PubSubServer {
     });
   }
 
-  streamCount(): number {
-    return this.subscriptions.size;
+  /** Open streams, of one org or of all. */
+  streamCount(tenant?: PubSubTenant): number {
+    return this.streamsOf(tenant).length;
   }
 
-  /** Admin control: every open stream ends as a broken connection does (UNAVAILABLE), or with a server error. */
-  dropAll(kind: 'UNAVAILABLE' | 'INTERNAL' = 'UNAVAILABLE'): number {
-    const open = [...this.subscriptions];
+  private streamsOf(tenant?: PubSubTenant): Subscription[] {
+    return [...this.subscriptions].filter((s) => !tenant || s.tenant === tenant);
+  }
+
+  /** Admin control: an org's open streams end as a broken connection does (UNAVAILABLE), or with a server error. */
+  dropAll(tenant?: PubSubTenant, kind: 'UNAVAILABLE' | 'INTERNAL' = 'UNAVAILABLE'): number {
+    const open = this.streamsOf(tenant);
     for (const subscription of open) {
       if (kind === 'INTERNAL') this.fail(subscription.call, grpc.status.INTERNAL, 'service.unavailable', 'The service is unavailable. Try again later.');
       else this.fail(subscription.call, grpc.status.UNAVAILABLE, null, 'RST_STREAM closed stream. HTTP/2 error code: NO_ERROR');
@@ -118,9 +151,9 @@ export class PubSubServer {
   }
 
   /** Streams whose session ended (expired or revoked tokens) are refused, as the next call would be. */
-  revalidate(): void {
-    for (const subscription of [...this.subscriptions]) {
-      if (!this.refused) {
+  revalidate(tenant: PubSubTenant): void {
+    for (const subscription of this.streamsOf(tenant)) {
+      if (!tenant.refused) {
         this.checkSession(subscription);
         continue;
       }
@@ -129,42 +162,34 @@ export class PubSubServer {
     }
   }
 
-  /** The schema an event of this entity is written with now (a new id once the object gains a field). */
-  schemaFor(entity: string, body: Record<string, unknown>): EventSchema {
-    const object = this.org.schema.object(entity);
-    const shape = object ? `${entity}:${object.fieldOrder.join(',')}` : `?${entity}:${Object.keys(body).sort().join(',')}`;
-    let schema = this.schemasByShape.get(shape);
-    if (!schema) {
-      schema = object ? schemaForObject(object) : schemaForPayload(entity, body);
-      this.schemasByShape.set(shape, schema);
-      this.schemasById.set(schema.id, schema);
-    }
-    return schema;
-  }
-
   // ---------------------------------------------------------------------------------------------------------
 
-  private authenticate(metadata: grpc.Metadata): { token: string } | { error: [grpc.status, string, string] } {
-    if (Date.now() < this.unavailableUntil) return { error: [grpc.status.INTERNAL, 'service.unavailable', 'The service is unavailable. Try again later.'] };
+  private authenticate(metadata: grpc.Metadata): { token: string; tenant: PubSubTenant } | { error: [grpc.status, string, string] } {
     const token = String(metadata.get('accesstoken')[0] ?? '');
     const instanceUrl = String(metadata.get('instanceurl')[0] ?? '');
     const tenantId = String(metadata.get('tenantid')[0] ?? '');
     if (!token || !instanceUrl || !tenantId) return { error: [grpc.status.UNAUTHENTICATED, 'service.auth.headers.invalid', 'The accesstoken, instanceurl and tenantid headers are required.'] };
-    if (!this.oauth.sessionFor(token)) return { error: [grpc.status.UNAUTHENTICATED, 'service.auth.error', 'An authentication exception occurred. Provide valid authentication via metadata headers.'] };
-    if (tenantId.slice(0, 15) !== this.org.orgId.slice(0, 15)) return { error: [grpc.status.UNAUTHENTICATED, 'service.auth.error', 'An authentication exception occurred. The tenant id does not match the session.'] };
-    if (this.refused) return { error: [grpc.status.PERMISSION_DENIED, 'service.tenant.license', 'The org is not licensed for Pub/Sub API.'] };
-    return { token };
+    const tenant = this.tenantFor(tenantId.slice(0, 15));
+    if (tenant && Date.now() < tenant.unavailableUntil) return { error: [grpc.status.INTERNAL, 'service.unavailable', 'The service is unavailable. Try again later.'] };
+    if (!tenant) return { error: [grpc.status.UNAUTHENTICATED, 'service.auth.error', 'An authentication exception occurred. The tenant id does not match the session.'] };
+    if (!tenant.oauth.sessionFor(token)) {
+      // A session of another org reads as one that does not exist, as on Salesforce.
+      return { error: [grpc.status.UNAUTHENTICATED, 'service.auth.error', 'An authentication exception occurred. Provide valid authentication via metadata headers.'] };
+    }
+    if (tenant.refused) return { error: [grpc.status.PERMISSION_DENIED, 'service.tenant.license', 'The org is not licensed for Pub/Sub API.'] };
+    return { token, tenant };
   }
 
   private getTopic(call: grpc.ServerUnaryCall<{ topicName: string }, unknown>, callback: grpc.sendUnaryData<unknown>): void {
     const auth = this.authenticate(call.metadata);
     if ('error' in auth) return callback(statusError(...auth.error));
+    const { org } = auth.tenant;
     const topic = call.request.topicName;
-    if (!this.org.bus.has(topic)) return callback(statusError(grpc.status.NOT_FOUND, 'topic.not.found', `The topic ${topic} does not exist.`));
+    if (!org.bus.has(topic)) return callback(statusError(grpc.status.NOT_FOUND, 'topic.not.found', `The topic ${topic} does not exist.`));
     const entity = /^\/data\/(\w+?)ChangeEvent$/.exec(topic)?.[1];
     // A channel of several entities has no one schema: each event names its own.
-    const schemaId = entity && this.org.schema.object(entity) ? this.schemaFor(entity, {}).id : '';
-    callback(null, { topicName: topic, tenantGuid: this.org.orgId, canPublish: false, canSubscribe: true, schemaId, rpcId: randomUUID() });
+    const schemaId = entity && org.schema.object(entity) ? auth.tenant.schemaFor(entity, {}).id : '';
+    callback(null, { topicName: topic, tenantGuid: org.orgId, canPublish: false, canSubscribe: true, schemaId, rpcId: randomUUID() });
   }
 
   private getSchema(call: grpc.ServerUnaryCall<{ schemaId: string }, unknown>, callback: grpc.sendUnaryData<unknown>): void {
@@ -172,7 +197,7 @@ export class PubSubServer {
     if ('error' in auth) return callback(statusError(...auth.error));
     const id = call.request.schemaId;
     if (!id) return callback(statusError(grpc.status.INVALID_ARGUMENT, 'schema.validation.failed', "Schema validation failed. The schema ID can't be blank."));
-    const schema = this.schemasById.get(id);
+    const schema = auth.tenant.schemaById(id);
     if (!schema) return callback(statusError(grpc.status.NOT_FOUND, 'schema.not.found', `The schema ${id} does not exist.`));
     callback(null, { schemaJson: schema.json, schemaId: schema.id, rpcId: randomUUID() });
   }
@@ -184,7 +209,7 @@ export class PubSubServer {
     call.on('data', (request: FetchRequest) => {
       if (subscription?.closed) return;
       if (!subscription) {
-        subscription = this.open(call, auth.token, request);
+        subscription = this.open(call, auth.token, auth.tenant, request);
         return;
       }
       if (request.topicName && request.topicName !== subscription.topic) {
@@ -207,9 +232,10 @@ export class PubSubServer {
   }
 
   /** The first request: the topic, where to start (honoured only here), and the first demand. */
-  private open(call: Call, token: string, request: FetchRequest): Subscription | null {
+  private open(call: Call, token: string, tenant: PubSubTenant, request: FetchRequest): Subscription | null {
+    const { org } = tenant;
     const topic = request.topicName;
-    if (!topic || !this.org.bus.has(topic)) {
+    if (!topic || !org.bus.has(topic)) {
       this.fail(call, grpc.status.NOT_FOUND, 'topic.not.found', `The topic ${topic || '(none)'} does not exist.`);
       return null;
     }
@@ -229,12 +255,12 @@ export class PubSubServer {
     let backlog: StreamEvent[];
     try {
       if (from === -3) throw new ReplayIdInvalid('malformed');
-      backlog = this.org.bus.replay(topic, from);
-      if (from >= 0 && this.redeliverOnResume > 0) {
-        const retained = this.org.bus.replay(topic, -2);
+      backlog = org.bus.replay(topic, from);
+      if (from >= 0 && tenant.redeliverOnResume > 0) {
+        const retained = org.bus.replay(topic, -2);
         const at = retained.findIndex((e) => e.replayId === from);
-        backlog = [...retained.slice(Math.max(0, at + 1 - this.redeliverOnResume), at + 1), ...backlog];
-        this.redeliverOnResume = 0;
+        backlog = [...retained.slice(Math.max(0, at + 1 - tenant.redeliverOnResume), at + 1), ...backlog];
+        tenant.redeliverOnResume = 0;
       }
     } catch (error) {
       if (!(error instanceof ReplayIdInvalid)) throw error;
@@ -242,14 +268,14 @@ export class PubSubServer {
       return null;
     }
     const subscription: Subscription = {
-      call, topic, token, demand: Math.min(MAX_DEMAND, request.numRequested), queue: backlog, lastDelivered: null, unsubscribe: () => undefined, timers: {}, closed: false,
+      call, tenant, topic, token, demand: Math.min(MAX_DEMAND, request.numRequested), queue: backlog, lastDelivered: null, unsubscribe: () => undefined, timers: {}, closed: false,
     };
-    subscription.unsubscribe = this.org.bus.subscribe(topic, (event) => {
+    subscription.unsubscribe = org.bus.subscribe(topic, (event) => {
       subscription.queue.push(event);
       this.pump(subscription);
     });
     this.subscriptions.add(subscription);
-    this.stats.subscribes++;
+    tenant.stats.subscribes++;
     this.keepAliveLater(subscription);
     this.pump(subscription);
     return subscription;
@@ -270,14 +296,15 @@ export class PubSubServer {
     const events = subscription.queue.splice(0, count);
     subscription.demand -= count;
     subscription.lastDelivered = events[events.length - 1].replayId;
-    this.stats.delivered += count;
-    this.respond(subscription, events.map((event) => ({ event: this.producerEvent(event), replayId: replayBytes(event.replayId) })));
+    subscription.tenant.stats.delivered += count;
+    this.respond(subscription, events.map((event) => ({ event: this.producerEvent(subscription.tenant, event), replayId: replayBytes(event.replayId) })));
     if (subscription.queue.length > 0) setImmediate(() => this.pump(subscription));
   }
 
   private respond(subscription: Subscription, events: unknown[]): void {
     // Caught up, a subscription's position is the channel's newest event; otherwise the last one it was sent.
-    const latest = subscription.queue.length === 0 ? this.org.bus.tipReplayId(subscription.topic) : (subscription.lastDelivered ?? this.org.bus.tipReplayId(subscription.topic));
+    const { bus } = subscription.tenant.org;
+    const latest = subscription.queue.length === 0 ? bus.tipReplayId(subscription.topic) : (subscription.lastDelivered ?? bus.tipReplayId(subscription.topic));
     subscription.call.write({ events, latestReplayId: replayBytes(latest), rpcId: randomUUID(), pendingNumRequested: subscription.demand });
     this.keepAliveLater(subscription);
     // The idle window runs from the response that used up the demand; keepalives do not extend it.
@@ -304,19 +331,19 @@ export class PubSubServer {
   }
 
   private checkSession(subscription: Subscription): boolean {
-    if (this.oauth.sessionFor(subscription.token)) return true;
+    if (subscription.tenant.oauth.sessionFor(subscription.token)) return true;
     this.fail(subscription.call, grpc.status.UNAUTHENTICATED, 'service.auth.error', 'An authentication exception occurred. Provide valid authentication via metadata headers.');
     this.close(subscription);
     return false;
   }
 
   /** The event as Pub/Sub sends it, encoded once for every subscriber (an unreadable one as the bytes it has). */
-  private producerEvent(event: StreamEvent): { id: string; schemaId: string; payload: Buffer } {
+  private producerEvent(tenant: PubSubTenant, event: StreamEvent): { id: string; schemaId: string; payload: Buffer } {
     let encoded = this.encoded.get(event);
     if (!encoded) {
       const payload = (event.data.payload ?? {}) as Record<string, unknown>;
       const header = (payload.ChangeEventHeader ?? {}) as Record<string, unknown>;
-      const schema = this.schemaFor(String(header.entityName ?? 'Unknown'), payload);
+      const schema = tenant.schemaFor(String(header.entityName ?? 'Unknown'), payload);
       let bytes: Buffer;
       try {
         bytes = encodeChangeEvent(schema, payload);
