@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { EmulatedOrg, OrgSettings } from './emulated-org';
 import { HttpError } from './http';
-import { to18 } from './ids';
+import { IdGenerator } from './ids';
 import type { LatencyProfileName } from './latency';
 import type { PubSubServer } from './pubsub/server';
 import type { GeneratedSeed } from './seed';
@@ -27,7 +27,6 @@ export interface FleetOrgView {
   latencyProfile: string;
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Orgs at 127.1.0.1 … 127.1.255.255: 65,535 addresses of the loopback network. */
 const MAX_ORGS = 65_535;
 
@@ -49,6 +48,8 @@ export class OrgFleet {
   private readonly byHostKey = new Map<string, Member>();
   private readonly byOrgId15 = new Map<string, Member>();
   private next = 1;
+  /** Org ids on a pod the demo org does not use. */
+  private readonly orgIds = new IdGenerator('7f0');
   private serving: { scheme: string; port: number; wildcard: boolean } | null = null;
 
   /** `defaults`: what every org shares with the demo org (connected apps, token lifetime…); `listen`: a server for one more address. */
@@ -57,10 +58,6 @@ export class OrgFleet {
   /** Where orgs are served: the emulator's scheme and port; `wildcard` when its listener takes every address. */
   serveOn(serving: { scheme: string; port: number; wildcard: boolean }): void {
     this.serving = serving;
-  }
-
-  get size(): number {
-    return this.members.length;
   }
 
   async create(request: FleetOrgRequest): Promise<FleetOrgView[]> {
@@ -78,7 +75,7 @@ export class OrgFleet {
       const url = `${serving.scheme}://${host}`;
       const name = `${prefix}-${index}`;
       const org = new EmulatedOrg({
-        ...this.defaults, seed: undefined, orgId: orgIdOf(index), name,
+        ...this.defaults, seed: undefined, orgId: this.orgIds.next('00D'), name,
         latencyProfile: request.latencyProfile ?? this.defaults.latencyProfile,
         dailyApiLimit: request.dailyApiLimit ?? this.defaults.dailyApiLimit,
         autoApprove: request.autoApprove ?? this.defaults.autoApprove,
@@ -132,13 +129,6 @@ export class OrgFleet {
     });
     return server;
   }
-}
-
-/** A distinct org id per index, on a pod the demo org does not use. */
-function orgIdOf(index: number): string {
-  let body = '';
-  for (let value = index, i = 0; i < 9; i++, value = Math.floor(value / 62)) body = BASE62[value % 62] + body;
-  return to18(`00D7f0${body}`);
 }
 
 function view(member: Member): FleetOrgView {
