@@ -43,13 +43,18 @@ export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: str
   await admin.connect();
   try {
     for (const topic of topics) {
-      // A topic just created may show fewer partitions for a moment: wait until its metadata and offsets agree.
-      let ends = await admin.fetchTopicOffsets(topic);
+      // A topic just created may show fewer partitions, or no leader yet, for a moment: wait until its metadata
+      // and offsets agree.
+      let ends: { partition: number; offset: string }[] = [];
       for (let i = 0; i < 50; i++) {
-        const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-        if (metadata.partitions.length > 0 && metadata.partitions.length === ends.length) break;
+        try {
+          ends = await admin.fetchTopicOffsets(topic);
+          const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+          if (metadata.partitions.length > 0 && metadata.partitions.length === ends.length) break;
+        } catch (error) {
+          if (!(error as { retriable?: boolean }).retriable || i === 49) throw error;
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
-        ends = await admin.fetchTopicOffsets(topic);
       }
       await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, offset }) => ({ partition, offset })) });
     }
