@@ -31,7 +31,11 @@ export const journyEventsConfigSchema = z.object({
   JOURNY_EVENTS_SESSION_TIMEOUT_MS: positiveInt.min(6000).max(300_000).default(30_000),
   /** How long a partition may fail (or a connection hold its events back) before /health names it, ms. */
   JOURNY_EVENTS_STALL_MS: positiveInt.default(5 * 60_000),
-  /** How many entities' recent state (values last written, version) each instance keeps in memory. */
+  /**
+   * The memory budget of an instance, in entries, across all its connections: as many entities' recent state
+   * (values last written, version, link), and as many links in the connections' directories (the least recently
+   * used connections' directories are dropped past it, and read from the store again).
+   */
   JOURNY_EVENTS_STATE_CACHE_SIZE: positiveInt.default(200_000),
 });
 

@@ -9,3 +9,4 @@ export * from './topic-provisioner';
 export * from './kafka-runtime';
 export * from './nest/kafka.module';
 export * from './nest/avro-batch.transport';
+export * from './sync-log-key';

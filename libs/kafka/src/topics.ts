@@ -35,7 +35,7 @@ export const TOPICS = {
   syncLog: {
     name: 'connector.sync-log.v1',
     contract: 'connector.sync-log.v1',
-    description: 'one record per record-level sync attempt, both directions.',
+    description: 'one record per record-level sync attempt, both directions; keyed by connection and record (syncLogKey).',
   },
   connectionChanges: {
     name: 'connector.connection-changes.v1',

@@ -19,5 +19,15 @@ describe('Salesforce host policy', () => {
     const policy = { ...DEFAULT_HOST_POLICY, insecureHosts: ['127.0.0.1:8484'] };
     expect(checkSalesforceUrl('http://127.0.0.1:8484/services', policy)).toBe('http://127.0.0.1:8484');
     expect(() => checkSalesforceUrl('http://127.0.0.1:9999', policy)).toThrow();
+    expect(checkSalesforceUrl('http://localhost', { ...DEFAULT_HOST_POLICY, insecureHosts: ['localhost'] })).toBe('http://localhost');
+  });
+
+  it('takes `*` in an insecure host as any one label (an emulator fleet on 127.1.x.y), never more', () => {
+    const policy = { ...DEFAULT_HOST_POLICY, insecureHosts: ['127.1.*.*:8484'] };
+    expect(checkSalesforceUrl('http://127.1.0.7:8484/services', policy)).toBe('http://127.1.0.7:8484');
+    expect(checkSalesforceUrl('http://127.1.3.255:8484', policy)).toBe('http://127.1.3.255:8484');
+    for (const bad of ['http://127.1.0.7:8485', 'http://127.2.0.7:8484', 'http://127.1.0.7.evil.example:8484', 'http://evil.127.1.0.7:8484']) {
+      expect(() => checkSalesforceUrl(bad, policy)).toThrow(/Salesforce/);
+    }
   });
 });

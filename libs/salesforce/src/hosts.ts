@@ -5,7 +5,10 @@ export type LoginEnvironment = 'production' | 'sandbox' | 'custom';
 export interface HostPolicy {
   productionLoginUrl: string;
   sandboxLoginUrl: string;
-  /** Hosts allowed over plain http (the local emulator); empty in production. */
+  /**
+   * Hosts allowed over plain http (the local emulator); empty in production. An entry is a host (`name` or
+   * `name:port`) whose labels may be `*`, matching any one label: `127.1.*.*:8484` allows an emulator fleet.
+   */
   insecureHosts: string[];
 }
 
@@ -29,10 +32,19 @@ export function checkSalesforceUrl(value: string, policy: HostPolicy, what = 'Sa
     throw new ValidationError('INVALID_SALESFORCE_URL', `${what} is not a URL`, { field: what });
   }
   if (url.username || url.password) throw new ValidationError('INVALID_SALESFORCE_URL', `${what} must not carry credentials`, { field: what });
-  const insecure = policy.insecureHosts.includes(url.host) || policy.insecureHosts.includes(url.hostname);
+  const insecure = policy.insecureHosts.some((pattern) => hostMatches(pattern, url));
   if (url.protocol === 'https:' && (SALESFORCE_HOST.test(url.hostname) || insecure)) return url.origin;
   if (url.protocol === 'http:' && insecure) return url.origin;
   throw new ValidationError('INVALID_SALESFORCE_URL', `${what} must be https on a Salesforce domain (got ${url.origin})`, { field: what });
+}
+
+/** Whether a configured insecure host (see HostPolicy) names the URL's host: labels compared one by one, `*` any one. */
+function hostMatches(pattern: string, url: URL): boolean {
+  const [name, port] = pattern.toLowerCase().split(':');
+  if (port !== undefined && port !== (url.port || (url.protocol === 'https:' ? '443' : '80'))) return false;
+  const want = name.split('.');
+  const got = url.hostname.toLowerCase().split('.');
+  return want.length === got.length && want.every((label, i) => label === '*' || label === got[i]);
 }
 
 /** The login host of an environment: production, sandbox, or a My Domain URL the user gives. */

@@ -1,4 +1,4 @@
-import { AvroProducer, TOPICS } from '@connector/kafka';
+import { AvroProducer, TOPICS, syncLogKey } from '@connector/kafka';
 import type { PublishBatch } from './publish-batch';
 
 /**
@@ -13,7 +13,7 @@ export class JournyPublisher {
       await this.producer.send(TOPICS.commands.name, 'journy.commands.v1', batch.commands.slice(i, i + this.chunkSize));
     }
     for (let i = 0; i < batch.logs.length; i += this.chunkSize) {
-      const chunk = batch.logs.slice(i, i + this.chunkSize).map((log) => ({ key: `${log.tenantId}:${log.connectionId}`, value: log }));
+      const chunk = batch.logs.slice(i, i + this.chunkSize).map((log) => ({ key: syncLogKey(log), value: log }));
       await this.producer.send(TOPICS.syncLog.name, 'connector.sync-log.v1', chunk);
     }
   }

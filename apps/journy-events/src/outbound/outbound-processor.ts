@@ -1,6 +1,6 @@
 import { ApiQuota, ConnectionNeedsReconnect, type DescribeCache, type OrgSessions } from '@connector/org-access';
 import { AuthError, IntegrationError, RetryableError, backoffDelay, describeError } from '@connector/domain';
-import { TOPICS, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
+import { TOPICS, syncLogKey, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
 import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, ParkedEventsRepository, RecordLinksRepository } from '@connector/persistence';
 import { entityKey, type ProfileEvent } from '../model/profile-event';
@@ -9,6 +9,7 @@ import { ConnectionSync, type CachedEntity, type Directory } from './connection-
 import { emptyMemory } from '../model/plan';
 import { outboundLog } from './outbound-log';
 import { LruCache } from './state-cache';
+import { Directories } from './directories';
 
 export interface OutboundProcessorDeps {
   connections: ConnectionsRepository;
@@ -75,7 +76,7 @@ const HEARTBEAT_EVERY_MS = 2000;
  */
 export class OutboundProcessor {
   private readonly cache: LruCache<CachedEntity>;
-  private readonly directories = new Map<string, Promise<Directory>>();
+  private readonly directories: Directories;
   private readonly contexts: ConnectionContexts;
   private readonly tenants = new Map<string, { at: number; connections: Connection[] }>();
   /** Connections with parked events (and their tenants): new events queue behind them. */
@@ -92,7 +93,10 @@ export class OutboundProcessor {
   private combineTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: OutboundProcessorDeps) {
-    this.cache = new LruCache(deps.options.cacheSize);
+    this.directories = new Directories(deps.options.cacheSize, (connection, limit) => this.loadDirectory(connection, limit));
+    this.cache = new LruCache(deps.options.cacheSize, (key, entry) => {
+      if (entry.link) this.directories.linkForgotten(key.slice(0, key.indexOf(':')));
+    });
     this.contexts = new ConnectionContexts(deps.describes);
   }
 
@@ -267,7 +271,7 @@ export class OutboundProcessor {
   private async apply(connection: Connection, events: ProfileEvent[]): Promise<SyncLogRecord[]> {
     const client = this.deps.sessions.client(connection);
     const context = await this.contexts.of(connection, () => this.deps.metrics.apiCall('describe'));
-    const directory = await this.directoryOf(connection);
+    const directory = await this.directories.of(connection);
     const sync = new ConnectionSync(
       { directory, publish: (logs) => this.publish(logs), links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },
       connection, client, context,
@@ -281,20 +285,9 @@ export class OutboundProcessor {
     return []; // published with the batch
   }
 
-  /** The connection's directory, read once (see Directory); a failed read is tried again next time. */
-  private directoryOf(connection: Connection): Promise<Directory> {
-    let directory = this.directories.get(connection.id);
-    if (!directory) {
-      directory = this.loadDirectory(connection);
-      this.directories.set(connection.id, directory);
-      directory.catch(() => this.directories.delete(connection.id));
-    }
-    return directory;
-  }
-
-  private async loadDirectory(connection: Connection): Promise<Directory> {
+  /** The connection's directory as the store holds it (see Directory), of at most `limit` entries of each kind. */
+  private async loadDirectory(connection: Connection, limit: number): Promise<Directory> {
     const started = Date.now();
-    const limit = this.deps.options.cacheSize;
     const [outbound, imported] = await Promise.all([
       this.deps.links.listAll(connection.tenantId, connection.id, limit),
       this.deps.recordLinks.keysOf(connection.tenantId, connection.id, limit),
@@ -430,7 +423,7 @@ export class OutboundProcessor {
 
   private async publish(logs: SyncLogRecord[]): Promise<void> {
     for (let start = 0; start < logs.length; start += 2000) {
-      await this.deps.producer.send(TOPICS.syncLog.name, 'connector.sync-log.v1', logs.slice(start, start + 2000).map((log) => ({ key: `${log.tenantId}:${log.connectionId}`, value: log })));
+      await this.deps.producer.send(TOPICS.syncLog.name, 'connector.sync-log.v1', logs.slice(start, start + 2000).map((log) => ({ key: syncLogKey(log), value: log })));
     }
   }
 

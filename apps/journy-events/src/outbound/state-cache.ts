@@ -2,7 +2,8 @@
 export class LruCache<V> {
   private readonly map = new Map<string, V>();
 
-  constructor(private readonly capacity: number) {}
+  /** `onEvict` hears of each entry forgotten to make room (not of deletes). */
+  constructor(private readonly capacity: number, private readonly onEvict?: (key: string, value: V) => void) {}
 
   get(key: string): V | undefined {
     const value = this.map.get(key);
@@ -16,7 +17,11 @@ export class LruCache<V> {
   set(key: string, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+    while (this.map.size > this.capacity) {
+      const [oldest, evicted] = this.map.entries().next().value as [string, V];
+      this.map.delete(oldest);
+      this.onEvict?.(oldest, evicted);
+    }
   }
 
   delete(key: string): void {
