@@ -1,7 +1,7 @@
 import { AuthError } from '@connector/domain';
 import type { Logger } from '@connector/observability';
 import { Connection, ConnectionsRepository, RevisionConflictError, TokenCipher } from '@connector/persistence';
-import { SalesforceOAuthClient, SalesforceRestClient, SharedRefreshSession, type ApiUsage, type SalesforceSession } from '@connector/salesforce';
+import { CallPace, SalesforceOAuthClient, SalesforceRestClient, SharedRefreshSession, type ApiUsage, type SalesforceSession } from '@connector/salesforce';
 
 /** The connector's id in Sforce-Call-Options: change events carrying it are the connector's own writes. */
 export const CALL_OPTIONS_CLIENT = 'journy-connector';
@@ -23,6 +23,8 @@ export type GrantRevokedListener = (connection: Connection) => Promise<void>;
  */
 export class OrgSessions {
   private readonly sessions = new Map<string, { instanceUrl: string; session: SharedRefreshSession }>();
+  /** Each connection's pace: its org's calls in flight, from every client of the app. */
+  private readonly paces = new Map<string, CallPace>();
 
   constructor(
     private readonly connections: ConnectionsRepository,
@@ -57,11 +59,19 @@ export class OrgSessions {
       callOptionsClient: CALL_OPTIONS_CLIENT,
       onApiUsage: onApiUsage && ((usage) => onApiUsage(connection, usage)),
       beforeCall: beforeCall && (() => beforeCall(connection)),
+      pace: this.paceOf(connection.id),
     });
+  }
+
+  private paceOf(connectionId: string): CallPace {
+    let pace = this.paces.get(connectionId);
+    if (!pace) this.paces.set(connectionId, (pace = new CallPace()));
+    return pace;
   }
 
   forget(connectionId: string): void {
     this.sessions.delete(connectionId);
+    this.paces.delete(connectionId);
   }
 
   /** Key rotation: credentials still under an older key are re-encrypted with the active one when next used. */

@@ -14,3 +14,4 @@ export * from './soql';
 export * from './records';
 export * from './record-reader';
 export * from './timestamps';
+export * from './call-pace';

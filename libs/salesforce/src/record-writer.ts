@@ -43,8 +43,6 @@ export interface RecordWriterOptions {
 }
 
 const COLLECTION_SIZE = 200;
-/** Collections calls of one write in flight at once (Salesforce allows many concurrent API requests per org). */
-const CONCURRENT_CALLS = 4;
 const TRANSIENT_RECORD_ERRORS = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE']);
 
 /**
@@ -115,7 +113,7 @@ export class RecordWriter {
     return results;
   }
 
-  /** Calls of 200 records, up to CONCURRENT_CALLS at once; `object` null: each record carries its `attributes`. */
+  /** Calls of 200 records, as many at once as the org's pace allows; `object` null: each record carries its `attributes`. */
   private async collections(method: 'POST' | 'PATCH', path: string, object: string | null, records: WriteRecord[], creating: boolean): Promise<RecordResult[]> {
     const chunks: WriteRecord[][] = [];
     for (let start = 0; start < records.length; start += COLLECTION_SIZE) chunks.push(records.slice(start, start + COLLECTION_SIZE));
@@ -134,7 +132,7 @@ export class RecordWriter {
         answers[index] = body.map((r, i) => ({ success: r.success, id: r.id ?? (chunk[i].Id as string | undefined) ?? null, created: r.created ?? (creating && r.success), errors: recordErrors(r.errors) }));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENT_CALLS, chunks.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.rest.width, chunks.length) }, worker));
     return answers.flat();
   }
 

@@ -1,5 +1,6 @@
 import { AuthError, IntegrationError, RetryableError } from '@connector/domain';
 import { SALESFORCE_API_VERSION } from './api-version';
+import type { CallPace } from './call-pace';
 import type { SalesforceSession } from './session';
 
 export interface ApiUsage {
@@ -14,7 +15,12 @@ export interface RestClientOptions {
   onApiUsage?: (usage: ApiUsage) => void;
   /** Awaited before every call that spends the org's API allocation (e.g. while its quota is paused). */
   beforeCall?: () => Promise<void>;
+  /** The org's calls in flight (shared by every client of the org); without it, calls are not held back. */
+  pace?: CallPace;
 }
+
+/** Calls a caller fans out to when the client has no pace. */
+const UNPACED_WIDTH = 4;
 
 export interface SalesforceApiError {
   errorCode: string;
@@ -50,15 +56,34 @@ export class SalesforceRestClient {
     return this.request('GET', '/limits');
   }
 
+  /** How many calls a caller may fan out to: the pace's widest (it holds back what is past its width now). */
+  get width(): number {
+    return this.options.pace?.maxWidth ?? UNPACED_WIDTH;
+  }
+
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    return this.parse<T>(await this.authenticated(method, path, body, headers), method, path);
+    return this.paced(async () => this.parse<T>(await this.authenticated(method, path, body, headers), method, path));
   }
 
   /** A text response (Bulk CSV) with its headers; errors as for `request`. */
   async requestText(method: string, path: string, headers: Record<string, string> = {}): Promise<{ text: string; headers: Headers }> {
-    const response = await this.authenticated(method, path, undefined, headers);
-    if (!response.ok) return this.parse<never>(response, method, path);
-    return { text: await response.text(), headers: response.headers };
+    return this.paced(async () => {
+      const response = await this.authenticated(method, path, undefined, headers);
+      if (!response.ok) return this.parse<never>(response, method, path);
+      return { text: await response.text(), headers: response.headers };
+    });
+  }
+
+  /** Runs one call within the org's pace; a refusal for the request limit narrows it. */
+  private async paced<T>(call: () => Promise<T>): Promise<T> {
+    const { pace } = this.options;
+    if (!pace) return call();
+    try {
+      return await pace.run(call);
+    } catch (error) {
+      if (error instanceof RetryableError && error.code === 'REQUEST_LIMIT_EXCEEDED') pace.limitExceeded();
+      throw error;
+    }
   }
 
   /** Sends once; on 401 refreshes the token (shared with concurrent callers) and sends again. */

@@ -93,6 +93,8 @@ export class EmulatedOrg {
   latency: LatencyProfile;
   /** Start times of the API requests being answered (the concurrent long-running request limit). */
   private readonly inFlight = new Set<{ startedAt: number }>();
+  /** The most API requests the org has had in flight at once (since start or the last reset). */
+  private peakInFlight = 0;
 
   /**
    * `baseUrl` gives the org's own URL (its My Domain: login and instance); `pubsub` the Pub/Sub server every org
@@ -172,6 +174,7 @@ export class EmulatedOrg {
     if (req.path.startsWith('/services/data/')) {
       const flight = { startedAt: Date.now() };
       this.inFlight.add(flight);
+      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight.size);
       res.once('close', () => this.inFlight.delete(flight));
     }
     await this.route(req, res);
@@ -333,6 +336,7 @@ export class EmulatedOrg {
       case 'POST reset': {
         this.org.reset();
         this.bulk.reset();
+        this.peakInFlight = this.inFlight.size;
         this.cometd.dropAll();
         this.pubsubServer()?.dropAll(this.pubsubTenant);
         this.pubsubTenant.refused = false;
@@ -368,7 +372,7 @@ export class EmulatedOrg {
       }
       case 'GET stats':
         return send(res, 200, {
-          api: { ...this.apiUsage(), byEndpoint: this.callCounts() },
+          api: { ...this.apiUsage(), byEndpoint: this.callCounts(), inFlight: this.inFlight.size, peakInFlight: this.peakInFlight },
           records: Object.fromEntries(['Account', 'Contact', 'AccountContactRelation', 'User'].map((o) => [o, this.org.count(o)])),
           pubsub: { streams: this.pubsubStreams(), ...this.pubsubTenant.stats },
           streaming: { clients: this.cometd.clientCount(), delivered: this.cometd.stats.delivered, retained: Object.fromEntries(this.org.bus.channelNames().map((c) => [c, this.org.bus.retainedCount(c)])) },
