@@ -5,7 +5,7 @@ import { CallPace, RecordWriter, SalesforceRestClient, SharedRefreshSession } fr
 describe('CallPace against an org on the realistic profile', () => {
   let emulator: SalesforceEmulator;
   let url: string;
-  const admin = (path: string, body?: unknown) => fetch(`${url}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, any>>);
+  const admin = (path: string, body?: unknown) => fetch(`${url}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ api: { peakInFlight: number } }>);
   const client = async (pace?: CallPace) => {
     const token = () => passwordGrantToken(url);
     return new SalesforceRestClient(new SharedRefreshSession(url, await token(), token), { callOptionsClient: 'journy-connector', pace });
@@ -25,7 +25,7 @@ describe('CallPace against an org on the realistic profile', () => {
     const records = contacts();
     expect(records.length).toBeGreaterThanOrEqual(3000);
     const unpaced = new RecordWriter(await client(), { bulkMinRecords: 1_000_000 });
-    const peakOf = async () => (await admin('stats')).api.peakInFlight as number;
+    const peakOf = async () => (await admin('stats')).api.peakInFlight;
     const before = await peakOf();
     await unpaced.update('Contact', records);
     expect(await peakOf()).toBe(Math.max(before, 4));
