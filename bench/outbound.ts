@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_ORG_MAPPINGS, JournySimulator, populationFromEmulator } from '@tools/journy-simulator';
-import { ROOT, connectBenchOrg, countedApiCalls, emulatorAdmin, memoryOf, percentile, sleep, spawnLogged, stackVariable } from './support';
+import { ROOT, connectBenchOrg, countedApiCalls, emulatorAdmin, lagOf, memoryOf, percentile, sleep, spawnLogged, stackVariable } from './support';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const USERS = Number(process.env.BENCH_USERS ?? 20_000);
@@ -225,27 +225,6 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${table.map(([k, v]) => `${k.padEnd(44)} ${v}`).join('\n')}\n\nwritten to bench/results/outbound.json\n`);
   } finally {
     stopAll();
-  }
-}
-
-/** How far the group is behind on the profile-events topic, and how much it has consumed (committed). */
-async function lagOf(kafka: Kafka, group: string): Promise<{ lag: number; consumed: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(TOPICS.profileEvents.name);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [TOPICS.profileEvents.name] });
-    let lag = 0;
-    let consumed = 0;
-    for (const end of ends) {
-      const at = Number(committed.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-      const startAt = Number(end.low);
-      lag += Number(end.high) - Math.max(at, startAt);
-      consumed += Math.max(0, at - startAt);
-    }
-    return { lag, consumed };
-  } finally {
-    await admin.disconnect();
   }
 }
 

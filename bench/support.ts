@@ -1,6 +1,8 @@
 // Shared by the benchmark scripts: child processes with their logs kept, memory from /proc, percentiles.
 import type { ConnectionSettings, ConnectionsRepository, TokenCipher } from '@connector/persistence';
 import { SalesforceOAuthClient } from '@connector/salesforce';
+import { TOPICS } from '@connector/kafka';
+import type { Kafka } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -83,3 +85,25 @@ export async function countedApiCalls(emulatorUrl: string): Promise<number> {
   const stats = await emulatorAdmin(emulatorUrl)<{ api: { byEndpoint: Record<string, number> } }>('stats');
   return Object.entries(stats.api.byEndpoint).filter(([endpoint]) => !endpoint.includes('cometd') && !endpoint.includes('oauth')).reduce((sum, [, n]) => sum + n, 0);
 }
+
+/** How far the group is behind on the profile-events topic, and how much it has consumed (committed). */
+export async function lagOf(kafka: Kafka, group: string): Promise<{ lag: number; consumed: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(TOPICS.profileEvents.name);
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [TOPICS.profileEvents.name] });
+    let lag = 0;
+    let consumed = 0;
+    for (const end of ends) {
+      const at = Number(committed.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+      const startAt = Number(end.low);
+      lag += Number(end.high) - Math.max(at, startAt);
+      consumed += Math.max(0, at - startAt);
+    }
+    return { lag, consumed };
+  } finally {
+    await admin.disconnect();
+  }
+}
+

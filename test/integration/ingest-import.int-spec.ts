@@ -1,5 +1,6 @@
 import { SalesforceEmulator } from '@tools/salesforce-emulator';
-import { Store, Tap, connectOrg, ingestEnv, logCapture, openStore, payloadOf, startIngest } from '../support/ingest-harness';
+import { ConnectionChangesPublisher } from '@connector/org-access';
+import { Store, Tap, connectOrg, ingestEnv, logCapture, openStore, payloadOf, sleep, startIngest } from '../support/ingest-harness';
 import { uniqueName } from '../support/stack-env';
 
 jest.setTimeout(120_000);
@@ -120,6 +121,31 @@ describe('initial import: a seeded org with relationships becomes journy command
       const status = (health.details!.connections as { connectionId: string; state: string; lastError: string }[]).find((c) => c.connectionId === connection.id)!;
       expect(status.state).toBe('retrying');
       expect(status.lastError).toMatch(/did not answer|unreachable|fetch failed|ECONNREFUSED/i);
+    } finally {
+      await ingest.stop();
+    }
+  });
+
+  it('starts an import of a streaming connection once its change is published, not at the next safety-net look', async () => {
+    const tenantId = uniqueName('tenant');
+    const connection = await connectOrg(emulator, url, store.connections, store.cipher, { tenantId, settings: { source: { ongoingImport: false } } });
+    const { logger } = logCapture();
+    const ingest = await startIngest(store, ingestEnv(emulator, { INGEST_STREAMING_POLL_MS: '120000' }), logger);
+    try {
+      for (let i = 0; i < 300 && ingest.runtime.statuses().find((s) => s.connectionId === connection.id)?.state !== 'streaming'; i++) await sleep(100);
+      expect(ingest.runtime.statuses().find((s) => s.connectionId === connection.id)?.state).toBe('streaming');
+      const job = await store.jobs.start(tenantId, connection.id, 'test');
+      await sleep(3000);
+      expect((await store.jobs.get(tenantId, connection.id, job.id))?.state).toBe('PENDING'); // a streaming worker does not poll every few seconds
+      const published = Date.now();
+      await new ConnectionChangesPublisher(ingest.kafka).changed('UPDATED', connection); // what the API does on POST …/imports
+      let state = (await store.jobs.get(tenantId, connection.id, job.id))?.state;
+      for (let i = 0; i < 300 && state !== 'SUCCEEDED' && state !== 'FAILED'; i++) {
+        await sleep(100);
+        state = (await store.jobs.get(tenantId, connection.id, job.id))?.state;
+      }
+      expect(state).toBe('SUCCEEDED');
+      expect(Date.now() - published).toBeLessThan(30_000);
     } finally {
       await ingest.stop();
     }

@@ -32,7 +32,7 @@ export function ingestEnv(emulator: SalesforceEmulator | string, overrides: Reco
     KAFKA_BROKERS: stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, MONGODB_URI: stack.mongodbUri,
     TOKEN_ENCRYPTION_KEYS: api.TOKEN_ENCRYPTION_KEYS, SALESFORCE_CLIENT_ID: DEFAULT_APP.clientId, SALESFORCE_CLIENT_SECRET: DEFAULT_APP.clientSecret,
     SALESFORCE_LOGIN_URL: emulatorUrl, SALESFORCE_SANDBOX_LOGIN_URL: emulatorUrl, SALESFORCE_INSECURE_HOSTS: new URL(emulatorUrl).host,
-    INGEST_POLL_INTERVAL_MS: '300', INGEST_MAX_BACKOFF_MS: '2000', INGEST_OWNERSHIP_GROUP: uniqueName('owners'),
+    INGEST_POLL_INTERVAL_MS: '300', INGEST_STREAMING_POLL_MS: '300', INGEST_MAX_BACKOFF_MS: '2000', INGEST_OWNERSHIP_GROUP: uniqueName('owners'),
     ...overrides,
   };
 }

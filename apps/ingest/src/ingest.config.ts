@@ -11,8 +11,13 @@ export const ingestConfigSchema = z.object({
   ...salesforceFragment,
   /** Rows per Bulk API results page (and per checkpoint) during an import. */
   INGEST_IMPORT_PAGE_SIZE: positiveInt.max(100_000).default(10_000),
-  /** How often each owned connection is looked at (new import jobs, retries), ms. */
+  /** How often each owned connection that is not streaming is looked at (new import jobs, retries), ms. */
   INGEST_POLL_INTERVAL_MS: positiveInt.default(2000),
+  /**
+   * How often a streaming connection is looked at anyway, ms: a safety net, since a change to it (settings, an
+   * import started through the API) wakes its worker at once through the connection-changes topic.
+   */
+  INGEST_STREAMING_POLL_MS: positiveInt.default(30_000),
   /** The Kafka consumer group whose members share the connections (one per deployment). */
   INGEST_OWNERSHIP_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('connector-ingest-owners'),
   /** How soon the other instances take over the connections of one that died (Kafka session timeout, ≥ 6000). */

@@ -18,8 +18,12 @@ export const journyEventsConfigSchema = z.object({
    * long so that one Salesforce call carries many records (the steady-state cost); a backlog is never held back.
    */
   JOURNY_EVENTS_LINGER_MS: positiveInt.max(10_000).default(1500),
-  /** Records of one object in one batch from which a Bulk API 2.0 job is cheaper than sObject Collections calls. */
-  JOURNY_EVENTS_BULK_MIN_RECORDS: positiveInt.default(2000),
+  /**
+   * Records of one object in one batch from which a Bulk API 2.0 job is used instead of sObject Collections calls.
+   * Below it, paced Collections calls (5 per 1,000 records) finish sooner on a realistic org than a Bulk job's
+   * seconds of start and 10,000-record batches (docs/decisions/2026-12-02-fleet-pace-and-bulk-threshold.md).
+   */
+  JOURNY_EVENTS_BULK_MIN_RECORDS: positiveInt.default(10_000),
   /** Share of the org's daily API allocation kept for everyone else: writes pause when less than this is left. */
   JOURNY_EVENTS_API_RESERVE_PERCENT: z.coerce.number().min(0).max(90).default(10),
   /** How long a connection paused for API quota waits before reading /limits again, ms. */

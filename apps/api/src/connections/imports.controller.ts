@@ -3,6 +3,7 @@ import { ImportAlreadyRunning, ImportJob, ImportJobsRepository } from '@connecto
 import { CurrentPrincipal, RequireScope } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt-verifier';
 import { importView as importSchema } from './connections.schemas';
+import { ConnectionChangesPublisher } from '@connector/org-access';
 import { SettingsService } from './settings.service';
 
 function importView(job: ImportJob) {
@@ -23,15 +24,17 @@ function importView(job: ImportJob) {
 /** The initial import of a connection: start (one at a time), progress, cancel. The ingest app runs it. */
 @Controller('v1/connections/:connectionId/imports')
 export class ImportsController {
-  constructor(private readonly jobs: ImportJobsRepository, private readonly settings: SettingsService) {}
+  constructor(private readonly jobs: ImportJobsRepository, private readonly settings: SettingsService, private readonly changes: ConnectionChangesPublisher) {}
 
   @Post()
   @RequireScope('connector:write')
   @HttpCode(201)
   async start(@CurrentPrincipal() principal: Principal, @Param('connectionId') connectionId: string) {
-    await this.settings.require(principal.tenantId, connectionId);
+    const connection = await this.settings.require(principal.tenantId, connectionId);
     try {
-      return importView(await this.jobs.start(principal.tenantId, connectionId, principal.subject));
+      const job = await this.jobs.start(principal.tenantId, connectionId, principal.subject);
+      await this.changes.changed('UPDATED', connection); // the ingest instance running the connection starts it now
+      return importView(job);
     } catch (error) {
       if (error instanceof ImportAlreadyRunning) throw new ConflictException({ code: 'IMPORT_ALREADY_RUNNING', message: error.message });
       throw error;

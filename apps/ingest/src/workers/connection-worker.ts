@@ -29,8 +29,10 @@ export interface WorkerDeps {
 export interface WorkerSettings {
   /** The change-event channel: all captured objects on one subscription. */
   channel: string;
-  /** How often the worker looks for a new import job. */
+  /** How often the worker looks at its connection while it is not streaming (a new import job, a retry). */
   pollIntervalMs: number;
+  /** How often it looks while streaming: changes wake it at once, this is the safety net. */
+  streamingPollMs: number;
   /** How often acknowledged replay ids are saved. */
   offsetFlushMs: number;
   /** Backoff ceiling for retrying a failed stream or import. */
@@ -134,6 +136,7 @@ export class ConnectionWorker {
       try {
         await this.step();
         this.failures = 0;
+        if (this.state === 'streaming') delay = this.deps.settings.streamingPollMs;
       } catch (error) {
         if (this.abort.signal.aborted) break;
         await this.closeStream();

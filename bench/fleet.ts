@@ -1,0 +1,398 @@
+// `npm run bench:fleet`: a fleet of connected orgs on two ingest instances and one (then two) journy-events
+// instances, against one emulator hosting every org on the realistic latency profile. Live changes both ways at a
+// total rate; memory and CPU per instance and per connection; p50 / p99 both ways; one big org's outbound rate
+// beside a naive per-record writer and the best peer figure; three misbehaving orgs beside the others; a
+// journy-events instance added under load; one ingest instance killed. Prints a table and writes
+// bench/results/fleet.json. Sizes: BENCH_FLEET_ORGS (200), BENCH_FLEET_RATE_IN / _OUT (changes/s in total, 20 / 50),
+// BENCH_FLEET_WINDOW_SECONDS (40), BENCH_FLEET_BIG_CONTACTS (5000), BENCH_FLEET_BIG_EVENTS (20000), BENCH_FLEET_SCALE_EVENTS (60000).
+import { AvroProducer, AvroSerde, TOPICS, TopicProvisioner, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
+import { createLogger } from '@connector/observability';
+import { ConnectionsRepository, ImportJobsRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
+import { SalesforceRestClient, SharedRefreshSession, queryRecords, soqlString } from '@connector/salesforce';
+import { DEMO_ORG_MAPPINGS, JournySimulator, populationFromEmulator } from '@tools/journy-simulator';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, memoryOf, percentile, sleep, spawnLogged, stackVariable } from './support';
+
+const ORGS = Number(process.env.BENCH_FLEET_ORGS ?? 200);
+const RATE_IN = Number(process.env.BENCH_FLEET_RATE_IN ?? 20);
+const RATE_OUT = Number(process.env.BENCH_FLEET_RATE_OUT ?? 50);
+const WINDOW_SECONDS = Number(process.env.BENCH_FLEET_WINDOW_SECONDS ?? 40);
+const BIG_CONTACTS = Number(process.env.BENCH_FLEET_BIG_CONTACTS ?? 5000);
+const BIG_EVENTS = Number(process.env.BENCH_FLEET_BIG_EVENTS ?? 20_000);
+const NAIVE_SECONDS = 20;
+/** Redpanda Connect against a real org (shared/brief realistic-org.md C.3): Collections and Bulk 2.0 upserts. */
+const PEER = { collectionsRecordsPerSecond: 350, bulkRecordsPerSecond: 1066 };
+const PORT = 18585;
+const PUBSUB_PORT = 18587;
+const INGEST_PORTS = [18591, 18592];
+const EVENTS_PORTS = [18593, 18594];
+const PUBSUB_CA = join(tmpdir(), `bench-fleet-pubsub-${process.pid}.pem`);
+const EMULATOR = `http://127.0.0.1:${PORT}`;
+const KEY = `bench:${randomBytes(32).toString('base64')}`;
+const REP = 'rep.alex@journy-demo.example';
+
+const env = stackVariable;
+
+interface FleetOrg { name: string; orgId: string; url: string }
+interface Connected extends FleetOrg { tenant: string; connectionId: string; simulator: JournySimulator; contacts: string[]; admin: ReturnType<typeof emulatorAdmin> }
+interface Health { checks: { streams?: { details?: { connections?: { connectionId: string; state: string }[] } } } }
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, orgs: ORGS, rateIn: RATE_IN, rateOut: RATE_OUT, windowSeconds: WINDOW_SECONDS };
+  const children: ChildProcess[] = [];
+  const stopAll = () => children.forEach((c) => c.kill('SIGKILL'));
+  process.once('SIGINT', () => { stopAll(); process.exit(130); });
+  const log = (line: string) => process.stdout.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`);
+  try {
+    const emulator = spawnLogged(['--max-old-space-size=8192', 'dist/tools/salesforce-emulator/src/cli.js', '--port', String(PORT), '--accounts', '10', '--contacts', '10', '--relationships', '0', '--auto-approve', '--pubsub-port', String(PUBSUB_PORT), '--pubsub-cert-out', PUBSUB_CA], {}, 'emulator');
+    children.push(emulator);
+    const admin = emulatorAdmin(EMULATOR);
+    for (let i = 0; ; i++) {
+      try { await admin('health'); break; } catch { if (i > 1200) throw new Error('emulator did not start'); await sleep(250); }
+    }
+    const seeded = await admin<{ orgs: FleetOrg[]; createdMs: number }>('orgs', { count: ORGS, prefix: 'fleet', latencyProfile: 'realistic', autoApprove: true, generate: { accounts: 10, contacts: 30 } });
+    const [bigOrg] = (await admin<{ orgs: FleetOrg[] }>('orgs', { count: 1, prefix: 'big', latencyProfile: 'realistic', autoApprove: true, generate: { accounts: Math.ceil(BIG_CONTACTS / 5), contacts: BIG_CONTACTS } })).orgs;
+    log(`emulator: ${ORGS} orgs created in ${seeded.createdMs} ms, and one of ${BIG_CONTACTS} contacts`);
+
+    const mongoUri = env('MONGODB_URI').replace(/\/[^/?]*(\?|$)/, `/bench_fleet_${Date.now()}$1`);
+    const mongo = await connectMongo({ uri: mongoUri, attempts: 5 }, createLogger({ name: 'bench', level: 'silent' }));
+    const connections = new ConnectionsRepository(mongo);
+    const offsets = new StreamOffsetsRepository(mongo);
+    const jobs = new ImportJobsRepository(mongo);
+    await jobs.ensureIndexes();
+    await connections.ensureIndexes();
+    await offsets.ensureIndexes();
+    const cipher = TokenCipher.fromConfig(KEY);
+    const kafka = new Kafka({ brokers: env('KAFKA_BROKERS').split(','), clientId: 'bench-fleet', logLevel: logLevel.NOTHING });
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await new TopicProvisioner(kafkaAdmin, { partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6), replicationFactor: 1, retentionMs: 7 * 24 * 3600_000 }, createLogger({ name: 'bench', level: 'warn' }))
+      .ensure([TOPICS.profileEvents, TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges]);
+    await kafkaAdmin.disconnect();
+    const run = `${Date.now()}`;
+    const appEnv = {
+      MONGODB_URI: mongoUri, HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', TOKEN_ENCRYPTION_KEYS: KEY,
+      SALESFORCE_CLIENT_ID: 'x', SALESFORCE_CLIENT_SECRET: 'x', SALESFORCE_LOGIN_URL: EMULATOR, SALESFORCE_SANDBOX_LOGIN_URL: EMULATOR,
+      SALESFORCE_INSECURE_HOSTS: `127.0.0.1:${PORT},127.1.*.*:${PORT}`,
+    };
+    const ingestEnv = { ...appEnv, INGEST_OWNERSHIP_GROUP: `bench-fleet-owners-${run}`, INGEST_PUBSUB_ENDPOINT: `127.0.0.1:${PUBSUB_PORT}`, INGEST_PUBSUB_CA_FILE: PUBSUB_CA };
+    const eventsGroup = `bench-fleet-events-${run}`;
+    await startGroupAtEnd(kafka, eventsGroup, [TOPICS.profileEvents.name]);
+    const startIngest = (i: number) => spawnLogged(['--max-old-space-size=512', 'dist/apps/ingest/src/main.js'], { ...ingestEnv, INGEST_PORT: String(INGEST_PORTS[i]) }, `ingest-${i}`);
+    const startEvents = (i: number) => spawnLogged(['--max-old-space-size=512', 'dist/apps/journy-events/src/main.js'], { ...appEnv, JOURNY_EVENTS_PORT: String(EVENTS_PORTS[i]), JOURNY_EVENTS_GROUP: eventsGroup }, `journy-events-${i}`);
+
+    // 1. The instances with no connection yet (their baseline), then the fleet connected.
+    const ingest = [startIngest(0), startIngest(1)];
+    const events = [startEvents(0)];
+    children.push(...ingest, ...events);
+    for (const port of [...INGEST_PORTS, EVENTS_PORTS[0]]) await until(async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true, 120_000, `the app on ${port} did not start`);
+    await sleep(5000);
+    const baseline = { ingest: ingest.map((c) => memoryOf(c.pid!).rssMb), events: memoryOf(events[0].pid!).rssMb };
+    log(`apps up with no connection: ingest RSS ${baseline.ingest.join(' / ')} MB, journy-events ${baseline.events} MB`);
+
+    const settings = { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', destination: { ...defaultSettings().destination, ...DEMO_ORG_MAPPINGS } };
+    const fleet: Connected[] = [];
+    const connectOne = async (org: FleetOrg, i: number): Promise<Connected> => {
+      const tenant = `fleet-${run}-${i}`;
+      const { id } = await connectBenchOrg(org.url, connections, cipher, tenant, settings, `con_fleet_${run}_${i}`);
+      await offsets.reset(tenant, id, '/data/ChangeEvents', Date.now(), 'LATEST');
+      const population = await populationFromEmulator(org.url, { users: BIG_CONTACTS, accounts: BIG_CONTACTS });
+      const contacts = (await emulatorAdmin(org.url)<{ records: { Id: string }[] }>(`records/Contact?limit=${BIG_CONTACTS}`)).records.map((r) => r.Id);
+      return { ...org, tenant, connectionId: id, simulator: new JournySimulator({ tenantId: tenant, population, randomSeed: i + 1 }), contacts, admin: emulatorAdmin(org.url) };
+    };
+    const all = [...seeded.orgs, bigOrg];
+    for (let i = 0; i < all.length; i += 20) fleet.push(...(await Promise.all(all.slice(i, i + 20).map((org, j) => connectOne(org, i + j)))));
+    const big = fleet[fleet.length - 1];
+    const small = fleet.slice(0, -1);
+    log(`${fleet.length} connections stored; waiting for the instances to stream them all (ownership reconcile within 30 s)`);
+    const streamingOn = async (ports: number[]) => {
+      const ids = new Set<string>();
+      for (const port of ports) {
+        const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<Health>).catch(() => null);
+        for (const c of health?.checks.streams?.details?.connections ?? []) if (c.state === 'streaming') ids.add(c.connectionId);
+      }
+      return ids;
+    };
+    const connectStart = Date.now();
+    await until(async () => (await streamingOn(INGEST_PORTS)).size >= fleet.length, 180_000, 'not every connection streams');
+    const allStreamingS = (Date.now() - connectStart) / 1000;
+    log(`all ${fleet.length} streaming ${allStreamingS.toFixed(1)} s after they were stored`);
+    // As in production, every org is imported first: its records are linked, so live changes to them are news.
+    const importStart = Date.now();
+    const imports = await Promise.all(fleet.map(async (c) => ({ c, job: await jobs.start(c.tenant, c.connectionId, 'bench') })));
+    await until(async () => (await Promise.all(imports.map(async ({ c, job }) => (await jobs.get(c.tenant, c.connectionId, job.id))?.state))).every((s) => s === 'SUCCEEDED'), 600_000, 'not every import succeeded');
+    const importsS = (Date.now() - importStart) / 1000;
+    await until(async () => (await streamingOn(INGEST_PORTS)).size >= fleet.length, 180_000, 'not every connection streams after its import');
+    log(`all ${fleet.length} imported in ${importsS.toFixed(1)} s, streaming again`);
+    results.setup = { orgsCreatedMs: seeded.createdMs, allStreamingSeconds: allStreamingS, allImportedSeconds: importsS };
+
+    const serde = new AvroSerde(env('SCHEMA_REGISTRY_URL'));
+    await serde.registerContract('journy.profile-events.v1', TOPICS.profileEvents.name);
+    const producer = new AvroProducer(kafka, serde);
+    await producer.connect();
+    const taps = await startTaps(kafka);
+
+    // 2. Live both ways across the small orgs: latency, CPU and memory.
+    const window = async (orgs: Connected[], label: string, seconds = WINDOW_SECONDS) => {
+      const cpuBefore = [...ingest, ...events].map((c) => (c.exitCode === null ? cpuMsOf(c.pid!) : 0));
+      const sent = await liveWindow(orgs, producer, taps, seconds, label);
+      const cpu = [...ingest, ...events].map((c, i) => (c.exitCode === null ? cpuMsOf(c.pid!) - cpuBefore[i] : 0));
+      return { ...sent, cpuPercent: cpu.map((ms) => Math.round((ms / (seconds * 1000)) * 100)) };
+    };
+    const healthy = await window(small, 'steady');
+    const memory = {
+      ingest: ingest.map((c, i) => ({ rssMb: memoryOf(c.pid!).rssMb, baselineMb: baseline.ingest[i] })),
+      events: { rssMb: memoryOf(events[0].pid!).rssMb, baselineMb: baseline.events },
+    };
+    const ingestPerConnectionKb = Math.round(((memory.ingest.reduce((s, m) => s + m.rssMb - m.baselineMb, 0)) * 1024) / fleet.length);
+    const eventsPerConnectionKb = Math.round(((memory.events.rssMb - memory.events.baselineMb) * 1024) / fleet.length);
+    results.steady = { ...summary(healthy), memory, ingestPerConnectionKb, eventsPerConnectionKb };
+    log(`steady: ${JSON.stringify(results.steady)}`);
+
+    // 3. Three orgs misbehaving (slow automation, row locks, quota exhausted): the others' latency beside step 2.
+    const [slow, locked, exhausted] = small.slice(0, 3);
+    await slow.admin('config', { latencyProfile: 'slow-automation' });
+    await locked.admin('faults', { lockRowRate: 0.5 });
+    await exhausted.admin('faults', { apiUsed: 100_000 });
+    const others = small.slice(3);
+    const troubled = await window(small, 'troubled');
+    const othersOnly = (w: WindowResult) => ({ ...w, inbound: w.inbound.filter((s) => others.some((o) => o.connectionId === s.connectionId)), outbound: w.outbound.filter((s) => others.some((o) => o.connectionId === s.connectionId)) });
+    results.misbehaving = { healthyBefore: summary(othersOnly(healthy)), healthyDuring: summary(othersOnly(troubled)), troubledOrgs: [slow.name, locked.name, exhausted.name] };
+    log(`misbehaving: ${JSON.stringify(results.misbehaving)}`);
+    await slow.admin('config', { latencyProfile: 'realistic' });
+    await locked.admin('faults', { lockRowRate: 0 });
+    await exhausted.admin('faults', { apiUsed: 0 });
+
+    // 4. One realistic org's outbound rate: a backlog of events to its users, drained; API calls per 1,000 records.
+    // Events of one user in the same batch are applied as one write: records written, not events, are the figure.
+    await until(async () => (await lagOf(kafka, eventsGroup)).lag === 0, 120_000, 'journy-events did not catch up');
+    const bigCallsBefore = await countedApiCalls(big.url);
+    const bigWrittenBefore = taps.written(big.connectionId).count;
+    const bigStart = Date.now();
+    for (let sent = 0; sent < BIG_EVENTS; sent += 2000) {
+      await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', Array.from({ length: Math.min(2000, BIG_EVENTS - sent) }, () => journyEvent(big)));
+    }
+    await until(async () => (await lagOf(kafka, eventsGroup)).lag === 0, 600_000, 'the big org backlog did not drain');
+    const bigSeconds = (taps.written(big.connectionId).lastAt - bigStart) / 1000;
+    const bigWritten = taps.written(big.connectionId).count - bigWrittenBefore;
+    const bigCalls = (await countedApiCalls(big.url)) - bigCallsBefore;
+    const naiveRate = await naiveWriter(big);
+    results.bigOrg = {
+      contacts: BIG_CONTACTS, events: BIG_EVENTS, recordsWritten: bigWritten, seconds: bigSeconds, recordsPerSecond: Math.round(bigWritten / bigSeconds),
+      apiCalls: bigCalls, apiCallsPer1000Records: Number(((bigCalls / Math.max(1, bigWritten)) * 1000).toFixed(2)),
+      naiveRecordsPerSecond: Number(naiveRate.toFixed(1)), peer: PEER, timesBestPeer: Number((bigWritten / bigSeconds / PEER.collectionsRecordsPerSecond).toFixed(2)),
+    };
+    log(`big org: ${JSON.stringify(results.bigOrg)}`);
+
+    // 5. A second journy-events instance joins while a backlog over the fleet drains: written/s before and after.
+    const scaleEvents = Number(process.env.BENCH_FLEET_SCALE_EVENTS ?? 60_000);
+    for (let sent = 0; sent < scaleEvents; sent += 2000) {
+      await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', Array.from({ length: Math.min(2000, scaleEvents - sent) }, (_, k) => journyEvent(small[(sent + k) % small.length])));
+    }
+    const rateOver = async (seconds: number) => {
+      const from = await lagOf(kafka, eventsGroup);
+      await sleep(seconds * 1000);
+      const to = await lagOf(kafka, eventsGroup);
+      return { eventsPerSecond: Math.round((to.consumed - from.consumed) / seconds), lagAfter: to.lag };
+    };
+    await sleep(5000);
+    const before = await rateOver(15);
+    const joined = startEvents(1);
+    children.push(joined);
+    events.push(joined);
+    await until(async () => (await fetch(`http://127.0.0.1:${EVENTS_PORTS[1]}/health/live`).catch(() => null))?.ok === true, 120_000, 'the second journy-events did not start');
+    await sleep(5000); // the group's rebalance
+    const after = await rateOver(15);
+    results.scaleOut = { backlogEvents: scaleEvents, oneInstance: before, twoInstances: after };
+    log(`scale-out: ${JSON.stringify(results.scaleOut)}`);
+
+    // 6. One of the two ingest instances killed: how long until every connection streams again.
+    const killedAt = Date.now();
+    ingest[0].kill('SIGKILL');
+    await until(async () => (await streamingOn([INGEST_PORTS[1]])).size >= fleet.length, 300_000, 'the survivor did not take every connection');
+    results.takeover = { connections: fleet.length, secondsUntilAllStreaming: (Date.now() - killedAt) / 1000 };
+    log(`takeover: ${JSON.stringify(results.takeover)}`);
+
+    results.syncLog = taps.outcomes();
+    await taps.close();
+    await producer.disconnect();
+    await mongo.close();
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'fleet.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const s = results.steady as ReturnType<typeof summary> & { ingestPerConnectionKb: number; eventsPerConnectionKb: number; memory: typeof memory };
+    const m = results.misbehaving as { healthyBefore: ReturnType<typeof summary>; healthyDuring: ReturnType<typeof summary> };
+    const b = results.bigOrg as { recordsPerSecond: number; apiCallsPer1000Records: number; naiveRecordsPerSecond: number; timesBestPeer: number };
+    const table = [
+      ['connections (orgs, realistic profile)', `${fleet.length} on 2 ingest + 1→2 journy-events`],
+      ['all streaming after being stored; all imported', `${allStreamingS.toFixed(1)} s; ${importsS.toFixed(1)} s`],
+      ['ingest RSS per instance MB (baseline)', s.memory.ingest.map((x) => `${x.rssMb} (${x.baselineMb})`).join(' / ')],
+      ['ingest memory per connection KB (≤ 1024)', `${s.ingestPerConnectionKb}`],
+      ['journy-events RSS MB (baseline)', `${s.memory.events.rssMb} (${s.memory.events.baselineMb})`],
+      ['journy-events memory per connection KB (≤ 1024)', `${s.eventsPerConnectionKb}`],
+      ['CPU % ingest / ingest / journy-events', healthy.cpuPercent.join(' / ')],
+      [`Salesforce → Kafka p50 / p99 ms (${RATE_IN}/s)`, `${s.inboundP50Ms} / ${s.inboundP99Ms} (${s.inboundSeen}/${s.inboundSent})`],
+      [`journy → Salesforce p50 / p99 ms (${RATE_OUT}/s)`, `${s.outboundP50Ms} / ${s.outboundP99Ms} (${s.outboundSeen}/${s.outboundSent})`],
+      ['big org records/s (≥ 3 × 350 = 1050)', `${b.recordsPerSecond} (${b.timesBestPeer} × the peer's Collections, Bulk peer ${PEER.bulkRecordsPerSecond})`],
+      ['  naive per-record writer records/s', `${b.naiveRecordsPerSecond}`],
+      ['  API calls / 1000 records (≤ 6)', `${b.apiCallsPer1000Records}`],
+      ['others p99 in / out ms, 3 orgs misbehaving', `${m.healthyDuring.inboundP99Ms} / ${m.healthyDuring.outboundP99Ms} (before ${m.healthyBefore.inboundP99Ms} / ${m.healthyBefore.outboundP99Ms})`],
+      ['events/s, 1 → 2 journy-events (lag left)', `${before.eventsPerSecond} → ${after.eventsPerSecond} (${before.lagAfter} → ${after.lagAfter})`],
+      ['ingest killed → all streaming again (≤ 30 s)', `${(results.takeover as { secondsUntilAllStreaming: number }).secondsUntilAllStreaming} s`],
+    ];
+    process.stdout.write(`\n${table.map(([k, v]) => `${k.padEnd(48)} ${v}`).join('\n')}\n\nwritten to bench/results/fleet.json\n`);
+  } finally {
+    stopAll();
+  }
+}
+
+interface Sample { connectionId: string; ms: number }
+interface WindowResult { inboundSent: number; outboundSent: number; inbound: Sample[]; outbound: Sample[] }
+
+/** Live changes on both sides for `seconds`, spread over the orgs at random: what arrived, and how late. */
+async function liveWindow(orgs: Connected[], producer: AvroProducer, taps: Taps, seconds: number, label: string): Promise<WindowResult> {
+  const prefix = `Fleet-${label}-${Date.now()}-`;
+  const outIds = new Map<string, string>();
+  const pick = () => orgs[Math.floor(Math.random() * orgs.length)];
+  const start = Date.now();
+  let inboundSent = 0;
+  const sends: Promise<unknown>[] = [];
+  const tick = 50;
+  for (let t = 0; t < seconds * 1000; t += tick) {
+    if (start + t > Date.now()) await sleep(start + t - Date.now());
+    const dueIn = Math.floor(((t + tick) / 1000) * RATE_IN) - Math.floor((t / 1000) * RATE_IN);
+    for (let k = 0; k < dueIn; k++) {
+      const org = pick();
+      const id = org.contacts[Math.floor(Math.random() * org.contacts.length)];
+      sends.push(org.admin('act-as', { username: REP, operations: [{ op: 'update', object: 'Contact', id, fields: { LastName: `${prefix}${inboundSent++}` } }] }).catch(() => undefined));
+    }
+    const dueOut = Math.floor(((t + tick) / 1000) * RATE_OUT) - Math.floor((t / 1000) * RATE_OUT);
+    const batch = Array.from({ length: dueOut }, () => {
+      const org = pick();
+      const event = journyEvent(org);
+      outIds.set(event.value.eventId, org.connectionId);
+      return event;
+    });
+    if (batch.length) sends.push(producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', batch).catch((error: unknown) => process.stderr.write(`a profile event was not sent: ${String(error)}\n`)));
+  }
+  await Promise.all(sends);
+  // Stragglers: everything sent is waited for a while (a misbehaving org's may never come).
+  const outSet = new Set(outIds.keys());
+  for (let i = 0; i < 150 && (taps.inboundSeen(prefix).length < inboundSent || taps.doneOf(outSet) < outSet.size); i++) await sleep(200);
+  return {
+    inboundSent, outboundSent: outIds.size,
+    inbound: taps.inboundSeen(prefix),
+    outbound: [...outIds].flatMap(([eventId, connectionId]) => { const ms = taps.outboundLatency(eventId); return ms === undefined ? [] : [{ connectionId, ms }]; }),
+  };
+}
+
+function summary(w: WindowResult) {
+  const inMs = w.inbound.map((s) => s.ms);
+  const outMs = w.outbound.map((s) => s.ms);
+  return {
+    inboundSent: w.inboundSent, inboundSeen: inMs.length, inboundP50Ms: percentile(inMs, 50), inboundP99Ms: percentile(inMs, 99),
+    outboundSent: w.outboundSent, outboundSeen: outMs.length, outboundP50Ms: percentile(outMs, 50), outboundP99Ms: percentile(outMs, 99),
+  };
+}
+
+type Taps = Awaited<ReturnType<typeof startTaps>>;
+
+/** The commands and sync-log topics as they are written: LIVE commands by last name, log lines by event id. */
+async function startTaps(kafka: Kafka) {
+  const serde = new AvroSerde(stackVariable('SCHEMA_REGISTRY_URL'));
+  const group = `bench-fleet-tap-${Date.now()}`;
+  await startGroupAtEnd(kafka, `${group}-c`, [TOPICS.commands.name]);
+  await startGroupAtEnd(kafka, `${group}-l`, [TOPICS.syncLog.name]);
+  const commands: Consumer = kafka.consumer({ groupId: `${group}-c`, maxWaitTimeInMs: 50 });
+  const logs: Consumer = kafka.consumer({ groupId: `${group}-l`, maxWaitTimeInMs: 50 });
+  const inbound: { lastName: string; connectionId: string; ms: number }[] = [];
+  const outcomes = new Map<string, { status: string; at: number }>();
+  const written = new Map<string, { count: number; lastAt: number }>();
+  let lines = 0;
+  const outcomeCounts = new Map<string, number>();
+  await Promise.all([commands.connect(), logs.connect()]);
+  await commands.subscribe({ topic: TOPICS.commands.name });
+  await logs.subscribe({ topic: TOPICS.syncLog.name });
+  await commands.run({
+    partitionsConsumedConcurrently: 6,
+    eachMessage: async ({ message }) => {
+      const receivedAt = Date.now();
+      const command = (await serde.decode(message.value!)) as { connectionId: string; mode: string; source: { modifiedAt: number | null } | null; payload: Record<string, { properties?: { last_name?: string } } | null> };
+      const lastName = Object.values(command.payload).find(Boolean)?.properties?.last_name;
+      if (command.mode === 'LIVE' && command.source?.modifiedAt && lastName?.startsWith('Fleet-')) inbound.push({ lastName, connectionId: command.connectionId, ms: receivedAt - Number(command.source.modifiedAt) });
+    },
+  });
+  await logs.run({
+    partitionsConsumedConcurrently: 6,
+    eachMessage: async ({ message }) => {
+      const line = (await serde.decode(message.value!)) as { connectionId: string; status: string; reason: string | null; correlationId: string | null; direction: string };
+      const outcome = `${line.direction === 'JOURNY_TO_SALESFORCE' ? 'out' : 'in'} ${line.status}${line.reason ? ` ${line.reason}` : ''}`;
+      outcomeCounts.set(outcome, (outcomeCounts.get(outcome) ?? 0) + 1);
+      if (line.direction !== 'JOURNY_TO_SALESFORCE' || line.status === 'RETRYING') return;
+      const at = Date.now();
+      lines += 1;
+      if (line.status === 'SUCCEEDED') {
+        const of = written.get(line.connectionId) ?? { count: 0, lastAt: 0 };
+        written.set(line.connectionId, { count: of.count + 1, lastAt: at });
+      }
+      if (line.correlationId && !outcomes.has(line.correlationId)) outcomes.set(line.correlationId, { status: line.status, at });
+    },
+  });
+  await sleep(1000);
+  return {
+    inboundSeen: (prefix: string) => inbound.filter((c) => c.lastName.startsWith(prefix)).map(({ connectionId, ms }) => ({ connectionId, ms })),
+    /** Events with a final log line (written, skipped or failed). */
+    doneOf: (ids: Set<string>) => { let n = 0; for (const id of ids) if (outcomes.has(id)) n++; return n; },
+    /** Records a connection has had written, and when the latest was logged. */
+    written: (connectionId: string) => written.get(connectionId) ?? { count: 0, lastAt: 0 },
+    /** Final journy → Salesforce log lines of every connection. */
+    lines: () => lines,
+    /** Sync-log lines by direction, status and reason. */
+    outcomes: () => Object.fromEntries(outcomeCounts),
+    outboundLatency: (eventId: string) => sentAt.has(eventId) && outcomes.get(eventId)?.status === 'SUCCEEDED' ? outcomes.get(eventId)!.at - sentAt.get(eventId)! : undefined,
+    close: () => Promise.all([commands.disconnect(), logs.disconnect()]),
+  };
+}
+
+/** When each profile event was produced, by event id. */
+const sentAt = new Map<string, number>();
+
+/** A score change of one of the org's journy users, its send time noted. */
+function journyEvent(org: Connected): { key: string; value: ProfileEvent } {
+  const event = org.simulator.of('userScores') as { key: string; value: ProfileEvent };
+  sentAt.set(event.value.eventId, Date.now());
+  return event;
+}
+
+/** One lookup and one write per event, one at a time, against the big org. */
+async function naiveWriter(org: Connected): Promise<number> {
+  const token = (await (await fetch(`${org.url}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password', client_id: '3MVG9emulator.journy.connector.client', client_secret: 'emulator-client-secret', username: REP, password: 'emulator-password' }) })).json()) as { access_token: string; instance_url: string };
+  const rest = new SalesforceRestClient(new SharedRefreshSession(token.instance_url, token.access_token, async () => token.access_token), { callOptionsClient: 'bench-naive' });
+  const end = Date.now() + NAIVE_SECONDS * 1000;
+  let n = 0;
+  while (Date.now() < end) {
+    const { value } = org.simulator.of('userScores');
+    const [row] = await queryRecords(rest, `SELECT Id FROM Contact WHERE Email = ${soqlString(value.entity.email!)}`);
+    if (row) await rest.request('PATCH', `/sobjects/Contact/${String(row.Id)}`, { Engagement_Score__c: Math.round(Math.random() * 100) });
+    n++;
+  }
+  return n / NAIVE_SECONDS;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await sleep(250);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:fleet failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

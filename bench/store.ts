@@ -1,0 +1,116 @@
+// `npm run bench:store`: the API's store queries at fleet size, on the local store (FerretDB) it runs against.
+// Seeds BENCH_STORE_CONNECTIONS connections (1000, one per tenant) and BENCH_STORE_LINES sync-log lines (1,000,000:
+// most of them one big connection's, the rest spread), then times each query the API makes (median of 5), with the
+// store's own account of the plan (explain). Prints a table and writes bench/results/store.json.
+import { createLogger } from '@connector/observability';
+import { ConnectionsRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, percentile, stackVariable } from './support';
+
+const CONNECTIONS = Number(process.env.BENCH_STORE_CONNECTIONS ?? 1000);
+const LINES = Number(process.env.BENCH_STORE_LINES ?? 1_000_000);
+/** The big connection's share of the lines. */
+const BIG_SHARE = 0.8;
+const REPEATS = 5;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (line: string) => process.stdout.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`);
+  const uri = stackVariable('MONGODB_URI').replace(/\/[^/?]*(\?|$)/, `/bench_store_${Date.now()}$1`);
+  const mongo = await connectMongo({ uri, attempts: 5 }, createLogger({ name: 'bench', level: 'silent' }));
+  const connections = new ConnectionsRepository(mongo);
+  const logs = new SyncLogsRepository(mongo);
+  await connections.ensureIndexes();
+  await logs.ensureIndexes();
+  const cipher = TokenCipher.fromConfig(`bench:${randomBytes(32).toString('base64')}`);
+  const results: Record<string, unknown> = { connections: CONNECTIONS, lines: LINES, store: 'the local stack (FerretDB 1.24, SQLite backend)' };
+  try {
+    // 1. The fleet's connections, one per tenant.
+    const ids: { tenantId: string; id: string }[] = [];
+    for (let i = 0; i < CONNECTIONS; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, CONNECTIONS - i) }, async (_, j) => {
+        const tenantId = `store-t${i + j}`;
+        const id = `con_store${i + j}`;
+        await connections.create(tenantId, {
+          name: `org ${i + j}`, enabled: true,
+          org: { orgId: `00D${String(i + j).padStart(15, '0')}`, instanceUrl: 'https://example.my.salesforce.com', loginUrl: 'https://login.salesforce.com', environment: 'production', integrationUserId: '005000000000001AAA', username: null },
+          credentials: { accessToken: cipher.encrypt('token', id), refreshToken: null, issuedAt: new Date(), scope: null },
+          settings: defaultSettings(),
+        }, id);
+        ids.push({ tenantId, id });
+      }));
+    }
+    log(`${CONNECTIONS} connections stored`);
+
+    // 2. The log: most lines one connection's (a big tenant), the rest spread; a week of them, a few percent failed.
+    const big = ids[0];
+    const now = Date.now();
+    const line = (n: number): SyncLogEntry => {
+      const owner = n < LINES * BIG_SHARE ? big : ids[1 + (n % (ids.length - 1))];
+      const failed = n % 37 === 0;
+      const outbound = n % 2 === 0;
+      return {
+        logId: `l${n}`, tenantId: owner.tenantId, connectionId: owner.id, occurredAt: new Date(now - (LINES - n) * ((7 * 24 * 3600_000) / LINES)),
+        direction: outbound ? 'JOURNY_TO_SALESFORCE' : 'SALESFORCE_TO_JOURNY', mode: 'LIVE', objectType: n % 5 === 0 ? 'ACCOUNT' : 'USER', operation: 'UPDATE',
+        status: failed ? 'FAILED' : n % 7 === 0 ? 'SKIPPED' : 'SUCCEEDED', reason: failed ? null : n % 7 === 0 ? 'NO_CHANGE' : null, message: null,
+        error: failed ? { code: 'STRING_TOO_LONG', message: 'Title: data value too large', fields: ['Title'] } : null,
+        journy: { userId: `u${n % 20_000}`, email: `u${n % 20_000}@example.com`, accountId: null, domain: null },
+        salesforce: { objectType: 'Contact', recordId: `003${String(n % 20_000).padStart(15, '0')}` },
+        fields: [{ name: 'Engagement_Score__c', source: 'engagement_score', value: String(n % 100) }], correlationId: null, attempt: 1, durationMs: 40,
+      };
+    };
+    const seedStart = Date.now();
+    for (let n = 0; n < LINES; n += 5000) {
+      await logs.insertMany(Array.from({ length: Math.min(5000, LINES - n) }, (_, k) => line(n + k)));
+      if ((n / 5000) % 40 === 39) log(`  ${n + 5000} lines stored`);
+    }
+    results.seedLinesPerSecond = Math.round(LINES / ((Date.now() - seedStart) / 1000));
+    log(`${LINES} lines stored (${String(results.seedLinesPerSecond)} lines/s)`);
+
+    // 3. The API's queries, timed.
+    const small = ids[ids.length - 1];
+    const day = 24 * 3600_000;
+    const firstPage = await logs.query(big.tenantId, big.id, {}, 50);
+    const cases: [string, () => Promise<unknown>][] = [
+      ['connections of a tenant (GET /connections)', () => connections.list(big.tenantId)],
+      ['all connection ids (ingest reconcile)', () => connections.listAllIds()],
+      ['big connection: newest 50', () => logs.query(big.tenantId, big.id, {}, 50)],
+      ['big connection: page 2 by cursor', () => logs.query(big.tenantId, big.id, {}, 50, firstPage.nextCursor!)],
+      ['big connection: FAILED, newest 50', () => logs.query(big.tenantId, big.id, { status: 'FAILED' }, 50)],
+      ['big connection: journy → Salesforce', () => logs.query(big.tenantId, big.id, { direction: 'JOURNY_TO_SALESFORCE' }, 50)],
+      ['big connection: accounts, a day a week ago', () => logs.query(big.tenantId, big.id, { objectType: 'ACCOUNT', from: new Date(now - 7 * day), to: new Date(now - 6 * day) } satisfies SyncLogFilter, 50)],
+      ['big connection: one record\'s timeline', () => logs.timeline(big.tenantId, big.id, { kind: 'email', value: 'u42@example.com' })],
+      ['small connection: newest 50', () => logs.query(small.tenantId, small.id, {}, 50)],
+      ['small connection: one record\'s timeline', () => logs.timeline(small.tenantId, small.id, { kind: 'user', value: 'u999' })],
+    ];
+    const timings: { query: string; medianMs: number; maxMs: number }[] = [];
+    for (const [name, run] of cases) {
+      const ms: number[] = [];
+      for (let i = 0; i < REPEATS; i++) {
+        const t = process.hrtime.bigint();
+        await run();
+        ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      timings.push({ query: name, medianMs: Number(percentile(ms, 50).toFixed(1)), maxMs: Number(Math.max(...ms).toFixed(1)) });
+      log(`  ${name}: ${percentile(ms, 50).toFixed(1)} ms`);
+    }
+    results.queries = timings;
+    // What the store says it does for the commonest one (FerretDB reports what it pushed down to SQLite).
+    results.explainNewest = await mongo.db!.collection('sync_logs').find({ tenantId: big.tenantId, connectionId: big.id }).sort({ occurredAt: -1, _id: -1 }).limit(51).explain();
+
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'store.json'), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`\n${CONNECTIONS} connections, ${LINES} log lines (${Math.round(BIG_SHARE * 100)} % one connection's), median of ${REPEATS}\n`);
+    process.stdout.write(`${timings.map((t) => `${t.query.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (max ${t.maxMs})`).join('\n')}\n\nwritten to bench/results/store.json\n`);
+  } finally {
+    await mongo.dropDatabase().catch(() => undefined);
+    await mongo.close();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:store failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
