@@ -85,7 +85,11 @@ async function main(): Promise<void> {
     const eventsGroup = `bench-fleet-events-${run}`;
     await startGroupAtEnd(kafka, eventsGroup, [TOPICS.profileEvents.name]);
     const startIngest = (i: number) => spawnLogged(['--max-old-space-size=512', 'dist/apps/ingest/src/main.js'], { ...ingestEnv, INGEST_PORT: String(INGEST_PORTS[i]) }, `ingest-${i}`);
-    const startEvents = (i: number) => spawnLogged(['--max-old-space-size=512', 'dist/apps/journy-events/src/main.js'], { ...appEnv, JOURNY_EVENTS_PORT: String(EVENTS_PORTS[i]), JOURNY_EVENTS_GROUP: eventsGroup }, `journy-events-${i}`);
+    const startEvents = (i: number) => {
+      const child = spawnLogged(['--max-old-space-size=512', 'dist/apps/journy-events/src/main.js'], { ...appEnv, LOG_LEVEL: 'debug', JOURNY_EVENTS_PORT: String(EVENTS_PORTS[i]), JOURNY_EVENTS_GROUP: eventsGroup }, `journy-events-${i}`);
+      batchTimings(child);
+      return child;
+    };
 
     // 1. The instances with no connection yet (their baseline), then the fleet connected.
     const ingest = [startIngest(0), startIngest(1)];
@@ -145,6 +149,9 @@ async function main(): Promise<void> {
       const cpu = [...ingest, ...events].map((c, i) => (c.exitCode === null ? cpuMsOf(c.pid!) - cpuBefore[i] : 0));
       return { ...sent, cpuPercent: cpu.map((ms) => Math.round((ms / (seconds * 1000)) * 100)) };
     };
+    // A first window warms every connection up (describe, directory, first lookups), unmeasured.
+    const warmUp = summary(await liveWindow(small, producer, taps, Math.max(10, Math.round(WINDOW_SECONDS / 2)), 'warm-up'));
+    log(`warm-up: ${JSON.stringify(warmUp)}`);
     const healthy = await window(small, 'steady');
     const memory = {
       ingest: ingest.map((c, i) => ({ rssMb: memoryOf(c.pid!).rssMb, baselineMb: baseline.ingest[i] })),
@@ -152,7 +159,8 @@ async function main(): Promise<void> {
     };
     const ingestPerConnectionKb = Math.round(((memory.ingest.reduce((s, m) => s + m.rssMb - m.baselineMb, 0)) * 1024) / fleet.length);
     const eventsPerConnectionKb = Math.round(((memory.events.rssMb - memory.events.baselineMb) * 1024) / fleet.length);
-    results.steady = { ...summary(healthy), memory, ingestPerConnectionKb, eventsPerConnectionKb };
+    results.warmUp = warmUp;
+    results.steady = { ...summary(healthy), cpuPercent: healthy.cpuPercent, memory, ingestPerConnectionKb, eventsPerConnectionKb };
     log(`steady: ${JSON.stringify(results.steady)}`);
 
     // 3. Three orgs misbehaving (slow automation, row locks, quota exhausted): the others' latency beside step 2.
@@ -171,21 +179,26 @@ async function main(): Promise<void> {
 
     // 4. One realistic org's outbound rate: a backlog of events to its users, drained; API calls per 1,000 records.
     // Events of one user in the same batch are applied as one write: records written, not events, are the figure.
-    await until(async () => (await lagOf(kafka, eventsGroup)).lag === 0, 120_000, 'journy-events did not catch up');
+    const lagBeforeBig = (await waitFor(async () => (await lagOf(kafka, eventsGroup)).lag === 0, 300_000)) ? 0 : (await lagOf(kafka, eventsGroup)).lag;
     const bigCallsBefore = await countedApiCalls(big.url);
     const bigWrittenBefore = taps.written(big.connectionId).count;
     const bigStart = Date.now();
     for (let sent = 0; sent < BIG_EVENTS; sent += 2000) {
       await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', Array.from({ length: Math.min(2000, BIG_EVENTS - sent) }, () => journyEvent(big)));
     }
-    await until(async () => (await lagOf(kafka, eventsGroup)).lag === 0, 600_000, 'the big org backlog did not drain');
+    const drained = await waitFor(async () => (await lagOf(kafka, eventsGroup)).lag === 0, 600_000);
     const bigSeconds = (taps.written(big.connectionId).lastAt - bigStart) / 1000;
     const bigWritten = taps.written(big.connectionId).count - bigWrittenBefore;
     const bigCalls = (await countedApiCalls(big.url)) - bigCallsBefore;
+    const spent = applied.filter((b) => b.connectionId === big.connectionId && b.at >= bigStart);
+    const sum = (f: (b: Applied) => number) => spent.reduce((n, b) => n + f(b), 0);
+    const salesforceMs = sum((b) => b.accountsMs + b.contactsMs);
     const naiveRate = await naiveWriter(big);
     results.bigOrg = {
-      contacts: BIG_CONTACTS, events: BIG_EVENTS, recordsWritten: bigWritten, seconds: bigSeconds, recordsPerSecond: Math.round(bigWritten / bigSeconds),
+      lagBefore: lagBeforeBig, drained, contacts: BIG_CONTACTS, events: BIG_EVENTS, recordsWritten: bigWritten, seconds: bigSeconds, recordsPerSecond: Math.round(bigWritten / bigSeconds),
       apiCalls: bigCalls, apiCallsPer1000Records: Number(((bigCalls / Math.max(1, bigWritten)) * 1000).toFixed(2)),
+      batches: spent.length, salesforceSeconds: salesforceMs / 1000, storeAndLogSeconds: sum((b) => b.linksMs) / 1000,
+      salesforceRecordsPerSecond: Math.round((sum((b) => b.written) * 1000) / Math.max(1, salesforceMs)),
       naiveRecordsPerSecond: Number(naiveRate.toFixed(1)), peer: PEER, timesBestPeer: Number((bigWritten / bigSeconds / PEER.collectionsRecordsPerSecond).toFixed(2)),
     };
     log(`big org: ${JSON.stringify(results.bigOrg)}`);
@@ -195,11 +208,12 @@ async function main(): Promise<void> {
     for (let sent = 0; sent < scaleEvents; sent += 2000) {
       await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', Array.from({ length: Math.min(2000, scaleEvents - sent) }, (_, k) => journyEvent(small[(sent + k) % small.length])));
     }
+    // Nothing else is produced meanwhile: the group's lag falls by what it handled.
     const rateOver = async (seconds: number) => {
-      const from = await lagOf(kafka, eventsGroup);
+      const from = (await lagOf(kafka, eventsGroup)).lag;
       await sleep(seconds * 1000);
-      const to = await lagOf(kafka, eventsGroup);
-      return { eventsPerSecond: Math.round((to.consumed - from.consumed) / seconds), lagAfter: to.lag };
+      const to = (await lagOf(kafka, eventsGroup)).lag;
+      return { eventsPerSecond: Math.round((from - to) / seconds), lagAfter: to };
     };
     await sleep(5000);
     const before = await rateOver(15);
@@ -207,7 +221,7 @@ async function main(): Promise<void> {
     children.push(joined);
     events.push(joined);
     await until(async () => (await fetch(`http://127.0.0.1:${EVENTS_PORTS[1]}/health/live`).catch(() => null))?.ok === true, 120_000, 'the second journy-events did not start');
-    await sleep(5000); // the group's rebalance
+    await sleep(10_000); // the group's rebalance
     const after = await rateOver(15);
     results.scaleOut = { backlogEvents: scaleEvents, oneInstance: before, twoInstances: after };
     log(`scale-out: ${JSON.stringify(results.scaleOut)}`);
@@ -215,8 +229,8 @@ async function main(): Promise<void> {
     // 6. One of the two ingest instances killed: how long until every connection streams again.
     const killedAt = Date.now();
     ingest[0].kill('SIGKILL');
-    await until(async () => (await streamingOn([INGEST_PORTS[1]])).size >= fleet.length, 300_000, 'the survivor did not take every connection');
-    results.takeover = { connections: fleet.length, secondsUntilAllStreaming: (Date.now() - killedAt) / 1000 };
+    const tookOver = await waitFor(async () => (await streamingOn([INGEST_PORTS[1]])).size >= fleet.length, 300_000);
+    results.takeover = { connections: fleet.length, streaming: (await streamingOn([INGEST_PORTS[1]])).size, secondsUntilAllStreaming: tookOver ? (Date.now() - killedAt) / 1000 : null };
     log(`takeover: ${JSON.stringify(results.takeover)}`);
 
     results.syncLog = taps.outcomes();
@@ -239,6 +253,7 @@ async function main(): Promise<void> {
       [`Salesforce → Kafka p50 / p99 ms (${RATE_IN}/s)`, `${s.inboundP50Ms} / ${s.inboundP99Ms} (${s.inboundSeen}/${s.inboundSent})`],
       [`journy → Salesforce p50 / p99 ms (${RATE_OUT}/s)`, `${s.outboundP50Ms} / ${s.outboundP99Ms} (${s.outboundSeen}/${s.outboundSent})`],
       ['big org records/s (≥ 3 × 350 = 1050)', `${b.recordsPerSecond} (${b.timesBestPeer} × the peer's Collections, Bulk peer ${PEER.bulkRecordsPerSecond})`],
+      ['  its Salesforce writes alone, records/s', `${(results.bigOrg as { salesforceRecordsPerSecond: number }).salesforceRecordsPerSecond} (store + log: ${(results.bigOrg as { storeAndLogSeconds: number }).storeAndLogSeconds} s of ${(results.bigOrg as { seconds: number }).seconds} s)`],
       ['  naive per-record writer records/s', `${b.naiveRecordsPerSecond}`],
       ['  API calls / 1000 records (≤ 6)', `${b.apiCallsPer1000Records}`],
       ['others p99 in / out ms, 3 orgs misbehaving', `${m.healthyDuring.inboundP99Ms} / ${m.healthyDuring.outboundP99Ms} (before ${m.healthyBefore.inboundP99Ms} / ${m.healthyBefore.outboundP99Ms})`],
@@ -359,6 +374,25 @@ async function startTaps(kafka: Kafka) {
   };
 }
 
+interface Applied { at: number; connectionId: string; written: number; accountsMs: number; contactsMs: number; linksMs: number }
+/** journy-events' `batch applied` debug lines: per batch, the time spent writing to Salesforce and storing. */
+const applied: Applied[] = [];
+
+function batchTimings(child: ChildProcess): void {
+  let rest = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('"batch applied"')) continue;
+      try {
+        const entry = JSON.parse(line) as Applied & { time: string };
+        applied.push({ at: Date.parse(entry.time), connectionId: entry.connectionId, written: entry.written, accountsMs: entry.accountsMs, contactsMs: entry.contactsMs, linksMs: entry.linksMs });
+      } catch { /* not a log line */ }
+    }
+  });
+}
+
 /** When each profile event was produced, by event id. */
 const sentAt = new Map<string, number>();
 
@@ -384,12 +418,18 @@ async function naiveWriter(org: Connected): Promise<number> {
   return n / NAIVE_SECONDS;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
+/** Whether the check passed within the time (polled every 250 ms). */
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(failure);
+    if (Date.now() > deadline) return false;
     await sleep(250);
   }
+  return true;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
+  if (!(await waitFor(check, timeoutMs))) throw new Error(failure);
 }
 
 main().catch((error) => {

@@ -1,6 +1,6 @@
 import { ValidationError } from '@connector/domain';
 import { createLogger } from '@connector/observability';
-import { ConnectionsRepository, DuplicateError, NewConnection, RevisionConflictError, connectMongo } from '@connector/persistence';
+import { ConnectionsRepository, DuplicateError, NewConnection, OutboundLinksRepository, RevisionConflictError, connectMongo } from '@connector/persistence';
 import type { Connection as MongoConnection } from 'mongoose';
 import { stackEnv, uniqueName } from '../support/stack-env';
 
@@ -101,6 +101,10 @@ describe('connections repository (real MongoDB-compatible store)', () => {
     const names = indexes.map((index) => index.name);
     expect(names).toEqual(expect.arrayContaining(['tenant_org_unique', 'tenant_created']));
     expect(indexes.find((index) => index.name === 'tenant_org_unique')?.unique).toBe(true);
+    // journy-events reads a connection's outbound links at once: by connection, not by scanning every one's.
+    await new OutboundLinksRepository(mongo).ensureIndexes();
+    const links = await mongo.collection('outbound_links').indexes();
+    expect(links.find((index) => index.name === 'tenant_connection')?.key).toEqual({ tenantId: 1, connectionId: 1 });
   });
 
   it('fails with one clear line when the store is unreachable', async () => {

@@ -41,6 +41,9 @@ const outboundLinkSchema = new Schema(
   },
   { collection: 'outbound_links', versionKey: false },
 );
+// A connection's links read at once (journy-events' directory, once per connection and process): without it each
+// read scans every connection's links, which grows with the fleet squared.
+outboundLinkSchema.index({ tenantId: 1, connectionId: 1 }, { name: 'tenant_connection' });
 
 export class OutboundLinksRepository {
   private readonly links: Model<OutboundLinkDocument>;
@@ -51,6 +54,7 @@ export class OutboundLinksRepository {
 
   async ensureIndexes(): Promise<void> {
     await this.links.createCollection().catch(() => undefined);
+    await this.links.createIndexes();
   }
 
   /** The stored links of these entities (by _id, a few at a time); absent ones are not in the map. */
