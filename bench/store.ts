@@ -1,6 +1,6 @@
 // `npm run bench:store`: the API's store queries at fleet size, on the local store (FerretDB) it runs against.
-// Seeds BENCH_STORE_CONNECTIONS connections (1000, one per tenant) and BENCH_STORE_LINES sync-log lines (1,000,000:
-// most of them one big connection's, the rest spread), then times each query the API makes (median of 5), with the
+// Seeds BENCH_STORE_CONNECTIONS connections (1000, one per tenant) and BENCH_STORE_LINES sync-log lines (100,000:
+// most of them one big connection's, the rest spread), then times each query the API makes (median of BENCH_STORE_REPEATS, 3), with the
 // store's own account of the plan (explain). Prints a table and writes bench/results/store.json.
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { ROOT, percentile, stackVariable } from './support';
 
 const CONNECTIONS = Number(process.env.BENCH_STORE_CONNECTIONS ?? 1000);
-const LINES = Number(process.env.BENCH_STORE_LINES ?? 1_000_000);
+const LINES = Number(process.env.BENCH_STORE_LINES ?? 100_000);
 /** The big connection's share of the lines. */
 const BIG_SHARE = 0.8;
-const REPEATS = 5;
+const REPEATS = Number(process.env.BENCH_STORE_REPEATS ?? 3);
 
 async function main(): Promise<void> {
   const started = Date.now();
