@@ -4,7 +4,8 @@
 // beside a naive per-record writer and the best peer figure; three misbehaving orgs beside the others; a
 // journy-events instance added under load; one ingest instance killed. Prints a table and writes
 // bench/results/fleet.json. Sizes: BENCH_FLEET_ORGS (200), BENCH_FLEET_RATE_IN / _OUT (changes/s in total, 20 / 50),
-// BENCH_FLEET_WINDOW_SECONDS (40), BENCH_FLEET_BIG_CONTACTS (5000), BENCH_FLEET_BIG_EVENTS (20000), BENCH_FLEET_SCALE_EVENTS (60000).
+// BENCH_FLEET_WINDOW_SECONDS (40), BENCH_FLEET_BIG_CONTACTS (5000), BENCH_FLEET_BIG_EVENTS (20000), BENCH_FLEET_SCALE_RATE (events/s offered while a
+// second journy-events instance joins, 3000).
 import { AvroProducer, AvroSerde, TOPICS, TopicProvisioner, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
@@ -25,6 +26,8 @@ const WINDOW_SECONDS = Number(process.env.BENCH_FLEET_WINDOW_SECONDS ?? 40);
 const BIG_CONTACTS = Number(process.env.BENCH_FLEET_BIG_CONTACTS ?? 5000);
 const BIG_EVENTS = Number(process.env.BENCH_FLEET_BIG_EVENTS ?? 20_000);
 const NAIVE_SECONDS = 20;
+/** Events produced every 100 ms while a second journy-events instance joins (BENCH_FLEET_SCALE_RATE / 10). */
+const SCALE_BATCH = Math.round(Number(process.env.BENCH_FLEET_SCALE_RATE ?? 3000) / 10);
 /** Redpanda Connect against a real org (shared/brief realistic-org.md C.3): Collections and Bulk 2.0 upserts. */
 const PEER = { collectionsRecordsPerSecond: 350, bulkRecordsPerSecond: 1066 };
 const PORT = 18585;
@@ -203,27 +206,36 @@ async function main(): Promise<void> {
     };
     log(`big org: ${JSON.stringify(results.bigOrg)}`);
 
-    // 5. A second journy-events instance joins while a backlog over the fleet drains: written/s before and after.
-    const scaleEvents = Number(process.env.BENCH_FLEET_SCALE_EVENTS ?? 60_000);
-    for (let sent = 0; sent < scaleEvents; sent += 2000) {
-      await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', Array.from({ length: Math.min(2000, scaleEvents - sent) }, (_, k) => journyEvent(small[(sent + k) % small.length])));
-    }
-    // Nothing else is produced meanwhile: the group's lag falls by what it handled.
+    // 5. A second journy-events instance joins under load: events keep coming faster than one instance handles
+    // them; what the group handles in a window is what was produced in it less what the lag grew by.
+    let producing = true;
+    let produced = 0;
+    const load = (async () => {
+      for (let k = 0; producing; k++) {
+        const batch = Array.from({ length: SCALE_BATCH }, (_, j) => journyEvent(small[(k * SCALE_BATCH + j) % small.length]));
+        await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', batch);
+        produced += batch.length;
+        await sleep(100);
+      }
+    })();
     const rateOver = async (seconds: number) => {
-      const from = (await lagOf(kafka, eventsGroup)).lag;
+      const [lagFrom, sentFrom] = [(await lagOf(kafka, eventsGroup)).lag, produced];
       await sleep(seconds * 1000);
-      const to = (await lagOf(kafka, eventsGroup)).lag;
-      return { eventsPerSecond: Math.round((from - to) / seconds), lagAfter: to };
+      const [lagTo, sentTo] = [(await lagOf(kafka, eventsGroup)).lag, produced];
+      return { eventsPerSecond: Math.round((sentTo - sentFrom - (lagTo - lagFrom)) / seconds), producedPerSecond: Math.round((sentTo - sentFrom) / seconds), lagAfter: lagTo };
     };
-    await sleep(5000);
-    const before = await rateOver(15);
+    await sleep(10_000);
+    const before = await rateOver(20);
     const joined = startEvents(1);
     children.push(joined);
     events.push(joined);
     await until(async () => (await fetch(`http://127.0.0.1:${EVENTS_PORTS[1]}/health/live`).catch(() => null))?.ok === true, 120_000, 'the second journy-events did not start');
-    await sleep(10_000); // the group's rebalance
-    const after = await rateOver(15);
-    results.scaleOut = { backlogEvents: scaleEvents, oneInstance: before, twoInstances: after };
+    await until(async () => (await groupMembers(kafka, eventsGroup)) === 2, 120_000, 'the second journy-events did not join the group');
+    await sleep(5000);
+    const after = await rateOver(20);
+    producing = false;
+    await load;
+    results.scaleOut = { oneInstance: before, twoInstances: after };
     log(`scale-out: ${JSON.stringify(results.scaleOut)}`);
 
     // 6. One of the two ingest instances killed: how long until every connection streams again.
@@ -257,7 +269,7 @@ async function main(): Promise<void> {
       ['  naive per-record writer records/s', `${b.naiveRecordsPerSecond}`],
       ['  API calls / 1000 records (≤ 6)', `${b.apiCallsPer1000Records}`],
       ['others p99 in / out ms, 3 orgs misbehaving', `${m.healthyDuring.inboundP99Ms} / ${m.healthyDuring.outboundP99Ms} (before ${m.healthyBefore.inboundP99Ms} / ${m.healthyBefore.outboundP99Ms})`],
-      ['events/s, 1 → 2 journy-events (lag left)', `${before.eventsPerSecond} → ${after.eventsPerSecond} (${before.lagAfter} → ${after.lagAfter})`],
+      ['events/s handled, 1 → 2 journy-events (offered)', `${before.eventsPerSecond} → ${after.eventsPerSecond} (${before.producedPerSecond} / ${after.producedPerSecond})`],
       ['ingest killed → all streaming again (≤ 30 s)', `${(results.takeover as { secondsUntilAllStreaming: number }).secondsUntilAllStreaming} s`],
     ];
     process.stdout.write(`\n${table.map(([k, v]) => `${k.padEnd(48)} ${v}`).join('\n')}\n\nwritten to bench/results/fleet.json\n`);
@@ -416,6 +428,18 @@ async function naiveWriter(org: Connected): Promise<number> {
     n++;
   }
   return n / NAIVE_SECONDS;
+}
+
+/** Members of a consumer group with partitions assigned. */
+async function groupMembers(kafka: Kafka, groupId: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    return groups[0]?.state === 'Stable' ? groups[0].members.filter((m) => m.memberAssignment.length > 0).length : 0;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Whether the check passed within the time (polled every 250 ms). */

@@ -33,7 +33,7 @@ describe('CallPace against an org on the realistic profile', () => {
     const paced = new RecordWriter(await client(pace), { bulkMinRecords: 1_000_000 });
     const results = await paced.update('Contact', records);
     expect(results.every((r) => r.success)).toBe(true);
-    // 200 records take ~1.2 s on this profile: a width of 8 at 150 ms between call starts.
+    // 200 records take ~1.2 s on this profile: a width of 12 at 100 ms between call starts.
     expect(pace.averageMs).toBeGreaterThan(600);
     expect(pace.width).toBeGreaterThan(4);
     const peak = await peakOf();

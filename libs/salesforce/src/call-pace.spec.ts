@@ -12,9 +12,11 @@ describe('CallPace', () => {
   it('starts at the minimum width and widens as the org answers slowly', async () => {
     const { pace, call } = paced();
     expect(pace.width).toBe(4);
-    for (let i = 0; i < 30; i++) await call(5700); // a realistic org's 200-record Collections call
-    expect(pace.averageMs).toBeGreaterThan(5000);
-    expect(pace.width).toBe(38);
+    for (let i = 0; i < 30; i++) await call(1200); // a realistic org's 200-record Collections call
+    expect(pace.averageMs).toBeGreaterThan(1000);
+    expect(pace.width).toBe(12);
+    for (let i = 0; i < 30; i++) await call(4000); // an org with heavy automation
+    expect(pace.width).toBe(40);
   });
 
   it('stays at the minimum for a fast org', async () => {
@@ -32,7 +34,7 @@ describe('CallPace', () => {
   it('halves after a REQUEST_LIMIT_EXCEEDED, and widens again once the hold is over', async () => {
     let now = 0;
     const pace = new CallPace({ ...DEFAULT_CALL_PACE, now: () => now });
-    for (let i = 0; i < 30; i++) await pace.run(async () => { now += 3000; });
+    for (let i = 0; i < 30; i++) await pace.run(async () => { now += 2000; });
     expect(pace.width).toBe(20);
     pace.limitExceeded();
     expect(pace.width).toBe(10);

@@ -13,7 +13,7 @@ export interface CallPaceOptions {
   now: () => number;
 }
 
-export const DEFAULT_CALL_PACE: CallPaceOptions = { min: 4, max: 48, spacingMs: 150, longRunningLimit: 25, refusalHoldMs: 60_000, now: Date.now };
+export const DEFAULT_CALL_PACE: CallPaceOptions = { min: 4, max: 48, spacingMs: 100, longRunningLimit: 25, refusalHoldMs: 60_000, now: Date.now };
 
 /** Salesforce counts a request as long-running from 20 s. */
 const LONG_RUNNING_MS = 20_000;
