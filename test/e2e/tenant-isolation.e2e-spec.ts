@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KafkaRuntime, TOPICS, kafkaRuntimeConfig, startGroupAtEnd, type ProfileEvent, type SyncLogRecord } from '@connector/kafka';
 import { loadConfig, kafkaFragment } from '@connector/config';
 import { createLogger } from '@connector/observability';
+import { ConnectionChangesPublisher } from '@connector/org-access';
 import type { Connection } from '@connector/persistence';
 import { z } from 'zod';
 import { SalesforceEmulator } from '@tools/salesforce-emulator';
@@ -57,7 +58,7 @@ describe('one tenant’s bad day never stalls another’s', () => {
       org.tap = await Tap.open(() => org.connection?.id ?? null);
     }
     const env = loadConfig(z.object({ ...kafkaFragment }), ingestEnv(orgs.A.url));
-    kafka = new KafkaRuntime(kafkaRuntimeConfig(env, { clientId: uniqueName('isolation'), produces: [TOPICS.profileEvents], consumes: [] }), createLogger({ name: 'isolation', level: 'warn' }));
+    kafka = new KafkaRuntime(kafkaRuntimeConfig(env, { clientId: uniqueName('isolation'), produces: [TOPICS.profileEvents, TOPICS.connectionChanges], consumes: [] }), createLogger({ name: 'isolation', level: 'warn' }));
     await kafka.start();
   });
   afterAll(async () => {
@@ -94,7 +95,7 @@ describe('one tenant’s bad day never stalls another’s', () => {
       { name: 'External ID field gone', on: () => admin.A('faults', { errors: { query: { kind: 400, rate: 1, errorCode: 'INVALID_FIELD', message: "No such column 'Email' on entity 'Contact'." } } }), off: () => admin.A('faults', { errors: {} }) },
       { name: '500s', on: () => admin.A('faults', { errors: { any: { kind: 500, rate: 1 } } }), off: () => admin.A('faults', { errors: {} }) },
       { name: 'quota exhausted', on: () => admin.A('faults', { requestLimitExceeded: true }), off: () => admin.A('faults', { requestLimitExceeded: false }) },
-      { name: 'grant revoked', on: async () => { await admin.A('sessions/revoke'); await admin.A('sessions/expire'); }, off: async () => { orgs.A.connection = await reconnectOrg(orgs.A.url, store.connections, store.cipher, orgs.A.connection!); } },
+      { name: 'grant revoked', on: async () => { await admin.A('sessions/revoke'); await admin.A('sessions/expire'); }, off: async () => { orgs.A.connection = await reconnectOrg(orgs.A.url, store.connections, store.cipher, orgs.A.connection!); await new ConnectionChangesPublisher(kafka).changed('UPDATED', orgs.A.connection); } },
       {
         name: 'an event the handler cannot apply', poison: true,
         on: () => admin.A('faults', { errors: { query: { kind: 400, rate: 1, errorCode: 'MALFORMED_QUERY', message: 'unexpected token: an unusual value', match: poisonUser.email } } }),

@@ -4,7 +4,10 @@ import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { JournySimulator, type Population } from '@tools/journy-simulator';
 import { Store, Tap, connectOrg, ingestEnv, logCapture, openStore, sleep } from '../support/ingest-harness';
 import { startJournyEvents } from '../support/outbound-harness';
+import { ConnectionChangesPublisher } from '@connector/org-access';
 import { uniqueName } from '../support/stack-env';
+
+const CHANGE_HEARD = "connection change heard; the tenant's connections will be re-read";
 
 jest.setTimeout(120_000);
 
@@ -62,7 +65,10 @@ describe('journy profile events to Salesforce', () => {
   const settle = (patch: Partial<ConnectionSettings['destination']>, connection = connections[0]) =>
     store.connections.update(tenant, connection.id, { settings: { ...connection.settings, destination: { ...connection.settings.destination, ...patch } } }).then(async (updated) => {
       Object.assign(connection, updated);
-      await sleep(2100); // the app re-reads a tenant's connections every 2 s
+      const heard = () => logs.lines().filter((l) => l.msg === CHANGE_HEARD && l.tenantId === tenant).length;
+      const before = heard();
+      await new ConnectionChangesPublisher(app.kafka).changed('UPDATED', connection); // as the API does on a save
+      await waitFor('the connection change heard', () => heard() > before);
     });
 
   beforeAll(async () => {

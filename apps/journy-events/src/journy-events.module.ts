@@ -5,6 +5,7 @@ import { KafkaModule, TOPICS, kafkaRuntimeConfig } from '@connector/kafka';
 import { ObservabilityModule, type AppModuleOptions, type Logger } from '@connector/observability';
 import { PersistenceModule } from '@connector/persistence';
 import { JOURNY_EVENTS_CONFIG, type JournyEventsConfig } from './journy-events.config';
+import { ConnectionChangesListener } from './outbound/connection-changes.listener';
 import { OutboundHealth } from './outbound/outbound.health';
 import { outboundProcessorProvider, profileEventsTransportProvider } from './outbound/outbound.providers';
 import { ParkedEventsSchedule } from './outbound/parked-events.schedule';
@@ -19,7 +20,7 @@ export class JournyEventsModule {
       imports: [
         ObservabilityModule.forRoot({ appName: 'journy-events', logger, defaultMetrics: options.defaultMetrics }),
         PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
-        KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-journy-events', produces: [TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.profileEvents] })),
+        KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-journy-events', produces: [TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.profileEvents, TOPICS.connectionChanges] })),
         OrgAccessModule.forRoot({
           env: config,
           redirectUri: 'urn:journy-events:refresh-only',
@@ -28,7 +29,7 @@ export class JournyEventsModule {
         ScheduleModule.forRoot(),
       ],
       controllers: [ProfileEventsConsumer],
-      providers: [{ provide: JOURNY_EVENTS_CONFIG, useValue: config }, outboundProcessorProvider, profileEventsTransportProvider, ParkedEventsSchedule, OutboundHealth],
+      providers: [{ provide: JOURNY_EVENTS_CONFIG, useValue: config }, outboundProcessorProvider, profileEventsTransportProvider, ParkedEventsSchedule, OutboundHealth, ConnectionChangesListener],
     };
   }
 }

@@ -74,8 +74,12 @@ export class SalesforceRestClient {
     });
   }
 
-  /** Runs one call within the org's pace; a refusal for the request limit narrows it. */
+  /**
+   * Runs one call within the org's pace, after any pause the caller imposes (a paused org's wait neither holds
+   * a slot nor counts as latency); a refusal for the request limit narrows the pace.
+   */
   private async paced<T>(call: () => Promise<T>): Promise<T> {
+    await this.options.beforeCall?.();
     const { pace } = this.options;
     if (!pace) return call();
     try {
@@ -88,7 +92,6 @@ export class SalesforceRestClient {
 
   /** Sends once; on 401 refreshes the token (shared with concurrent callers) and sends again. */
   private async authenticated(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
-    await this.options.beforeCall?.();
     const token = this.session.accessToken();
     const first = await this.send(method, path, body, headers);
     if (first.status !== 401) return first;

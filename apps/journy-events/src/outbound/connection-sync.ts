@@ -5,6 +5,7 @@ import { RecordWriter, lookupChunks, queryRecords, soqlIn, soqlSelect, type Reco
 import { emptyMemory, planEntity, type EntityMemory, type Intent, type MembershipChange } from '../model/plan';
 import { entityKey, type EntityKind, type ProfileEvent } from '../model/profile-event';
 import type { ConnectionContext } from './connection-context';
+import { entityCacheKey } from './entity-cache-key';
 import { contactFromLookup, matchContact, matchFoundAccount, matchLinkedAccount } from './matcher';
 import { planMemberships, type ContactMatch } from './membership-planner';
 import { OutcomeLog } from './outcome-log';
@@ -451,6 +452,6 @@ export class ConnectionSync {
   }
 
   private cacheKey(kind: EntityKind, key: string): string {
-    return `${this.connection.id}:${kind}:${key}`;
+    return entityCacheKey(this.connection.id, kind, key);
   }
 }

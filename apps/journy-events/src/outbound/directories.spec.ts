@@ -1,6 +1,7 @@
 import type { Connection } from '@connector/persistence';
 import type { Directory } from './connection-sync';
 import { Directories } from './directories';
+import { connectionOfCacheKey } from './entity-cache-key';
 import { LruCache } from './state-cache';
 
 const connection = (id: string) => ({ id, tenantId: 't' }) as Connection;
@@ -51,7 +52,7 @@ describe('Directories', () => {
     const directories = new Directories(100, store({ a: 1, b: 1 }).load);
     const a = await directories.of(connection('a'));
     expect(a.complete).toBe(true);
-    const cache = new LruCache<string>(1, (key) => directories.linkForgotten(key.slice(0, key.indexOf(':'))));
+    const cache = new LruCache<string>(1, (key) => directories.linkForgotten(connectionOfCacheKey(key)));
     cache.set('a:USER:u1', 'link');
     cache.set('b:USER:u2', 'link');
     expect(a.complete).toBe(false);

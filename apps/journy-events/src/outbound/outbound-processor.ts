@@ -10,6 +10,7 @@ import { emptyMemory } from '../model/plan';
 import { outboundLog } from './outbound-log';
 import { LruCache } from './state-cache';
 import { Directories } from './directories';
+import { connectionOfCacheKey, entityCacheKey } from './entity-cache-key';
 
 export interface OutboundProcessorDeps {
   connections: ConnectionsRepository;
@@ -55,7 +56,8 @@ export interface HeldEvent {
   raw?: ConsumedMessage<ProfileEvent>['raw'];
 }
 
-const CONNECTIONS_TTL_MS = 2000;
+/** A tenant's connections are re-read on every change heard (ConnectionChangesListener), and at least this often. */
+const CONNECTIONS_TTL_MS = 60_000;
 /** How often parked events are tried again (the Nest shell's schedule), ms. */
 export const RESUME_EVERY_MS = 5000;
 /** Backoff of a connection whose Salesforce fails transiently: from 5 s, doubling, to 5 min, with jitter. */
@@ -95,7 +97,7 @@ export class OutboundProcessor {
   constructor(private readonly deps: OutboundProcessorDeps) {
     this.directories = new Directories(deps.options.cacheSize, (connection, limit) => this.loadDirectory(connection, limit));
     this.cache = new LruCache(deps.options.cacheSize, (key, entry) => {
-      if (entry.link) this.directories.linkForgotten(key.slice(0, key.indexOf(':')));
+      if (entry.link) this.directories.linkForgotten(connectionOfCacheKey(key));
     });
     this.contexts = new ConnectionContexts(deps.describes);
   }
@@ -293,7 +295,7 @@ export class OutboundProcessor {
       this.deps.recordLinks.keysOf(connection.tenantId, connection.id, limit),
     ]);
     for (const link of outbound ?? []) {
-      const key = `${connection.id}:${link.kind}:${link.entityKey}`;
+      const key = entityCacheKey(connection.id, link.kind, link.entityKey);
       if (!this.cache.get(key)) this.cache.set(key, { memory: emptyMemory(link.segments), link });
     }
     const directory: Directory = { complete: outbound !== null, contacts: new Map(), accounts: new Map() };
@@ -411,6 +413,12 @@ export class OutboundProcessor {
     if (this.parkedLoaded) return;
     this.parkedLoaded = true;
     for (const { id, tenantId } of await this.deps.connections.listAllIds()) if ((await this.deps.parked.count(tenantId, id)) > 0) this.parked.set(id, tenantId);
+  }
+
+  /** A connection of the tenant changed: its connections are read from the store again when next needed. */
+  connectionChanged(tenantId: string): void {
+    this.tenants.delete(tenantId);
+    this.deps.logger.info({ tenantId }, 'connection change heard; the tenant\'s connections will be re-read');
   }
 
   private async enabledConnections(tenantId: string): Promise<Connection[]> {
