@@ -1,4 +1,4 @@
-# One image for the three apps; choose the app with APP (api | ingest | journy-events). Node.js 24, the active LTS
+# One image for the three apps; choose the app with APP (api | ingest | journy-events); the api serves the console. Node.js 24, the active LTS
 # line (supported lines and why: README, "Node.js lines").
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -7,6 +7,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+COPY scripts/build-console.js ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

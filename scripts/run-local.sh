@@ -27,6 +27,8 @@ done
 export TOKEN_ENCRYPTION_KEYS="${TOKEN_ENCRYPTION_KEYS:-local1:$(cat .cache/local-TOKEN_ENCRYPTION_KEY)}"
 export OAUTH_STATE_SECRET="${OAUTH_STATE_SECRET:-$(cat .cache/local-OAUTH_STATE_SECRET)}"
 export API_PORT="${API_PORT:-3000}" INGEST_PORT="${INGEST_PORT:-3001}" JOURNY_EVENTS_PORT="${JOURNY_EVENTS_PORT:-3002}"
+# The console (served by the API at /console/) is where the OAuth callback sends the person back to.
+export API_RETURN_URL_ORIGINS="${API_RETURN_URL_ORIGINS:-http://127.0.0.1:$API_PORT}"
 mkdir -p "$LOGS"
 pids=()
 stop_apps() {
@@ -97,6 +99,7 @@ The connector is running:
   journy-events  http://127.0.0.1:$JOURNY_EVENTS_PORT/health    log: $LOGS/journy-events.log
   Salesforce     $SALESFORCE_LOGIN_URL    (the emulator when no org is configured; demo users log in with emulator-password)
   change events  ${INGEST_CHANGE_STREAM:-pubsub} (Pub/Sub at ${INGEST_PUBSUB_ENDPOINT:-api.pubsub.salesforce.com:7443}; CometD where Pub/Sub is refused)
+The console (signed in as project "demo"): http://127.0.0.1:$API_PORT/console/#token=$TOKEN
 A token for the API (tenant "demo"): $TOKEN
   curl -H "Authorization: Bearer <token>" http://127.0.0.1:$API_PORT/v1/connections
 Stack: npm run stack -- status | logs.  Ctrl-C stops the apps.

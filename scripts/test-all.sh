@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every test tier against the real local stack, which it starts (and stops again if it started it).
 #   contracts check → lint → typecheck → build → unit → emulator → integration → end-to-end (built apps as
-#   processes) → the emulator through Python clients (emulator tier) → the API by schemathesis (e2e tier)
+#   processes, the console in Debian's headless Chromium) → the emulator through Python clients (emulator tier) → the API by schemathesis (e2e tier)
 # TEST_TIERS picks tiers (default unit,emulator,integration,e2e); the stack starts only for integration or e2e.
 # The counts also go to .cache/test-counts.json, for CI's total across Node.js lines.
 set -euo pipefail
@@ -27,6 +27,12 @@ if has_tier integration || has_tier e2e; then
     trap 'printf "\n== stopping the local stack\n"; bash scripts/stack.sh down' EXIT
   fi
   eval "$(bash scripts/stack.sh env)"
+fi
+
+if has_tier e2e; then
+  step "browser (the console's tests)"
+  CHROMIUM_PATH="$(bash scripts/browser.sh)"
+  export CHROMIUM_PATH
 fi
 
 step "tests: ${tiers//,/, }"

@@ -29,7 +29,7 @@ describe('sync logs: sink and queries (real broker, registry and store)', () => 
       objectType: 'USER',
       operation: 'UPDATE',
       status: n % 5 === 0 ? 'FAILED' : 'SUCCEEDED',
-      reason: null,
+      reason: n % 5 === 0 ? 'SALESFORCE_REJECTED' : null,
       message: null,
       error: n % 5 === 0 ? { code: 'STRING_TOO_LONG', message: 'Title: data value too large', fields: ['Title'] } : null,
       journy: { userId: `u-${n % 3}`, email: `person${n % 3}@example.com`, accountId: null, domain: null },
@@ -78,10 +78,14 @@ describe('sync logs: sink and queries (real broker, registry and store)', () => 
     expect(seen[0].occurredAt).toBe(new Date(base + 12_000).toISOString());
   });
 
-  it('filters by direction, status, time range and record', async () => {
+  it('filters by direction, status, reason, time range and record', async () => {
     const failed = await get('?status=FAILED');
     expect(failed.body.logs.map((l: { logId: string }) => l.logId)).toEqual([10, 5].map((n) => `${tenant}-log-${n}`));
     expect(failed.body.logs[0].error).toEqual({ code: 'STRING_TOO_LONG', message: 'Title: data value too large', fields: ['Title'] });
+    const rejected = await get('?reason=SALESFORCE_REJECTED');
+    expect(rejected.body.logs.map((l: { logId: string }) => l.logId)).toEqual([10, 5].map((n) => `${tenant}-log-${n}`));
+    expect((await get('?reason=NOT_IN_SEGMENT')).body.logs).toHaveLength(0);
+    expect((await get('?reason=not-a-code')).body.error.field).toBe('reason');
     const outbound = await get('?direction=JOURNY_TO_SALESFORCE');
     expect(outbound.body.logs).toHaveLength(6);
     const window = await get(`?from=${new Date(base + 3000).toISOString()}&to=${new Date(base + 6000).toISOString()}`);

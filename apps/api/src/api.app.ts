@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { connectAvroTransport } from '@connector/kafka';
 import type { ApiConfig } from './api.config';
 import { requestPolicy, verifyUtf8 } from './http/request-policy';
+import { serveConsole } from './http/console';
 
 /**
  * What main applies to the API app before it starts: the request policy (methods, JSON bodies only, a body
@@ -23,6 +24,7 @@ export function configureApi(app: INestApplication, config: ApiConfig): void {
     next();
   });
   express.disable('x-powered-by');
+  if (config.API_CONSOLE) serveConsole(express);
   // Requests Node's parser refuses before any route (a malformed request line, oversized headers) answer in the
   // error shape too, instead of Node's bare 400.
   (app.getHttpServer() as Server).on('clientError', answerClientError);

@@ -28,6 +28,8 @@ export const apiConfigSchema = z.object({
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** The consumer group that stores connector.sync-log.v1 (every API instance shares it). */
   API_SYNC_LOG_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('connector-api-sync-log-sink'),
+  /** Serve the console (the built apps/console) under /console/: true, false. */
+  API_CONSOLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
 });
 

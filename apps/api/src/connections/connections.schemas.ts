@@ -70,7 +70,8 @@ export const callbackQuery = z
 export const fieldsParams = z.object({ connectionId: connectionIdParam, object: z.enum(['Account', 'Contact']) });
 export const fieldsQuery = z.object({ refresh: z.enum(['true', 'false']).optional() }).strict();
 
-const storedMapping = z.object({ journyProperty: z.string(), journyType: z.string(), salesforceField: z.string() });
+const journyType = z.enum(['string', 'number', 'boolean', 'datetime', 'string_array']);
+const storedMapping = z.object({ journyProperty: z.string(), journyType, salesforceField: z.string() });
 const timestamp = z.iso.datetime({ offset: true });
 
 export const apiUsageView = z.object({
@@ -142,7 +143,7 @@ export const fieldsAnswer = z.object({
       picklistValues: z.array(z.string()),
       restrictedPicklist: z.boolean(),
       mappable: z.boolean(),
-      accepts: z.array(z.string()),
+      accepts: z.array(journyType),
       canServeAsAccountId: z.boolean().optional(),
     }),
   ),

@@ -49,6 +49,7 @@ export class LogsController {
           objectType: query.objectType,
           operation: query.operation,
           status: query.status,
+          reason: query.reason,
           from: query.from ? new Date(query.from) : undefined,
           to: query.to ? new Date(query.to) : undefined,
           records: recordKeys(query),

@@ -28,6 +28,7 @@ export const logQuery = z
     objectType: objectType.optional(),
     operation: operation.optional(),
     status: status.optional(),
+    reason: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a reason code such as NOT_IN_SEGMENT').optional(),
     from: instant.optional(),
     to: instant.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -13,6 +13,8 @@ export interface SyncLogFilter {
   objectType?: SyncLogEntry['objectType'];
   operation?: string;
   status?: SyncLogEntry['status'];
+  /** Why a line was skipped or failed (NOT_IN_SEGMENT, SALESFORCE_REJECTED, …). */
+  reason?: string;
   from?: Date;
   to?: Date;
   /** Entries naming every one of these keys (a user id and an email: that user's entries with that email). */
@@ -67,6 +69,7 @@ export class SyncLogsRepository {
     if (filter.objectType) query.objectType = filter.objectType;
     if (filter.operation) query.operation = filter.operation;
     if (filter.status) query.status = filter.status;
+    if (filter.reason) query.reason = filter.reason;
     if (filter.records?.length) query.keys = { $all: filter.records.map(recordKeyString) };
     if (filter.from || filter.to) query.occurredAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
     const after = cursor ? decodeCursor(cursor) : null;

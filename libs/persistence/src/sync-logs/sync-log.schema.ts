@@ -34,6 +34,8 @@ syncLogSchema.index({ tenantId: 1, connectionId: 1, occurredAt: -1, _id: -1 }, {
 syncLogSchema.index({ tenantId: 1, connectionId: 1, status: 1, occurredAt: -1 }, { name: 'connection_status_time' });
 // The log filtered by direction, newest first.
 syncLogSchema.index({ tenantId: 1, connectionId: 1, direction: 1, occurredAt: -1 }, { name: 'connection_direction_time' });
+// The console's reason filter (why lines were skipped or failed).
+syncLogSchema.index({ tenantId: 1, connectionId: 1, reason: 1, occurredAt: -1 }, { name: 'connection_reason_time' });
 // One record's timeline across both directions (and the log filtered by a record).
 syncLogSchema.index({ tenantId: 1, connectionId: 1, keys: 1, occurredAt: -1 }, { name: 'connection_record_time' });
 // Retention: deleting everything older than the window (no TTL index: the test store lacks them).
