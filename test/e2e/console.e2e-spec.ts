@@ -26,7 +26,8 @@ const CALLBACK = `${API}/v1/oauth/salesforce/callback`;
  */
 describe('the connector console', () => {
   const tenant = uniqueName('console');
-  const emulator = new SalesforceEmulator({ apps: [{ ...DEFAULT_APP, redirectUris: [...DEFAULT_APP.redirectUris, CALLBACK] }] });
+  // Bulk jobs that take a while, so that an import can be watched and cancelled.
+  const emulator = new SalesforceEmulator({ apps: [{ ...DEFAULT_APP, redirectUris: [...DEFAULT_APP.redirectUris, CALLBACK] }], bulkProcessingDelayMs: 1500 });
   const apps: Partial<Record<keyof typeof PORTS, RunningApp>> = {};
   let kafka: KafkaRuntime;
   let browser: Browser;
@@ -53,7 +54,7 @@ describe('the connector console', () => {
     await fetch(`${url}/__emulator/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accounts: 8, contacts: 40, relationships: 5, randomSeed: 16 }) });
     const base = ingestEnv(url, { HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info' });
     const env = loadConfig(z.object({ ...kafkaFragment }), base);
-    kafka = new KafkaRuntime(kafkaRuntimeConfig(env, { clientId: uniqueName('console'), produces: [TOPICS.profileEvents], consumes: [] }), createLogger({ name: 'console-test', level: 'warn' }));
+    kafka = new KafkaRuntime(kafkaRuntimeConfig(env, { clientId: uniqueName('console'), produces: [TOPICS.profileEvents, TOPICS.syncLog], consumes: [] }), createLogger({ name: 'console-test', level: 'warn' }));
     await kafka.start();
     const groups = { API_SYNC_LOG_GROUP: uniqueName('console-sink'), JOURNY_EVENTS_GROUP: uniqueName('console-journy-events') };
     await startGroupAtEnd(kafka.kafka, groups.API_SYNC_LOG_GROUP, [TOPICS.syncLog.name]);
@@ -85,7 +86,7 @@ describe('the connector console', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('error').getByText('this is not a journy token').waitFor();
     await page.getByLabel('journy token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('journy token').press('Enter'); // keyboard only
     await page.getByTestId('tenant').getByText(tenant).waitFor();
     await page.getByText('No org connected yet').waitFor();
   });
@@ -120,8 +121,10 @@ describe('the connector console', () => {
     expect(await connection()).toMatchObject({ name: 'Sales org', settings: { accountExternalIdField: 'Journy_Account_Id__c' } });
     await screenshot(page, '03-settings-connection');
 
-    // Source: the change stream.
-    await page.getByRole('tab', { name: 'Source' }).click();
+    // Source: the change stream (the tabs answer the arrow keys).
+    await page.getByRole('tab', { name: 'Connection', exact: true }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('tab', { name: 'Source', selected: true }).waitFor();
     await page.getByRole('combobox', { name: 'Change events from' }).click();
     await page.getByRole('option', { name: 'Streaming API (CometD)' }).click();
     await saveAndHear();
@@ -163,11 +166,15 @@ describe('the connector console', () => {
     await api('PATCH', `/v1/connections/${current.id}`, { destination: { createContacts: false, userSegments: [] } });
   });
 
-  it('starts the initial import and shows its progress per object to the end', async () => {
+  it('starts the initial import, cancels it, starts it again and shows its progress per object to the end', async () => {
     const { id } = await connection();
     await page.goto(`${API}/console/#/connections/${id}/import`);
     await page.getByText('No import yet.').waitFor();
     await page.getByRole('button', { name: 'Start the initial import' }).click();
+    await page.getByTestId('import-state').getByText('running').waitFor();
+    await page.getByRole('button', { name: 'Cancel the import' }).click();
+    await page.getByTestId('import-state').getByText('cancelled').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Import again' }).click();
     await page.getByTestId('import-state').getByText('succeeded').waitFor({ timeout: 120_000 });
     const contacts = await page.getByTestId('import-row-Contact').locator('td').nth(1).textContent();
     expect(Number(contacts)).toBe(40);

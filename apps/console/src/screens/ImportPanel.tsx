@@ -1,5 +1,5 @@
 import { Badge, Button, Group, Loader, Progress, Stack, Table, Text } from '@mantine/core';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Api } from '../api';
 import type { ImportJob } from '../model/api-types';
 import { isActive, latestErrors, progressRows } from '../model/import-progress';
@@ -12,8 +12,11 @@ const STATE_COLOR: Record<ImportJob['state'], string> = { PENDING: 'gray', RUNNI
 export function ImportPanel({ api, connectionId }: { api: Api; connectionId: string }) {
   const [problem, setProblem] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const jobs = useLoad(async () => (await api.imports(connectionId)).imports, [api, connectionId], 1000);
+  // Every second while an import runs, every ten otherwise (one started elsewhere shows up too).
+  const [watching, setWatching] = useState(false);
+  const jobs = useLoad(async () => (await api.imports(connectionId)).imports, [api, connectionId], watching ? 1000 : 10_000);
   const latest = jobs.data?.slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0] ?? null;
+  useEffect(() => setWatching(isActive(latest)), [latest]);
 
   const act = async (action: () => Promise<unknown>) => {
     setBusy(true);
