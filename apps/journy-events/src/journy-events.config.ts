@@ -41,11 +41,6 @@ export const journyEventsConfigSchema = z.object({
    * used connections' directories are dropped past it, and read from the store again).
    */
   JOURNY_EVENTS_STATE_CACHE_SIZE: positiveInt.default(200_000),
-  /**
-   * How long a batch waits for its connection's directory to be read (after start or a rebalance), ms; past it,
-   * the batch goes on reading the store and Salesforce per entity while the directory finishes in the background.
-   */
-  JOURNY_EVENTS_DIRECTORY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
 });
 
 export type JournyEventsConfig = z.infer<typeof journyEventsConfigSchema>;

@@ -72,27 +72,3 @@ describe('Directories', () => {
     await expect(directories.of(connection('a'))).resolves.toMatchObject({ complete: true });
   });
 });
-
-describe('Directories on a slow store', () => {
-  it('does not hold a batch past its wait: it gets an incomplete directory, the next one the full one', async () => {
-    let finish!: () => void;
-    const read = new Promise<void>((resolve) => (finish = resolve));
-    const load = async (): Promise<Directory> => {
-      await read;
-      return { complete: true, contacts: new Map([['a@x.io', ['003a']]]), accounts: new Map() };
-    };
-    const directories = new Directories(100, load, 20);
-    const first = await directories.of(connection('slow'));
-    expect(first).toEqual({ complete: false, contacts: new Map(), accounts: new Map() });
-    finish();
-    await read;
-    const next = await directories.of(connection('slow'));
-    expect(next.complete).toBe(true);
-    expect(next.contacts.get('a@x.io')).toEqual(['003a']);
-  });
-
-  it('still reports a failed read to the batch that waits for it', async () => {
-    const directories = new Directories(100, async () => { throw new Error('store down'); }, 1000);
-    await expect(directories.of(connection('down'))).rejects.toThrow('store down');
-  });
-});

@@ -22,21 +22,15 @@ export class Directories {
   private readonly held = new Map<string, Held>();
   private weight = 0;
 
-  /** `waitMs`: how long a caller waits for a directory being read before it gets an empty, incomplete one. */
-  constructor(private readonly budget: number, private readonly load: DirectoryLoader, private readonly waitMs = Number.POSITIVE_INFINITY) {}
+  constructor(private readonly budget: number, private readonly load: DirectoryLoader) {}
 
-  /**
-   * The connection's directory: as held, or read from the store. A read that takes longer than `waitMs` (a
-   * slow store after a start or a rebalance, when every connection's is read at once) does not hold the caller:
-   * it gets an incomplete directory (per-entity reads) while the read finishes for the batches after it.
-   */
   of(connection: Connection): Promise<Directory> {
     const connectionId = connection.id;
     const held = this.held.get(connectionId);
     if (held) {
       this.held.delete(connectionId);
       this.held.set(connectionId, held);
-      return held.settled ? Promise.resolve(held.settled.directory) : this.bounded(held.directory);
+      return held.directory;
     }
     const entry: Held = { directory: this.load(connection, this.budget) };
     this.held.set(connectionId, entry);
@@ -50,18 +44,7 @@ export class Directories {
       },
       () => { if (this.held.get(connectionId) === entry) this.held.delete(connectionId); },
     );
-    return this.bounded(entry.directory);
-  }
-
-  private bounded(reading: Promise<Directory>): Promise<Directory> {
-    if (!Number.isFinite(this.waitMs)) return reading;
-    return new Promise<Directory>((resolve, reject) => {
-      const timer = setTimeout(() => resolve({ complete: false, contacts: new Map(), accounts: new Map() }), this.waitMs);
-      reading.then(
-        (directory) => { clearTimeout(timer); resolve(directory); },
-        (error: unknown) => { clearTimeout(timer); reject(error); },
-      );
-    });
+    return entry.directory;
   }
 
   /**

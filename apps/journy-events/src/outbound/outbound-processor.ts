@@ -27,7 +27,7 @@ export interface OutboundProcessorDeps {
    */
   deadLetter(event: HeldEvent, error: unknown, connectionId: string): Promise<void>;
   logger: Logger;
-  options: { bulkMinRecords: number; cacheSize: number; /** How long a batch waits for its connection's directory (Directories). */ directoryWaitMs?: number };
+  options: { bulkMinRecords: number; cacheSize: number };
   metrics: {
     records(outcome: string, count: number): void;
     apiCall(kind: string): void;
@@ -95,7 +95,7 @@ export class OutboundProcessor {
   private combineTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: OutboundProcessorDeps) {
-    this.directories = new Directories(deps.options.cacheSize, (connection, limit) => this.loadDirectory(connection, limit), deps.options.directoryWaitMs);
+    this.directories = new Directories(deps.options.cacheSize, (connection, limit) => this.loadDirectory(connection, limit));
     this.cache = new LruCache(deps.options.cacheSize, (key, entry) => {
       if (entry.link) this.directories.linkForgotten(connectionOfCacheKey(key));
     });
