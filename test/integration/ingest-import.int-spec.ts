@@ -53,7 +53,9 @@ describe('initial import: a seeded org with relationships becomes journy command
       expect(relations.length).toBeGreaterThan(contacts.length); // direct relations plus the extra ones
 
       const total = keyed.length + withEmail.length;
-      await tap.until((t) => t.commands.filter((c) => payloadOf(c).type.startsWith('Upsert')).length >= total && t.logs.length >= accounts.length + contacts.length + relations.length, 'all commands and logs');
+      // Commands and logs are two topics read side by side: wait for every kind, memberships included.
+      const members = (t: Tap) => t.commands.filter((c) => payloadOf(c).type === 'AddAccountMembers').reduce((n, c) => n + (payloadOf(c).body as { users: unknown[] }).users.length, 0);
+      await tap.until((t) => t.commands.filter((c) => payloadOf(c).type.startsWith('Upsert')).length >= total && members(t) >= expectedMembers.length && t.logs.length >= accounts.length + contacts.length + relations.length, 'all commands and logs');
 
       const upsertAccounts = tap.commands.filter((c) => payloadOf(c).type === 'UpsertAccount').map((c) => payloadOf(c).body);
       expect(upsertAccounts.map((a) => a.accountId).sort()).toEqual(keyed.map((a) => a.Journy_Account_Id__c).sort());
