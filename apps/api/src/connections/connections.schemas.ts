@@ -1,13 +1,16 @@
+import { JOURNY_TYPES, type JournyType } from '@connector/mapping';
 import { z } from 'zod';
 
 /** The request and response shapes of the connection routes: the controllers validate with them, the OpenAPI document is made of them. */
 
 export const connectionIdParam = z.string().regex(/^con_[0-9a-f]{24}$/, 'a connection id (con_ and 24 hex digits)');
 
+const journyType = z.enum(JOURNY_TYPES as [JournyType, ...JournyType[]]);
+
 const mapping = z
   .object({
     journyProperty: z.string().min(1).max(128),
-    journyType: z.enum(['string', 'number', 'boolean', 'datetime', 'string_array']),
+    journyType,
     salesforceField: z.string().min(1).max(80),
   })
   .strict();
@@ -70,7 +73,6 @@ export const callbackQuery = z
 export const fieldsParams = z.object({ connectionId: connectionIdParam, object: z.enum(['Account', 'Contact']) });
 export const fieldsQuery = z.object({ refresh: z.enum(['true', 'false']).optional() }).strict();
 
-const journyType = z.enum(['string', 'number', 'boolean', 'datetime', 'string_array']);
 const storedMapping = z.object({ journyProperty: z.string(), journyType, salesforceField: z.string() });
 const timestamp = z.iso.datetime({ offset: true });
 

@@ -1,19 +1,12 @@
-import type { Connection, JournyType, Mapping, SalesforceField } from './api-types';
+import type { Connection, JournyType, SalesforceField } from './api-types';
 
-/** What the Settings panel edits: the three tabs of the product document. */
-export interface SettingsForm {
-  name: string;
-  enabled: boolean;
-  accountExternalIdField: string | null;
-  ongoingImport: boolean;
-  changeStream: 'pubsub' | 'cometd' | null;
-  userSegments: string[];
-  accountSegments: string[];
-  createContacts: boolean;
-  createAccounts: boolean;
-  contactMappings: Mapping[];
-  accountMappings: Mapping[];
-}
+type Settings = Connection['settings'];
+
+/** What the Settings panel edits: the three tabs of the product document, as the API holds them, side by side. */
+export type SettingsForm = Pick<Connection, 'name' | 'enabled'> &
+  Pick<Settings, 'accountExternalIdField'> &
+  Settings['source'] &
+  Omit<Settings['destination'], 'defaultContactMappings' | 'defaultAccountMappings'>;
 
 export function formOf(connection: Connection): SettingsForm {
   const { settings } = connection;
