@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { KafkaRuntime, TOPICS } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
+import { ApiUsageRepository } from '@connector/persistence';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { SalesforceEmulator } from '@tools/salesforce-emulator';
@@ -47,6 +48,11 @@ describe('the whole API path: connect → configure → import → logs → disc
 
     const configured = await request(server).patch(`/v1/connections/${id}`).set('Authorization', await auth(owner)).send({ accountExternalIdField: 'Journy_Account_Id__c', source: { ongoingImport: true } });
     expect(configured.status).toBe(200);
+
+    // The list carries each connection's API usage as the apps last saw it (the console needs no other request).
+    await app.get(ApiUsageRepository).save({ tenantId: owner, connectionId: id, used: 1200, limit: 15_000, observedAt: new Date() });
+    const listed = await request(server).get('/v1/connections').set('Authorization', await auth(owner));
+    expect(listed.body.connections).toEqual([expect.objectContaining({ id, apiUsage: expect.objectContaining({ used: 1200, limit: 15_000, remaining: 13_800, paused: false }) })]);
 
     const importJob = await request(server).post(`/v1/connections/${id}/imports`).set('Authorization', await auth(owner));
     expect(importJob.status).toBe(201);

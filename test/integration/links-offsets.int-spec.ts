@@ -1,5 +1,5 @@
 import { createLogger } from '@connector/observability';
-import { RecordLinksRepository, StreamOffsetsRepository, connectMongo } from '@connector/persistence';
+import { OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, StreamOffsetsRepository, connectMongo } from '@connector/persistence';
 import type { Connection as MongoConnection } from 'mongoose';
 import { stackEnv, uniqueName } from '../support/stack-env';
 
@@ -40,6 +40,31 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     await links.markDeleted(tenant, connection, '0035g0000000001AAA', true);
     expect(await links.findByJournyKeys(tenant, connection, 'USER', ['ann@example.com'])).toEqual([]);
     expect(await links.findBySalesforceIds(uniqueName('other'), connection, ['0015g0000000001AAA'])).toEqual([]);
+  });
+
+  it('reads the links of several connections in one read each, every connection with its own tenant only', async () => {
+    const outbound = new OutboundLinksRepository(mongo);
+    const parked = new ParkedEventsRepository(mongo);
+    await outbound.ensureIndexes();
+    await parked.ensureIndexes();
+    const [t1, t2] = [uniqueName('tenant-1'), uniqueName('tenant-2')];
+    const [c1, c2, quiet] = [uniqueName('con-1'), uniqueName('con-2'), uniqueName('con-quiet')];
+    const contact = (n: number) => ({ kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: `0035g00000000${n}AAA`, journyKey: `u${n}@x.io` });
+    await links.upsertMany(t1, c1, [contact(11), contact(12)]);
+    await links.upsertMany(t2, c2, [contact(21)]);
+    await links.upsertMany(t2, c1, [contact(99)]); // another tenant's documents under the same connection id
+    const link = (tenantId: string, connectionId: string, entityKey: string) => ({ tenantId, connectionId, kind: 'USER' as const, entityKey, salesforceId: null, segments: null, accountId: null, updatedAt: new Date() });
+    await outbound.save([link(t1, c1, 'user-1'), link(t2, c2, 'user-2'), link(t2, c1, 'user-x')]);
+    const refs = [{ tenantId: t1, connectionId: c1 }, { tenantId: t2, connectionId: c2 }, { tenantId: t1, connectionId: quiet }];
+
+    const keys = await links.keysOfMany(refs, 100);
+    expect(keys && Object.fromEntries([...keys].map(([id, ks]) => [id, ks.map((k) => k.journyKey).sort()]))).toEqual({ [c1]: ['u11@x.io', 'u12@x.io'], [c2]: ['u21@x.io'], [quiet]: [] });
+    expect(await links.keysOfMany(refs, 2)).toBeNull(); // more than the limit together: the caller reads them one by one
+    const stored = await outbound.listAllOf(refs, 100);
+    expect(stored && Object.fromEntries([...stored].map(([id, ls]) => [id, ls.map((l) => `${l.tenantId}/${l.kind}/${l.entityKey}`)]))).toEqual({ [c1]: [`${t1}/USER/user-1`], [c2]: [`${t2}/USER/user-2`], [quiet]: [] });
+
+    await parked.park([{ tenantId: t1, connectionId: c1, partition: 0, offset: '7', event: '{}' }, { tenantId: t1, connectionId: c1, partition: 0, offset: '8', event: '{}' }]);
+    expect((await parked.connectionsWithEvents()).filter((c) => c.tenantId === t1)).toEqual([{ tenantId: t1, connectionId: c1 }]);
   });
 
   it('moves a CometD offset only forwards, per connection and channel, resets it to a preset, and takes a Pub/Sub id as it comes', async () => {

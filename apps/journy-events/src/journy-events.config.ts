@@ -19,6 +19,12 @@ export const journyEventsConfigSchema = z.object({
    */
   JOURNY_EVENTS_LINGER_MS: positiveInt.max(10_000).default(1500),
   /**
+   * The most bytes of one partition fetched at once (~500 events at 512 KiB). It bounds a flush (every partition's
+   * fetch is applied together), and so how long a rebalance waits for this instance to finish what it holds and
+   * how much a crash re-does; raise it for backlogs big enough for Bulk jobs (JOURNY_EVENTS_BULK_MIN_RECORDS).
+   */
+  JOURNY_EVENTS_FETCH_PARTITION_BYTES: positiveInt.min(64 * 1024).max(16 * 1024 * 1024).default(512 * 1024),
+  /**
    * Records of one object in one batch from which a Bulk API 2.0 job is used instead of sObject Collections calls.
    * Below it, paced Collections calls (5 per 1,000 records) finish sooner on a realistic org than a Bulk job's
    * seconds of start and 10,000-record batches (docs/decisions/2026-12-02-fleet-pace-and-bulk-threshold.md).

@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './identifiers';
 export * from './backoff';
+export * from './concurrency';

@@ -18,3 +18,4 @@ export * from './outbound-links/outbound-link.repository';
 export * from './parked-events/parked-event.repository';
 export * from './api-usage/api-usage.repository';
 export * from './rate-limits/rate-limit.repository';
+export * from './of-connections';

@@ -39,7 +39,7 @@ const AUTH = [401, 403, 429];
 const BODY = [400, 408, 413, 415];
 
 export const API_ROUTES: ApiRoute[] = [
-  { method: 'get', path: '/v1/connections', summary: "The project's connections", answers: { 200: { description: 'connections', schema: c.connectionList } }, errors: AUTH },
+  { method: 'get', path: '/v1/connections', summary: "The project's connections, each with its API usage", answers: { 200: { description: 'connections', schema: c.connectionList } }, errors: AUTH },
   {
     method: 'post', path: '/v1/connections/salesforce/authorize', summary: 'Start connecting an org: returns the Salesforce authorize URL', write: true, body: c.authorizeBody,
     answers: { 200: { description: 'where to send the person, and until when', schema: c.authorizeAnswer } }, errors: [...AUTH, ...BODY],

@@ -20,7 +20,7 @@ function takeReturn(): { connectionId: string; status: string } | { error: strin
 export function ConnectionsScreen({ api }: { api: Api }) {
   const [connecting, setConnecting] = useState(false);
   const [returned] = useState(takeReturn);
-  const list = useLoad(async () => Promise.all((await api.connections()).connections.map((c) => api.connection(c.id))), [api], 15_000);
+  const list = useLoad(async () => (await api.connections()).connections, [api], 15_000);
 
   useEffect(() => {
     if (returned && 'connectionId' in returned) go({ screen: 'connection', id: returned.connectionId, tab: 'settings' });

@@ -1,22 +1,23 @@
-import type { Connection } from '@connector/persistence';
 import type { Directory } from './connection-sync';
-import { Directories } from './directories';
+import { Directories, type DirectoryOwner } from './directories';
 import { connectionOfCacheKey } from './entity-cache-key';
 import { LruCache } from './state-cache';
 
-const connection = (id: string) => ({ id, tenantId: 't' }) as Connection;
+const connection = (id: string): DirectoryOwner => ({ id, tenantId: 't' });
 
-/** A store whose connections hold `links[id]` imported contact links; counts its reads. */
+/** A store whose connections hold `links[id]` imported contact links; records which connections each load read. */
 function store(links: Record<string, number>) {
-  const reads: string[] = [];
-  const load = async (c: Connection, limit: number): Promise<Directory> => {
-    reads.push(c.id);
-    const n = links[c.id] ?? 0;
-    const contacts = new Map<string, string[]>();
-    if (n <= limit) for (let i = 0; i < n; i++) contacts.set(`u${i}@x.io`, [`003${i}`]);
-    return { complete: n <= limit, contacts, accounts: new Map() };
+  const loads: string[][] = [];
+  const load = async (cs: DirectoryOwner[], limit: number): Promise<Map<string, Directory>> => {
+    loads.push(cs.map((c) => c.id));
+    return new Map(cs.map((c) => {
+      const n = links[c.id] ?? 0;
+      const contacts = new Map<string, string[]>();
+      if (n <= limit) for (let i = 0; i < n; i++) contacts.set(`u${i}@x.io`, [`003${i}`]);
+      return [c.id, { complete: n <= limit, contacts, accounts: new Map() }];
+    }));
   };
-  return { reads, load };
+  return { get reads() { return loads.flat(); }, loads, load };
 }
 
 describe('Directories', () => {
@@ -43,6 +44,18 @@ describe('Directories', () => {
     expect(directories.usage.entries).toBeLessThanOrEqual(100);
   });
 
+  it('reads the connections it lacks in one load, those in memory not again', async () => {
+    const s = store({ a: 1, b: 1, c: 1 });
+    const directories = new Directories(100, s.load);
+    await directories.of(connection('a'));
+    const all = directories.ofAll([connection('a'), connection('b'), connection('c'), connection('b')]);
+    expect([...all.keys()]).toEqual(['a', 'b', 'c']);
+    await Promise.all(all.values());
+    await directories.of(connection('c'));
+    expect(s.loads).toEqual([['a'], ['b', 'c']]);
+    expect(directories.usage).toEqual({ connections: 3, entries: 6 });
+  });
+
   it('gives a connection past the budget an incomplete directory (its batches read the store)', async () => {
     const directories = new Directories(100, store({ huge: 500 }).load);
     expect((await directories.of(connection('huge'))).complete).toBe(false);
@@ -65,7 +78,7 @@ describe('Directories', () => {
     let fail = true;
     const directories = new Directories(100, async () => {
       if (fail) throw new Error('store down');
-      return { complete: true, contacts: new Map(), accounts: new Map() };
+      return new Map([['a', { complete: true, contacts: new Map(), accounts: new Map() }]]);
     });
     await expect(directories.of(connection('a'))).rejects.toThrow('store down');
     fail = false;

@@ -1,8 +1,14 @@
 import type { Connection } from '@connector/persistence';
 import type { Directory } from './connection-sync';
 
-/** Reads a connection's directory from the store, of at most `limit` entries of each kind (more: incomplete). */
-export type DirectoryLoader = (connection: Connection, limit: number) => Promise<Directory>;
+/** What a directory is read by: the connection's id and tenant. */
+export type DirectoryOwner = Pick<Connection, 'id' | 'tenantId'>;
+
+/**
+ * Reads the directories of several connections from the store (together, in as few reads as it can), each of at
+ * most `limit` entries of each kind (more: incomplete).
+ */
+export type DirectoryLoader = (connections: DirectoryOwner[], limit: number) => Promise<Map<string, Directory>>;
 
 interface Held {
   directory: Promise<Directory>;
@@ -24,27 +30,37 @@ export class Directories {
 
   constructor(private readonly budget: number, private readonly load: DirectoryLoader) {}
 
-  of(connection: Connection): Promise<Directory> {
-    const connectionId = connection.id;
-    const held = this.held.get(connectionId);
-    if (held) {
-      this.held.delete(connectionId);
-      this.held.set(connectionId, held);
-      return held.directory;
+  of(connection: DirectoryOwner): Promise<Directory> {
+    return this.ofAll([connection]).get(connection.id)!;
+  }
+
+  /** The directories of these connections: the ones not in memory are read together, in one load. */
+  ofAll(connections: DirectoryOwner[]): Map<string, Promise<Directory>> {
+    const result = new Map<string, Promise<Directory>>();
+    const missing: DirectoryOwner[] = [];
+    for (const connection of connections) {
+      if (result.has(connection.id)) continue;
+      const held = this.held.get(connection.id);
+      if (held) {
+        this.held.delete(connection.id);
+        this.held.set(connection.id, held);
+        result.set(connection.id, held.directory);
+      } else if (!missing.some((m) => m.id === connection.id)) {
+        missing.push(connection);
+      }
     }
-    const entry: Held = { directory: this.load(connection, this.budget) };
-    this.held.set(connectionId, entry);
-    entry.directory.then(
-      (directory) => {
-        if (this.held.get(connectionId) !== entry) return;
-        if (entry.stale) directory.complete = false;
-        entry.settled = { directory, weight: 1 + directory.contacts.size + directory.accounts.size };
-        this.weight += entry.settled.weight;
-        this.makeRoom(connectionId);
-      },
-      () => { if (this.held.get(connectionId) === entry) this.held.delete(connectionId); },
-    );
-    return entry.directory;
+    if (missing.length === 0) return result;
+    const loaded = this.load(missing, this.budget);
+    for (const { id } of missing) {
+      const entry: Held = { directory: loaded.then((directories) => directories.get(id) ?? { complete: false, contacts: new Map(), accounts: new Map() }) };
+      this.held.set(id, entry);
+      result.set(id, entry.directory);
+      entry.directory.then(
+        (directory) => this.settle(id, entry, directory),
+        () => { if (this.held.get(id) === entry) this.held.delete(id); },
+      );
+    }
+    return result;
   }
 
   /**
@@ -65,6 +81,14 @@ export class Directories {
   /** Connections with a directory in memory, and the entries they hold together. */
   get usage(): { connections: number; entries: number } {
     return { connections: this.held.size, entries: this.weight };
+  }
+
+  private settle(connectionId: string, entry: Held, directory: Directory): void {
+    if (this.held.get(connectionId) !== entry) return;
+    if (entry.stale) directory.complete = false;
+    entry.settled = { directory, weight: 1 + directory.contacts.size + directory.accounts.size };
+    this.weight += entry.settled.weight;
+    this.makeRoom(connectionId);
   }
 
   private makeRoom(keep: string): void {

@@ -1,15 +1,15 @@
 import { ApiQuota, ConnectionNeedsReconnect, type DescribeCache, type OrgSessions } from '@connector/org-access';
-import { AuthError, IntegrationError, RetryableError, backoffDelay, describeError } from '@connector/domain';
+import { AuthError, IntegrationError, RetryableError, backoffDelay, describeError, inParallel, whenSettled } from '@connector/domain';
 import { TOPICS, syncLogKey, type AvroProducer, type ConsumedMessage, type SyncLogRecord } from '@connector/kafka';
 import type { Logger } from '@connector/observability';
-import type { Connection, ConnectionsRepository, OutboundLinksRepository, ParkedEvent, ParkedEventsRepository, RecordLinksRepository } from '@connector/persistence';
+import type { Connection, ConnectionsRepository, LinkKeys, OutboundLink, OutboundLinksRepository, ParkedEvent, ParkedEventsRepository, RecordLinksRepository } from '@connector/persistence';
 import { entityKey, type ProfileEvent } from '../model/profile-event';
 import { ConnectionContexts } from './connection-context';
 import { ConnectionSync, type CachedEntity, type Directory } from './connection-sync';
 import { emptyMemory } from '../model/plan';
 import { outboundLog } from './outbound-log';
 import { LruCache } from './state-cache';
-import { Directories } from './directories';
+import { Directories, type DirectoryOwner } from './directories';
 import { connectionOfCacheKey, entityCacheKey } from './entity-cache-key';
 
 export interface OutboundProcessorDeps {
@@ -45,7 +45,7 @@ interface Run {
   logs: Promise<SyncLogRecord[]>;
 }
 
-/** How long a flush waits for a slow connection once another connection of it is done, ms. */
+/** How long a flush waits for a slow connection once half of its connections are done, ms. */
 const STRAGGLER_BUDGET_MS = 1000;
 
 /** One event as the processor holds it: consumed now (with its bytes), or read back from the parked store. */
@@ -60,13 +60,15 @@ export interface HeldEvent {
 const CONNECTIONS_TTL_MS = 60_000;
 /** How often parked events are tried again (the Nest shell's schedule), ms. */
 export const RESUME_EVERY_MS = 5000;
+/** How many connections replay their parked events at once. */
+const RESUME_CONCURRENCY = 16;
 /** Backoff of a connection whose Salesforce fails transiently: from 5 s, doubling, to 5 min, with jitter. */
 const BACKOFF = { initialMs: 5000, maxMs: 5 * 60_000 };
 /** Refusals that say the connection's settings no longer fit its org (a field or object gone, access lost). */
 const CONNECTION_ERROR_CODES = new Set(['INVALID_FIELD', 'INVALID_TYPE', 'INSUFFICIENT_ACCESS_OR_READONLY', 'INSUFFICIENT_ACCESS', 'API_DISABLED_FOR_ORG', 'API_CURRENTLY_DISABLED', 'INVALID_FIELD_FOR_INSERT_UPDATE']);
 /** How long the first partition batch waits for the others of the same fetch, and the most events combined. */
 const COMBINE_WINDOW_MS = 15;
-const COMBINE_MAX_EVENTS = 20_000;
+const COMBINE_MAX_EVENTS = 5000;
 /** How often a flush in progress heartbeats its partitions' consumer group. */
 const HEARTBEAT_EVERY_MS = 2000;
 
@@ -84,6 +86,8 @@ export class OutboundProcessor {
   /** Connections with parked events (and their tenants): new events queue behind them. */
   private readonly parked = new Map<string, string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Connections whose parked events are being replayed. */
+  private readonly resuming = new Set<string>();
   /** Batches being applied, per connection. */
   private readonly active = new Map<string, number>();
   /** Since when each connection with parked events has held them, and the latest reason. */
@@ -95,7 +99,7 @@ export class OutboundProcessor {
   private combineTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: OutboundProcessorDeps) {
-    this.directories = new Directories(deps.options.cacheSize, (connection, limit) => this.loadDirectory(connection, limit));
+    this.directories = new Directories(deps.options.cacheSize, (connections, limit) => this.loadDirectories(connections, limit));
     this.cache = new LruCache(deps.options.cacheSize, (key, entry) => {
       if (entry.link) this.directories.linkForgotten(connectionOfCacheKey(key));
     });
@@ -154,16 +158,12 @@ export class OutboundProcessor {
     const runs: Run[] = [];
     for (const [tenantId, list] of byTenant) {
       const connections = await this.enabledConnections(tenantId);
-      if (connections.length === 0) {
-        this.deps.metrics.ignored('NO_CONNECTION', list.length);
-        continue;
-      }
-      for (const connection of connections) {
-        const run: Run = { connection, messages: list, detached: false, logs: Promise.resolve([]) };
-        run.logs = this.forConnection(connection, list, run);
-        runs.push(run);
-      }
+      if (connections.length === 0) this.deps.metrics.ignored('NO_CONNECTION', list.length);
+      for (const connection of connections) runs.push({ connection, messages: list, detached: false, logs: Promise.resolve([]) });
     }
+    // The directories the runs will need that memory lacks (all of them after a rebalance) are read together.
+    this.directories.ofAll(runs.filter((r) => !this.parked.has(r.connection.id)).map((r) => r.connection));
+    for (const run of runs) run.logs = this.forConnection(run.connection, run.messages, run);
     const started = Date.now();
     const logs = (await this.settle(runs)).flat();
     const applied = Date.now();
@@ -172,14 +172,15 @@ export class OutboundProcessor {
   }
 
   /**
-   * Waits for every connection's run, but not for a slow org: once the fastest run is done, a run still working
-   * after STRAGGLER_BUDGET_MS is detached. Its events are parked (durably, so the partition's offset may move and
-   * its later events queue behind them) and it goes on in the background; when it has applied them it unparks
-   * them, and its log lines are published then.
+   * Waits for every connection's run, but not for a slow org: once half of the runs are done (the fastest of two or
+   * three), a run still working after STRAGGLER_BUDGET_MS is detached. Its events are parked (durably, so the
+   * partition's offset may move and its later events queue behind them) and it goes on in the background; when it
+   * has applied them it unparks them, and its log lines are published then. Slow means slower than its peers: when
+   * most orgs of a flush are slow (the machine or the store is), parking them all would only add store work.
    */
   private async settle(runs: Run[]): Promise<SyncLogRecord[][]> {
     if (runs.length <= 1) return Promise.all(runs.map((r) => r.logs));
-    await Promise.race(runs.map((r) => r.logs.catch(() => undefined)));
+    await whenSettled(runs.map((r) => r.logs), Math.max(1, Math.floor(runs.length / 2)));
     const budget = new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), STRAGGLER_BUDGET_MS).unref());
     return Promise.all(runs.map(async (run) => {
       const outcome = await Promise.race([run.logs, budget]);
@@ -287,13 +288,35 @@ export class OutboundProcessor {
     return []; // published with the batch
   }
 
-  /** The connection's directory as the store holds it (see Directory), of at most `limit` entries of each kind. */
-  private async loadDirectory(connection: Connection, limit: number): Promise<Directory> {
+  /**
+   * The connections' directories as the store holds them (see Directory), of at most `limit` entries of each
+   * kind: one read per collection for all of them (after a rebalance a flush meets every connection at once), or
+   * one per connection when together they pass the limit.
+   */
+  private async loadDirectories(connections: DirectoryOwner[], limit: number): Promise<Map<string, Directory>> {
     const started = Date.now();
+    const refs = connections.map((c) => ({ tenantId: c.tenantId, connectionId: c.id }));
+    const [outbound, imported] = await Promise.all([this.deps.links.listAllOf(refs, limit), this.deps.recordLinks.keysOfMany(refs, limit)]);
+    const directories = new Map<string, Directory>();
+    if (outbound === null || imported === null) {
+      await Promise.all(connections.map(async (c) => directories.set(c.id, await this.loadDirectory(c, limit))));
+    } else {
+      for (const c of connections) directories.set(c.id, this.directoryOf(c, outbound.get(c.id) ?? [], imported.get(c.id) ?? []));
+    }
+    this.deps.logger.info({ connections: connections.length, together: outbound !== null && imported !== null, ms: Date.now() - started }, 'connection directories loaded');
+    return directories;
+  }
+
+  private async loadDirectory(connection: DirectoryOwner, limit: number): Promise<Directory> {
     const [outbound, imported] = await Promise.all([
       this.deps.links.listAll(connection.tenantId, connection.id, limit),
       this.deps.recordLinks.keysOf(connection.tenantId, connection.id, limit),
     ]);
+    return this.directoryOf(connection, outbound, imported);
+  }
+
+  /** A directory from what the store holds (null: more than memory may hold); its outbound links go to the cache. */
+  private directoryOf(connection: DirectoryOwner, outbound: OutboundLink[] | null, imported: LinkKeys[] | null): Directory {
     for (const link of outbound ?? []) {
       const key = entityCacheKey(connection.id, link.kind, link.entityKey);
       if (!this.cache.get(key)) this.cache.set(key, { memory: emptyMemory(link.segments), link });
@@ -303,7 +326,7 @@ export class OutboundProcessor {
       const map = link.kind === 'USER' ? directory.contacts : directory.accounts;
       map.set(link.journyKey, [...(map.get(link.journyKey) ?? []), link.salesforceId]);
     }
-    this.deps.logger.info({ tenantId: connection.tenantId, connectionId: connection.id, outboundLinks: outbound?.length ?? 'too many', importedLinks: imported?.length ?? 'too many', ms: Date.now() - started }, 'connection directory loaded');
+    this.deps.logger.debug({ tenantId: connection.tenantId, connectionId: connection.id, outboundLinks: outbound?.length ?? 'too many', importedLinks: imported?.length ?? 'too many' }, 'connection directory loaded');
     return directory;
   }
 
@@ -348,39 +371,55 @@ export class OutboundProcessor {
     return logs;
   }
 
-  /** Replays parked events of connections that may write again, oldest first, and removes them once applied. */
+  /**
+   * Replays parked events of connections that may write again, oldest first, and removes them once applied.
+   * Connections resume side by side (a slow org's replay never holds up another's), RESUME_CONCURRENCY at a
+   * time; one whose replay from an earlier round is still running is left to it.
+   */
   async resumeParked(): Promise<void> {
     await this.loadParked();
-    for (const [connectionId, tenantId] of [...this.parked]) {
-      const logs = await this.exclusive(connectionId, async () => {
-        for (let i = 0; i < 600 && (this.active.get(connectionId) ?? 0) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50)); // batches that began before the pause
-        if ((this.active.get(connectionId) ?? 0) > 0) return [];
-        const events = await this.deps.parked.list(tenantId, connectionId, 2000);
-        if (events.length === 0) {
-          this.parked.delete(connectionId);
-          this.heldSince.delete(connectionId);
-          return [];
-        }
-        const connection = await this.deps.connections.findById(tenantId, connectionId);
-        if (!connection || !connection.enabled) {
-          await this.deps.parked.unpark(events); // the connection is gone or off: nothing to apply them to
-          this.deps.logger.info({ connectionId, count: events.length }, 'parked events dropped: the connection is deleted or disabled');
-          return [];
-        }
-        if (await this.blocked(connection)) return [];
-        try {
-          const logs = await this.replay(connection, events);
-          this.backoffs.delete(connectionId);
-          this.deps.logger.info({ tenantId: connection.tenantId, connectionId, count: events.length }, 'parked events applied');
-          return logs;
-        } catch (error) {
-          if (this.pauseReason(connection, error) !== null) return [];
-          if (error instanceof RetryableError || error instanceof IntegrationError) this.backOff(connection, error, 'parked events failed');
-          else this.deps.logger.warn({ connectionId, error: describeError(error) }, 'parked events failed; will try again');
-          return [];
-        }
-      });
-      await this.publish(logs);
+    const due = [...this.parked].filter(([connectionId]) => !this.resuming.has(connectionId));
+    for (const [connectionId] of due) this.resuming.add(connectionId);
+    // Their directories, when memory lacks them (after a start or a rebalance), are read together.
+    const now = Date.now();
+    this.directories.ofAll(due.filter(([id]) => !((this.backoffs.get(id)?.until ?? 0) > now)).map(([id, tenantId]) => ({ id, tenantId })));
+    await inParallel(due, RESUME_CONCURRENCY, async ([connectionId, tenantId]) => {
+      try {
+        await this.publish(await this.exclusive(connectionId, () => this.resumeConnection(connectionId, tenantId)));
+      } finally {
+        this.resuming.delete(connectionId);
+      }
+    });
+  }
+
+  private async resumeConnection(connectionId: string, tenantId: string): Promise<SyncLogRecord[]> {
+    for (let i = 0; i < 600 && (this.active.get(connectionId) ?? 0) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50)); // batches that began before the pause
+    if ((this.active.get(connectionId) ?? 0) > 0) return [];
+    const backoff = this.backoffs.get(connectionId);
+    if (backoff && Date.now() < backoff.until) return []; // not due yet: no store read
+    const events = await this.deps.parked.list(tenantId, connectionId, 2000);
+    if (events.length === 0) {
+      this.parked.delete(connectionId);
+      this.heldSince.delete(connectionId);
+      return [];
+    }
+    const connection = await this.deps.connections.findById(tenantId, connectionId);
+    if (!connection || !connection.enabled) {
+      await this.deps.parked.unpark(events); // the connection is gone or off: nothing to apply them to
+      this.deps.logger.info({ connectionId, count: events.length }, 'parked events dropped: the connection is deleted or disabled');
+      return [];
+    }
+    if (await this.blocked(connection)) return [];
+    try {
+      const logs = await this.replay(connection, events);
+      this.backoffs.delete(connectionId);
+      this.deps.logger.info({ tenantId: connection.tenantId, connectionId, count: events.length }, 'parked events applied');
+      return logs;
+    } catch (error) {
+      if (this.pauseReason(connection, error) !== null) return [];
+      if (error instanceof RetryableError || error instanceof IntegrationError) this.backOff(connection, error, 'parked events failed');
+      else this.deps.logger.warn({ connectionId, error: describeError(error) }, 'parked events failed; will try again');
+      return [];
     }
   }
 
@@ -412,7 +451,7 @@ export class OutboundProcessor {
   private async loadParked(): Promise<void> {
     if (this.parkedLoaded) return;
     this.parkedLoaded = true;
-    for (const { id, tenantId } of await this.deps.connections.listAllIds()) if ((await this.deps.parked.count(tenantId, id)) > 0) this.parked.set(id, tenantId);
+    for (const { tenantId, connectionId } of await this.deps.parked.connectionsWithEvents()) this.parked.set(connectionId, tenantId);
   }
 
   /** A connection of the tenant changed: its connections are read from the store again when next needed. */

@@ -53,7 +53,7 @@ export const profileEventsTransportProvider: Provider = {
         retry: { initialMs: 500, maxMs: 30_000 },
         sessionTimeoutMs: config.JOURNY_EVENTS_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: 3000,
-        fetch: { maxWaitTimeInMs: config.JOURNY_EVENTS_LINGER_MS, minBytes: 512 * 1024, maxBytesPerPartition: 2 * 1024 * 1024 },
+        fetch: { maxWaitTimeInMs: config.JOURNY_EVENTS_LINGER_MS, minBytes: 512 * 1024, maxBytesPerPartition: config.JOURNY_EVENTS_FETCH_PARTITION_BYTES },
       },
     ]),
 };

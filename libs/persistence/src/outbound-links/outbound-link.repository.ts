@@ -1,6 +1,7 @@
 import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
 import { READ_CONCURRENCY, inParallel } from '../in-parallel';
 import { insertNew } from '../insert-new';
+import { byConnection, ofConnections, type ConnectionRef } from '../of-connections';
 
 /**
  * journy → Salesforce: which Salesforce record a journy user or account is, per connection, found by the journy
@@ -71,10 +72,17 @@ export class OutboundLinksRepository {
   async listAll(tenantId: string, connectionId: string, limit: number): Promise<OutboundLink[] | null> {
     const docs = await this.links.find({ tenantId, connectionId }).limit(limit + 1).lean<OutboundLinkDocument[]>();
     if (docs.length > limit) return null;
-    return docs.map((doc) => {
-      const [kind, ...key] = doc._id.slice(`${tenantId}:${connectionId}:`.length).split(':');
-      return toOutboundLink(doc, kind as OutboundLink['kind'], key.join(':'));
-    });
+    return docs.map(fromDocument);
+  }
+
+  /**
+   * Every link of several connections in one read, by connection; null when they hold more than `limit` together
+   * (then read them one by one).
+   */
+  async listAllOf(connections: ConnectionRef[], limit: number): Promise<Map<string, OutboundLink[]> | null> {
+    const docs = await this.links.find(ofConnections(connections)).limit(limit + 1).lean<OutboundLinkDocument[]>();
+    if (docs.length > limit) return null;
+    return byConnection(connections, docs, fromDocument);
   }
 
   /** Stores links: new ones inserted together, changed ones updated one by one (rare: a new id, a segment move). */
@@ -90,6 +98,11 @@ export class OutboundLinksRepository {
       await this.links.updateOne({ _id: doc._id }, { $set: { salesforceId: doc.salesforceId, segments: doc.segments, accountId: doc.accountId, updatedAt: at } });
     }
   }
+}
+
+function fromDocument(doc: OutboundLinkDocument): OutboundLink {
+  const [kind, ...key] = doc._id.slice(`${doc.tenantId}:${doc.connectionId}:`.length).split(':');
+  return toOutboundLink(doc, kind as OutboundLink['kind'], key.join(':'));
 }
 
 function toOutboundLink(doc: OutboundLinkDocument, kind: OutboundLink['kind'], entityKey: string): OutboundLink {

@@ -1,5 +1,6 @@
 import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
 import { insertNew } from '../insert-new';
+import type { ConnectionRef } from '../of-connections';
 
 /** Events held back while their connection is paused (API quota), in arrival order, replayed when it resumes. */
 export interface ParkedEvent {
@@ -57,8 +58,10 @@ export class ParkedEventsRepository {
       .map(({ tenantId: t, connectionId: c, partition, offset, event }) => ({ tenantId: t, connectionId: c, partition, offset, event }));
   }
 
-  async count(tenantId: string, connectionId: string): Promise<number> {
-    return this.parked.countDocuments({ tenantId, connectionId });
+  /** The connections that have parked events (one read, however many connections there are). */
+  async connectionsWithEvents(): Promise<ConnectionRef[]> {
+    const groups = await this.parked.aggregate<{ _id: ConnectionRef }>([{ $group: { _id: { tenantId: '$tenantId', connectionId: '$connectionId' } } }]);
+    return groups.map((g) => ({ tenantId: g._id.tenantId, connectionId: g._id.connectionId }));
   }
 
   async unpark(events: ParkedEvent[]): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Connection as MongoConnection, Model } from 'mongoose';
 import { READ_CONCURRENCY, inParallel } from '../in-parallel';
 import { insertNew } from '../insert-new';
+import { byConnection, ofConnections, type ConnectionRef } from '../of-connections';
 import { RecordLink, RecordLinkInput, normalizeJournyKey } from './record-link.entity';
 import { recordLinkSchema, recordLinkStateSchema } from './record-link.schema';
 
@@ -33,6 +34,15 @@ interface RecordLinkDocument extends RecordLinkStateDocument {
   salesforceId: string;
   journyKey: string;
 }
+
+/** A link as a writer matching many records needs it: which journy key is which Salesforce record. */
+export interface LinkKeys {
+  kind: RecordLink['kind'];
+  journyKey: string;
+  salesforceId: string;
+}
+
+const toKeys = (d: LinkKeys): LinkKeys => ({ kind: d.kind, journyKey: d.journyKey, salesforceId: d.salesforceId });
 
 const OBJECT_OF: Record<RecordLink['kind'], RecordLink['salesforceObject']> = { USER: 'Contact', ACCOUNT: 'Account' };
 
@@ -108,10 +118,18 @@ export class RecordLinksRepository {
    * Every link of a connection as key → Salesforce id (one read of the collection), for writers that match many
    * records at once; null when the connection has more than `limit` links (then match record by record).
    */
-  async keysOf(tenantId: string, connectionId: string, limit: number): Promise<{ kind: RecordLink['kind']; journyKey: string; salesforceId: string }[] | null> {
+  async keysOf(tenantId: string, connectionId: string, limit: number): Promise<LinkKeys[] | null> {
     const docs = await this.model.find({ tenantId, connectionId }, { kind: 1, journyKey: 1, salesforceId: 1 }).limit(limit + 1).lean<Pick<RecordLinkDocument, 'kind' | 'journyKey' | 'salesforceId'>[]>();
     if (docs.length > limit) return null;
-    return docs.map((d) => ({ kind: d.kind, journyKey: d.journyKey, salesforceId: d.salesforceId }));
+    return docs.map(toKeys);
+  }
+
+  /** `keysOf` for several connections in one read, by connection; null when they hold more than `limit` together. */
+  async keysOfMany(connections: ConnectionRef[], limit: number): Promise<Map<string, LinkKeys[]> | null> {
+    const docs = await this.model.find(ofConnections(connections), { tenantId: 1, connectionId: 1, kind: 1, journyKey: 1, salesforceId: 1 }).limit(limit + 1)
+      .lean<Pick<RecordLinkDocument, 'tenantId' | 'connectionId' | 'kind' | 'journyKey' | 'salesforceId'>[]>();
+    if (docs.length > limit) return null;
+    return byConnection(connections, docs, toKeys);
   }
 
   /** Remembers what was written to Salesforce (merged field by field), for no-op and echo detection. */
