@@ -5,7 +5,7 @@ import { TOPICS } from '@connector/kafka';
 import type { Kafka } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -20,6 +20,7 @@ export function spawnLogged(args: string[], extraEnv: Record<string, string>, na
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const logFile = process.env.BENCH_LOG_DIR ? join(process.env.BENCH_LOG_DIR, `${name}.log`) : null;
+  if (process.env.BENCH_LOG_DIR) mkdirSync(process.env.BENCH_LOG_DIR, { recursive: true });
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4000);
     if (logFile) appendFileSync(logFile, chunk);

@@ -65,6 +65,12 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
 
     await parked.park([{ tenantId: t1, connectionId: c1, partition: 0, offset: '7', event: '{}' }, { tenantId: t1, connectionId: c1, partition: 0, offset: '8', event: '{}' }]);
     expect((await parked.connectionsWithEvents()).filter((c) => c.tenantId === t1)).toEqual([{ tenantId: t1, connectionId: c1 }]);
+    // A member replays what is parked in the partitions it holds.
+    await parked.park([{ tenantId: t1, connectionId: quiet, partition: 3, offset: '2', event: '{}' }]);
+    expect((await parked.connectionsWithEvents([3])).filter((c) => c.tenantId === t1)).toEqual([{ tenantId: t1, connectionId: quiet }]);
+    expect((await parked.connectionsWithEvents([1, 2])).filter((c) => c.tenantId === t1)).toEqual([]);
+    expect((await parked.list(t1, c1, 10, [0, 3])).map((e) => e.offset)).toEqual(['7', '8']);
+    expect(await parked.list(t1, c1, 10, [3])).toEqual([]);
   });
 
   it('moves a CometD offset only forwards, per connection and channel, resets it to a preset, and takes a Pub/Sub id as it comes', async () => {

@@ -11,6 +11,7 @@ import { outboundLog } from './outbound-log';
 import { LruCache } from './state-cache';
 import { Directories, type DirectoryOwner } from './directories';
 import { connectionOfCacheKey, entityCacheKey } from './entity-cache-key';
+import { PartitionsHeld } from './partitions-held';
 
 export interface OutboundProcessorDeps {
   connections: ConnectionsRepository;
@@ -95,6 +96,7 @@ export class OutboundProcessor {
   /** Connections backing off after transient failures: attempts so far, and when to try again. */
   private readonly backoffs = new Map<string, { attempts: number; until: number; reason: string }>();
   private parkedLoaded = false;
+  private readonly partitions = new PartitionsHeld();
   private readonly pending: { messages: ConsumedMessage<ProfileEvent>[]; heartbeat?: () => Promise<void>; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private combineTimer: NodeJS.Timeout | null = null;
 
@@ -112,10 +114,17 @@ export class OutboundProcessor {
     return [...this.heldSince].filter(([, h]) => now - h.since >= forMs).map(([connectionId, h]) => ({ connectionId, since: new Date(h.since).toISOString(), reason: h.reason }));
   }
 
-  /** After a rebalance another instance may have written these entities: forget what memory says of them. */
-  forgetMemory(): void {
+  /**
+   * After a rebalance: a partition gained may have been written by another instance, so memory of every entity
+   * (and every directory, which spans partitions) is forgotten, and the connections with events parked in it (by
+   * a member that left, say) are read again. A member that only gave partitions away (another joined) keeps its
+   * memory: nobody else wrote what it still holds. Parked events are replayed by their partition's holder.
+   */
+  assigned(partitions: number[]): void {
+    if (!this.partitions.assign(partitions)) return;
     this.cache.clear();
     this.directories.clear();
+    this.parkedLoaded = false;
   }
 
   /**
@@ -397,7 +406,7 @@ export class OutboundProcessor {
     if ((this.active.get(connectionId) ?? 0) > 0) return [];
     const backoff = this.backoffs.get(connectionId);
     if (backoff && Date.now() < backoff.until) return []; // not due yet: no store read
-    const events = await this.deps.parked.list(tenantId, connectionId, 2000);
+    const events = await this.deps.parked.list(tenantId, connectionId, 2000, this.partitions.partitions ?? undefined);
     if (events.length === 0) {
       this.parked.delete(connectionId);
       this.heldSince.delete(connectionId);
@@ -447,11 +456,11 @@ export class OutboundProcessor {
     }
   }
 
-  /** At start, connections with events parked by an earlier run. */
+  /** At start and when partitions are gained: the connections with events parked in the partitions held. */
   private async loadParked(): Promise<void> {
     if (this.parkedLoaded) return;
+    for (const { tenantId, connectionId } of await this.deps.parked.connectionsWithEvents(this.partitions.partitions ?? undefined)) this.parked.set(connectionId, tenantId);
     this.parkedLoaded = true;
-    for (const { tenantId, connectionId } of await this.deps.parked.connectionsWithEvents()) this.parked.set(connectionId, tenantId);
   }
 
   /** A connection of the tenant changed: its connections are read from the store again when next needed. */

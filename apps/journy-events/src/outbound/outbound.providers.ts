@@ -49,7 +49,7 @@ export const profileEventsTransportProvider: Provider = {
         fromBeginning: true,
         partitionsConsumedConcurrently: config.JOURNY_EVENTS_CONCURRENCY,
         validate: validateProfileEvent,
-        onAssignment: () => processor.forgetMemory(),
+        onAssignment: (assignment) => processor.assigned(assignment[TOPICS.profileEvents.name] ?? []),
         retry: { initialMs: 500, maxMs: 30_000 },
         sessionTimeoutMs: config.JOURNY_EVENTS_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: 3000,

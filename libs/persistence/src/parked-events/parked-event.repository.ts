@@ -49,24 +49,28 @@ export class ParkedEventsRepository {
     await insertNew(this.parked.collection, events.map((e) => ({ _id: parkedEventId(e), ...e, parkedAt: at })));
   }
 
-  /** A connection's parked events in arrival order (per partition by offset). */
-  async list(tenantId: string, connectionId: string, limit = 5000): Promise<ParkedEvent[]> {
-    const docs = await this.parked.find({ tenantId, connectionId }).lean<ParkedEventDocument[]>();
+  /** A connection's parked events in arrival order (per partition by offset); of these partitions only, when given. */
+  async list(tenantId: string, connectionId: string, limit = 5000, partitions?: number[]): Promise<ParkedEvent[]> {
+    const docs = await this.parked.find({ tenantId, connectionId, ...ofPartitions(partitions) }).lean<ParkedEventDocument[]>();
     return docs
       .sort((a, b) => +a.parkedAt - +b.parkedAt || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
       .slice(0, limit)
       .map(({ tenantId: t, connectionId: c, partition, offset, event }) => ({ tenantId: t, connectionId: c, partition, offset, event }));
   }
 
-  /** The connections that have parked events (one read, however many connections there are). */
-  async connectionsWithEvents(): Promise<ConnectionRef[]> {
-    const groups = await this.parked.aggregate<{ _id: ConnectionRef }>([{ $group: { _id: { tenantId: '$tenantId', connectionId: '$connectionId' } } }]);
+  /** The connections that have parked events (one read, however many connections there are); in these partitions, when given. */
+  async connectionsWithEvents(partitions?: number[]): Promise<ConnectionRef[]> {
+    const groups = await this.parked.aggregate<{ _id: ConnectionRef }>([{ $match: ofPartitions(partitions) }, { $group: { _id: { tenantId: '$tenantId', connectionId: '$connectionId' } } }]);
     return groups.map((g) => ({ tenantId: g._id.tenantId, connectionId: g._id.connectionId }));
   }
 
   async unpark(events: ParkedEvent[]): Promise<void> {
     for (const e of events) await this.parked.deleteOne({ _id: parkedEventId(e), tenantId: e.tenantId });
   }
+}
+
+function ofPartitions(partitions: number[] | undefined): { partition?: { $in: number[] } } {
+  return partitions ? { partition: { $in: partitions } } : {};
 }
 
 function parkedEventId(event: ParkedEvent): string {
