@@ -1,19 +1,23 @@
 // `npm run bench:store`: the API's store queries at fleet size, on the local store (FerretDB) it runs against.
 // Seeds BENCH_STORE_CONNECTIONS connections (1000, one per tenant) and BENCH_STORE_LINES sync-log lines (100,000:
 // most of them one big connection's, the rest spread), then times each query the API makes (median of BENCH_STORE_REPEATS, 3), with the
-// store's own account of the plan (explain). Prints a table and writes bench/results/store.json.
+// store's own account of the plan (explain). Then the record links journy-events writes after each batch to
+// Salesforce: BENCH_STORE_LINKS imported links (20,000) in one connection, and batches of BENCH_STORE_WRITE_BATCH
+// (500) written, each timed with the store's CPU per record. Prints a table and writes bench/results/store.json.
 import { createLogger } from '@connector/observability';
-import { ConnectionsRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
+import { ConnectionsRepository, RecordLinksRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, percentile, stackVariable } from './support';
+import { ROOT, cpuMsOf, percentile, stackVariable } from './support';
 
 const CONNECTIONS = Number(process.env.BENCH_STORE_CONNECTIONS ?? 1000);
 const LINES = Number(process.env.BENCH_STORE_LINES ?? 100_000);
 /** The big connection's share of the lines. */
 const BIG_SHARE = 0.8;
 const REPEATS = Number(process.env.BENCH_STORE_REPEATS ?? 3);
+const LINKS = Number(process.env.BENCH_STORE_LINKS ?? 20_000);
+const WRITE_BATCH = Number(process.env.BENCH_STORE_WRITE_BATCH ?? 500);
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -100,13 +104,66 @@ async function main(): Promise<void> {
     // What the store says it does for the commonest one (FerretDB reports what it pushed down to SQLite).
     results.explainNewest = await mongo.db!.collection('sync_logs').find({ tenantId: big.tenantId, connectionId: big.id }).sort({ occurredAt: -1, _id: -1 }).limit(51).explain();
 
+    // 4. Record links: what journy-events stores after a batch written to Salesforce (its echo state).
+    const linkTimings = await timeRecordLinks(new RecordLinksRepository(mongo), log);
+    results.recordLinks = { links: LINKS, batch: WRITE_BATCH, cases: linkTimings };
+
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'store.json'), `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\n${CONNECTIONS} connections, ${LINES} log lines (${Math.round(BIG_SHARE * 100)} % one connection's), median of ${REPEATS}\n`);
-    process.stdout.write(`${timings.map((t) => `${t.query.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (max ${t.maxMs})`).join('\n')}\n\nwritten to bench/results/store.json\n`);
+    process.stdout.write(`${timings.map((t) => `${t.query.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (max ${t.maxMs})`).join('\n')}\n`);
+    process.stdout.write(`\nrecord links: batches of ${WRITE_BATCH} on ${LINKS} imported links, median of ${REPEATS}\n`);
+    process.stdout.write(`${linkTimings.map((t) => `${t.case.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (store CPU ${t.storeCpuMsPerRecord ?? '?'} ms/record)`).join('\n')}\n\nwritten to bench/results/store.json\n`);
   } finally {
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();
+  }
+}
+
+/** Times batches of link writes: records imported and written for the first time, written again, never imported; and a read. */
+async function timeRecordLinks(links: RecordLinksRepository, log: (line: string) => void): Promise<{ case: string; medianMs: number; storeCpuMsPerRecord: number | null }[]> {
+  await links.ensureIndexes();
+  const tenantId = 'store-links';
+  const connectionId = 'con_store_links';
+  const sfId = (n: number) => `003${String(n).padStart(15, '0')}`;
+  const contact = (n: number) => ({ kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: sfId(n), journyKey: `l${n}@example.com` });
+  for (let n = 0; n < LINKS; n += 5000) {
+    await links.upsertMany(tenantId, connectionId, Array.from({ length: Math.min(5000, LINKS - n) }, (_, k) => ({ ...contact(n + k), lastRead: { Email: `l${n + k}@example.com`, Title: 'Imported' } })));
+  }
+  log(`${LINKS} record links stored`);
+  const storePid = storeProcess();
+  const batch = (round: number, from: number) => Array.from({ length: WRITE_BATCH }, (_, k) => from + round * WRITE_BATCH + k);
+  const written = (ns: number[], title: string) => ns.map((n) => ({ ...contact(n), lastWritten: { Title: title, Engagement_Score__c: n % 100 } }));
+  const cases: [string, (round: number) => Promise<unknown>][] = [
+    ['linked, first change', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'First'))],
+    ['the same records written again', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'Again'))],
+    ['never imported (links created)', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, LINKS), 'New'))],
+    ['read by Salesforce id', (round) => links.findBySalesforceIds(tenantId, connectionId, batch(round, 0).map(sfId))],
+  ];
+  const timings: { case: string; medianMs: number; storeCpuMsPerRecord: number | null }[] = [];
+  for (const [name, run] of cases) {
+    const ms: number[] = [];
+    const cpu: number[] = [];
+    for (let round = 0; round < Math.min(REPEATS, Math.floor(LINKS / WRITE_BATCH)); round++) {
+      const cpuBefore = storePid ? cpuMsOf(storePid) : 0;
+      const t = process.hrtime.bigint();
+      await run(round);
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (storePid) cpu.push((cpuMsOf(storePid) - cpuBefore) / WRITE_BATCH);
+    }
+    timings.push({ case: name, medianMs: Number(percentile(ms, 50).toFixed(1)), storeCpuMsPerRecord: storePid ? Number(percentile(cpu, 50).toFixed(2)) : null });
+    log(`  links, ${name}: ${percentile(ms, 50).toFixed(1)} ms`);
+  }
+  return timings;
+}
+
+/** The local store's process (the stack's pid file), for its CPU; null when the store runs elsewhere. */
+function storeProcess(): number | null {
+  try {
+    const pid = Number(readFileSync(join(ROOT, '.cache', 'run', 'mongodb.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}/stat`) ? pid : null;
+  } catch {
+    return null;
   }
 }
 

@@ -42,6 +42,32 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect(await links.findBySalesforceIds(uniqueName('other'), connection, ['0015g0000000001AAA'])).toEqual([]);
   });
 
+  it('merges what journy-events wrote field by field without reading, and a full lastWritten replaces it', async () => {
+    const contact = (n: number, lastWritten: Record<string, unknown>) => ({ kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: `0035g00000007${n}AAA`, journyKey: `w${n}@x.io`, lastWritten });
+    await links.upsertMany(tenant, connection, [{ ...contact(1, {}), lastWritten: undefined, lastRead: { Title: 'Intern' } }]); // imported
+    // One batch: an imported record written twice, a record never imported.
+    await links.recordWrittenMany(tenant, connection, [contact(1, { Title: 'CTO', Phone: '1' }), contact(2, { Title: 'VP' })]);
+    await links.recordWrittenMany(tenant, connection, [contact(1, { Title: 'CEO' }), contact(1, { Title: 'CEO', Department: null }), contact(2, { Phone: '2' })]);
+    const byId = async () => new Map((await links.findBySalesforceIds(tenant, connection, ['0035g000000071AAA', '0035g000000072AAA'])).map((l) => [l.salesforceId, l]));
+    let found = await byId();
+    expect(found.get('0035g000000071AAA')).toMatchObject({ lastWritten: { Title: 'CEO', Phone: '1', Department: null }, lastRead: { Title: 'Intern' }, journyKey: 'w1@x.io' });
+    expect(found.get('0035g000000072AAA')).toMatchObject({ lastWritten: { Title: 'VP', Phone: '2' }, journyKey: 'w2@x.io' });
+    expect(found.get('0035g000000072AAA')!.lastWrittenAt).not.toBeNull();
+
+    // A re-read forgets a field Salesforce moved away from: the full form replaces the merged fields.
+    await links.recordRead(found.get('0035g000000071AAA')!, { Phone: '9' }, undefined, ['Phone']);
+    found = await byId();
+    expect(found.get('0035g000000071AAA')!.lastWritten).toEqual({ Title: 'CEO', Department: null });
+    await links.recordWrittenMany(tenant, connection, [contact(1, { Phone: '3' })]);
+    expect((await byId()).get('0035g000000071AAA')!.lastWritten).toEqual({ Title: 'CEO', Department: null, Phone: '3' });
+
+    // An import that brings its own written values replaces them too.
+    await links.upsertMany(tenant, connection, [contact(2, { Title: 'Founder' })]);
+    expect((await byId()).get('0035g000000072AAA')!.lastWritten).toEqual({ Title: 'Founder' });
+    // A name that is not a Salesforce field (a dotted path would write elsewhere) is refused.
+    await expect(links.recordWrittenMany(tenant, connection, [contact(1, { 'Title.x': 'no' })])).rejects.toThrow(/not a Salesforce field name/);
+  });
+
   it('reads the links of several connections in one read each, every connection with its own tenant only', async () => {
     const outbound = new OutboundLinksRepository(mongo);
     const parked = new ParkedEventsRepository(mongo);

@@ -85,7 +85,7 @@ export class OutboundLinksRepository {
     return byConnection(connections, docs, fromDocument);
   }
 
-  /** Stores links: new ones inserted together, changed ones updated one by one (rare: a new id, a segment move). */
+  /** Stores links: new ones inserted together, changed ones updated side by side (rare: a new id, a segment move). */
   async save(links: OutboundLink[], at = new Date()): Promise<void> {
     if (links.length === 0) return;
     const docs = links.map((link) => ({
@@ -93,10 +93,9 @@ export class OutboundLinksRepository {
       tenantId: link.tenantId, connectionId: link.connectionId, salesforceId: link.salesforceId, segments: link.segments, accountId: link.accountId, updatedAt: at,
     }));
     const existing = new Set(await insertNew(this.links.collection, docs));
-    for (const doc of docs) {
-      if (!existing.has(doc._id)) continue;
+    await inParallel(docs.filter((doc) => existing.has(doc._id)), READ_CONCURRENCY, async (doc) => {
       await this.links.updateOne({ _id: doc._id }, { $set: { salesforceId: doc.salesforceId, segments: doc.segments, accountId: doc.accountId, updatedAt: at } });
-    }
+    });
   }
 }
 

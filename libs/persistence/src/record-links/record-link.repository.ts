@@ -1,4 +1,4 @@
-import type { Connection as MongoConnection, Model } from 'mongoose';
+import type { Connection as MongoConnection, Model, mongo } from 'mongoose';
 import { READ_CONCURRENCY, inParallel } from '../in-parallel';
 import { insertNew } from '../insert-new';
 import { byConnection, ofConnections, type ConnectionRef } from '../of-connections';
@@ -9,12 +9,11 @@ import { recordLinkSchema, recordLinkStateSchema } from './record-link.schema';
  * The stored form: compact, because an import writes one per record (millions) and a document's size is what
  * an insert costs. Field values are JSON text (one field instead of one per Salesforce field); absent optional
  * fields read as their defaults.
- */
-/**
- * What changes after a link is made (values read and written, deleted). The link document carries it as first
- * written; later changes go to a state document of the same _id: links are written once per imported record
- * (millions, inserts only), states only for records that change later, and on FerretDB an update scans its
- * collection, so the small one takes the updates.
+ *
+ * What changes after a link is made (values read and written, deleted) goes to a state document of the same
+ * _id: links are written once per imported record (millions, inserts only), states only for records that
+ * change later. What journy-events writes is merged into `writtenSince` field by field (one upsert, no read);
+ * a full `lastWritten` replaces both.
  */
 interface RecordLinkStateDocument {
   _id: string;
@@ -24,6 +23,7 @@ interface RecordLinkStateDocument {
   lastReadAt?: Date | null;
   lastWritten?: string;
   lastWrittenAt?: Date | null;
+  writtenSince?: Record<string, unknown>;
   deleted?: boolean;
   updatedAt: Date;
 }
@@ -134,9 +134,9 @@ export class RecordLinksRepository {
 
   /** Remembers what was written to Salesforce (merged field by field), for no-op and echo detection. */
   async recordWritten(tenantId: string, connectionId: string, salesforceId: string, values: Record<string, unknown>, at = new Date()): Promise<void> {
-    const [current] = await this.findBySalesforceIds(tenantId, connectionId, [salesforceId]);
-    if (!current) return;
-    await this.writeState(tenantId, linkId(tenantId, connectionId, salesforceId), { lastWritten: JSON.stringify({ ...current.lastWritten, ...values }), lastWrittenAt: at }, at);
+    const id = linkId(tenantId, connectionId, salesforceId);
+    if (!(await this.model.exists({ _id: id, tenantId }))) return;
+    await this.patchWritten(tenantId, id, values, at);
   }
 
   /**
@@ -158,26 +158,43 @@ export class RecordLinksRepository {
   /**
    * Remembers what journy-events wrote to each record (merged field by field), creating the link of a record it
    * wrote but that was never imported: live capture and re-reads then recognise those values as its echo.
+   * Nothing is read: new links are inserted with what was written, the duplicates are the existing links, and
+   * each of those gets one upsert of its written fields.
    */
   async recordWrittenMany(tenantId: string, connectionId: string, writes: (RecordLinkInput & { lastWritten: Record<string, unknown> })[], at = new Date()): Promise<void> {
     if (writes.length === 0) return;
-    const existing = new Map((await this.findBySalesforceIds(tenantId, connectionId, writes.map((w) => w.salesforceId))).map((l) => [l.salesforceId, l]));
-    const fresh = writes.filter((w) => !existing.has(w.salesforceId));
-    if (fresh.length > 0) await this.upsertMany(tenantId, connectionId, fresh, at);
-    await inParallel(writes.filter((w) => existing.has(w.salesforceId)), READ_CONCURRENCY, async (write) => {
-      const current = existing.get(write.salesforceId)!;
-      await this.writeState(tenantId, linkId(tenantId, connectionId, write.salesforceId), { lastWritten: JSON.stringify({ ...current.lastWritten, ...write.lastWritten }), lastWrittenAt: at }, at);
-    });
+    const merged = new Map<string, (typeof writes)[number]>();
+    for (const write of writes) merged.set(write.salesforceId, { ...write, lastWritten: { ...merged.get(write.salesforceId)?.lastWritten, ...write.lastWritten } });
+    const unique = [...merged.values()];
+    const existing = new Set(await insertNew(this.model.collection, unique.map((write) => ({ _id: linkId(tenantId, connectionId, write.salesforceId), ...this.changes(tenantId, connectionId, write, at) }) as RecordLinkDocument)));
+    if (existing.size === 0) return;
+    const again = unique.filter((write) => existing.has(linkId(tenantId, connectionId, write.salesforceId)));
+    await inParallel(again, READ_CONCURRENCY, (write) => this.patchWritten(tenantId, linkId(tenantId, connectionId, write.salesforceId), write.lastWritten, at));
   }
 
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {
     await this.writeState(tenantId, linkId(tenantId, connectionId, salesforceId), { deleted }, at);
   }
 
-  /** Creates the link's state document, or updates the existing one (insert first: the common case is a first change). */
+  /** Sets fields of the link's state (one upsert); a full `lastWritten` replaces the values merged since. */
   private async writeState(tenantId: string, id: string, fields: Partial<RecordLinkStateDocument>, at: Date): Promise<void> {
-    const existing = await insertNew(this.states.collection, [{ _id: id, tenantId, ...fields, updatedAt: at } as RecordLinkStateDocument]);
-    if (existing.length > 0) await this.states.updateOne({ _id: id }, { $set: { ...fields, updatedAt: at } });
+    const replacesWritten = fields.lastWritten !== undefined;
+    await this.stateWrites().updateOne(
+      { _id: id },
+      { $set: { ...fields, updatedAt: at }, $setOnInsert: { tenantId }, ...(replacesWritten ? { $unset: { writtenSince: '' } } : {}) },
+      { upsert: true },
+    );
+  }
+
+  /** Merges written values into the link's state field by field (dotted paths: Salesforce API names only). */
+  private async patchWritten(tenantId: string, id: string, values: Record<string, unknown>, at: Date): Promise<void> {
+    const set: Record<string, unknown> = { lastWrittenAt: at, updatedAt: at };
+    for (const [field, value] of Object.entries(values)) set[`writtenSince.${salesforceField(field)}`] = value;
+    await this.stateWrites().updateOne({ _id: id }, { $set: set, $setOnInsert: { tenantId } }, { upsert: true });
+  }
+
+  private stateWrites(): mongo.Collection<RecordLinkStateDocument> {
+    return this.states.collection as unknown as mongo.Collection<RecordLinkStateDocument>;
   }
 
   /** What a write of this input sets: only the fields it carries (absent ones stay as stored, or default). */
@@ -192,6 +209,12 @@ export class RecordLinksRepository {
 
 function linkId(tenantId: string, connectionId: string, salesforceId: string): string {
   return `${tenantId}:${connectionId}:${salesforceId}`;
+}
+
+/** A Salesforce field's API name, which a dotted path can carry (no dots, no `$`). */
+function salesforceField(field: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field)) throw new Error(`not a Salesforce field name: ${JSON.stringify(field)}`);
+  return field;
 }
 
 function parse(json: string | Record<string, unknown> | undefined): Record<string, unknown> {
@@ -211,7 +234,7 @@ function toLink(base: RecordLinkDocument, state: RecordLinkStateDocument | null 
     journyKey: document.journyKey,
     lastRead: parse(document.lastRead),
     lastReadAt: document.lastReadAt ?? null,
-    lastWritten: parse(document.lastWritten),
+    lastWritten: { ...parse(document.lastWritten), ...(state?.writtenSince ?? {}) },
     lastWrittenAt: document.lastWrittenAt ?? null,
     deleted: document.deleted ?? false,
     updatedAt: document.updatedAt,

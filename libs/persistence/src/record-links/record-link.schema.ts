@@ -34,6 +34,7 @@ export const recordLinkStateSchema = new Schema(
     journyId: { type: String },
     lastWritten: { type: String },
     lastWrittenAt: { type: Date },
+    writtenSince: { type: Schema.Types.Mixed }, // Salesforce field → value written since lastWritten
     lastRead: { type: String },
     lastReadAt: { type: Date },
     deleted: { type: Boolean },
