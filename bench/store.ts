@@ -133,11 +133,13 @@ async function timeRecordLinks(links: RecordLinksRepository, log: (line: string)
   log(`${LINKS} record links stored`);
   const storePid = storeProcess();
   const batch = (round: number, from: number) => Array.from({ length: WRITE_BATCH }, (_, k) => from + round * WRITE_BATCH + k);
-  const written = (ns: number[], title: string) => ns.map((n) => ({ ...contact(n), lastWritten: { Title: title, Engagement_Score__c: n % 100 } }));
+  // journy-events knows an imported record as linked when its connection's directory holds it (linked: true).
+  const written = (ns: number[], title: string, linked: boolean) => ns.map((n) => ({ ...contact(n), lastWritten: { Title: title, Engagement_Score__c: n % 100 }, linked }));
   const cases: [string, (round: number) => Promise<unknown>][] = [
-    ['linked, first change', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'First'))],
-    ['the same records written again', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'Again'))],
-    ['never imported (links created)', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, LINKS), 'New'))],
+    ['linked, first change', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'First', true))],
+    ['the same records written again', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'Again', true))],
+    ['again, not known as linked (an insert tried)', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'Third', false))],
+    ['never imported (links created)', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, LINKS), 'New', false))],
     ['read by Salesforce id', (round) => links.findBySalesforceIds(tenantId, connectionId, batch(round, 0).map(sfId))],
   ];
   const timings: { case: string; medianMs: number; storeCpuMsPerRecord: number | null }[] = [];

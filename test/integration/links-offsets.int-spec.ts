@@ -61,6 +61,12 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     await links.recordWrittenMany(tenant, connection, [contact(1, { Phone: '3' })]);
     expect((await byId()).get('0035g000000071AAA')!.lastWritten).toEqual({ Title: 'CEO', Department: null, Phone: '3' });
 
+    // Known as linked (matched through its link): straight to the upsert, merged the same way.
+    await links.recordWrittenMany(tenant, connection, [{ ...contact(1, { Title: 'Chair' }), linked: true }, { ...contact(2, { Title: 'COO' }), linked: true }]);
+    found = await byId();
+    expect(found.get('0035g000000071AAA')!.lastWritten).toEqual({ Title: 'Chair', Department: null, Phone: '3' });
+    expect(found.get('0035g000000072AAA')!.lastWritten).toEqual({ Title: 'COO', Phone: '2' });
+
     // An import that brings its own written values replaces them too.
     await links.upsertMany(tenant, connection, [contact(2, { Title: 'Founder' })]);
     expect((await byId()).get('0035g000000072AAA')!.lastWritten).toEqual({ Title: 'Founder' });
@@ -97,6 +103,23 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect((await parked.connectionsWithEvents([1, 2])).filter((c) => c.tenantId === t1)).toEqual([]);
     expect((await parked.list(t1, c1, 10, [0, 3])).map((e) => e.offset)).toEqual(['7', '8']);
     expect(await parked.list(t1, c1, 10, [3])).toEqual([]);
+  });
+
+  it('grants the replay lease of a connection to one member at a time, renews it for its holder, and lets a lapsed one go', async () => {
+    const parked = new ParkedEventsRepository(mongo);
+    await parked.ensureIndexes();
+    const [t, c] = [uniqueName('tenant-lease'), uniqueName('con-lease')];
+    const at = (ms: number) => new Date(Date.UTC(2026, 11, 3, 12, 0, 0, ms));
+    expect(await parked.lease(t, c, 'member-a', 30_000, at(0))).toBe(true);
+    expect(await parked.lease(t, c, 'member-b', 30_000, at(1000))).toBe(false);
+    expect(await parked.lease(uniqueName('tenant-other'), c, 'member-b', 30_000, at(1000))).toBe(true); // another tenant's connection
+    expect(await parked.lease(t, c, 'member-a', 30_000, at(20_000))).toBe(true); // renewed: until 50 s
+    expect(await parked.lease(t, c, 'member-b', 30_000, at(40_000))).toBe(false);
+    expect(await parked.lease(t, c, 'member-b', 30_000, at(50_001))).toBe(true); // member-a died: its lease ran out
+    await parked.releaseLease(t, c, 'member-a'); // not its own any more: nothing happens
+    expect(await parked.lease(t, c, 'member-a', 30_000, at(60_000))).toBe(false);
+    await parked.releaseLease(t, c, 'member-b');
+    expect(await parked.lease(t, c, 'member-a', 30_000, at(60_000))).toBe(true);
   });
 
   it('moves a CometD offset only forwards, per connection and channel, resets it to a preset, and takes a Pub/Sub id as it comes', async () => {

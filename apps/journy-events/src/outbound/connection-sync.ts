@@ -1,6 +1,6 @@
 import type { SyncLogRecord } from '@connector/kafka';
 import type { SalesforceValue } from '@connector/mapping';
-import type { Connection, OutboundLink, OutboundLinksRepository, RecordLinkInput, RecordLinksRepository } from '@connector/persistence';
+import type { Connection, OutboundLink, OutboundLinksRepository, RecordLinksRepository, WrittenRecord } from '@connector/persistence';
 import { RecordWriter, lookupChunks, queryRecords, soqlIn, soqlSelect, type RecordResult, type SalesforceRestClient, type WriteRecord } from '@connector/salesforce';
 import { emptyMemory, planEntity, type EntityMemory, type Intent, type MembershipChange } from '../model/plan';
 import { entityKey, type EntityKind, type ProfileEvent } from '../model/profile-event';
@@ -67,7 +67,7 @@ export class ConnectionSync {
   private readonly outcomes: OutcomeLog;
   private readonly linksToSave = new Map<string, OutboundLink>();
   /** What the batch wrote to each record, by Salesforce id: stored for live capture's and re-reads' echo rules. */
-  private readonly written = new Map<string, RecordLinkInput & { lastWritten: Record<string, unknown> }>();
+  private readonly written = new Map<string, WrittenRecord>();
   private readonly memories = new Map<string, EntityMemory>();
   private applied = 0;
   private readonly latencies: number[] = [];
@@ -323,9 +323,11 @@ export class ConnectionSync {
     if (!salesforceId || !journyKey) return;
     const { Id: _id, ...values } = record as Record<string, unknown>;
     const earlier = this.written.get(salesforceId);
+    const imported = (kind === 'USER' ? this.deps.directory.contacts : this.deps.directory.accounts).get(journyKey);
     this.written.set(salesforceId, {
       kind, salesforceObject: object, salesforceId, journyKey, journyId: kind === 'USER' ? (entity.userId ?? undefined) : undefined,
       lastWritten: { ...(earlier?.lastWritten ?? {}), ...values },
+      linked: imported?.includes(salesforceId) ?? false, // its record link exists: no insert to try
     });
   }
 

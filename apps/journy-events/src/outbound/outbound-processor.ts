@@ -12,11 +12,14 @@ import { LruCache } from './state-cache';
 import { Directories, type DirectoryOwner } from './directories';
 import { connectionOfCacheKey, entityCacheKey } from './entity-cache-key';
 import { PartitionsHeld } from './partitions-held';
+import type { ReplayLeases } from './replay-lease';
 
 export interface OutboundProcessorDeps {
   connections: ConnectionsRepository;
   links: OutboundLinksRepository;
   parked: ParkedEventsRepository;
+  /** Who applies a connection's parked events now (one member at a time, across a handover). */
+  leases: ReplayLeases;
   recordLinks: RecordLinksRepository;
   sessions: OrgSessions;
   describes: DescribeCache;
@@ -121,6 +124,7 @@ export class OutboundProcessor {
    * memory: nobody else wrote what it still holds. Parked events are replayed by their partition's holder.
    */
   assigned(partitions: number[]): void {
+    this.deps.logger.info({ partitions }, 'partitions assigned');
     if (!this.partitions.assign(partitions)) return;
     this.cache.clear();
     this.directories.clear();
@@ -197,7 +201,11 @@ export class OutboundProcessor {
       run.detached = true;
       this.deps.logger.info({ tenantId: run.connection.tenantId, connectionId: run.connection.id, events: run.messages.length }, 'connection slow: its events are parked while it finishes, the partition goes on');
       const held = await this.park(run.connection, run.messages, 'Salesforce is slow to answer: applied in the background, the partition goes on');
-      void run.logs.then((late) => this.publish(late)).catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'));
+      // Until it is done, a member that takes the partition over does not replay these events beside it.
+      const lease = await this.deps.leases.hold(run.connection.tenantId, run.connection.id).catch(() => null);
+      void run.logs.then((late) => this.publish(late))
+        .catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'))
+        .finally(() => void lease?.release());
       return held;
     }));
   }
@@ -406,29 +414,34 @@ export class OutboundProcessor {
     if ((this.active.get(connectionId) ?? 0) > 0) return [];
     const backoff = this.backoffs.get(connectionId);
     if (backoff && Date.now() < backoff.until) return []; // not due yet: no store read
-    const events = await this.deps.parked.list(tenantId, connectionId, 2000, this.partitions.partitions ?? undefined);
-    if (events.length === 0) {
-      this.parked.delete(connectionId);
-      this.heldSince.delete(connectionId);
-      return [];
-    }
     const connection = await this.deps.connections.findById(tenantId, connectionId);
-    if (!connection || !connection.enabled) {
-      await this.deps.parked.unpark(events); // the connection is gone or off: nothing to apply them to
-      this.deps.logger.info({ connectionId, count: events.length }, 'parked events dropped: the connection is deleted or disabled');
-      return [];
-    }
-    if (await this.blocked(connection)) return [];
+    if (connection?.enabled && (await this.blocked(connection))) return [];
+    // Read and applied under the lease: a member that held these partitions before may still be applying them.
+    const lease = await this.deps.leases.hold(tenantId, connectionId);
+    if (!lease) return [];
     try {
+      const events = await this.deps.parked.list(tenantId, connectionId, 2000, this.partitions.partitions ?? undefined);
+      if (events.length === 0) {
+        this.parked.delete(connectionId);
+        this.heldSince.delete(connectionId);
+        return [];
+      }
+      if (!connection || !connection.enabled) {
+        await this.deps.parked.unpark(events); // the connection is gone or off: nothing to apply them to
+        this.deps.logger.info({ connectionId, count: events.length }, 'parked events dropped: the connection is deleted or disabled');
+        return [];
+      }
       const logs = await this.replay(connection, events);
       this.backoffs.delete(connectionId);
       this.deps.logger.info({ tenantId: connection.tenantId, connectionId, count: events.length }, 'parked events applied');
       return logs;
     } catch (error) {
-      if (this.pauseReason(connection, error) !== null) return [];
+      if (!connection || this.pauseReason(connection, error) !== null) return [];
       if (error instanceof RetryableError || error instanceof IntegrationError) this.backOff(connection, error, 'parked events failed');
       else this.deps.logger.warn({ connectionId, error: describeError(error) }, 'parked events failed; will try again');
       return [];
+    } finally {
+      await lease.release();
     }
   }
 

@@ -6,6 +6,9 @@ import { ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository,
 import { JOURNY_EVENTS_CONFIG, type JournyEventsConfig } from '../journy-events.config';
 import { entityKey, validateProfileEvent } from '../model/profile-event';
 import { OutboundProcessor } from './outbound-processor';
+import { ReplayLeases } from './replay-lease';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 
 /** The outbound processor with its metrics and the profile events' dead-letter topic. */
 export const outboundProcessorProvider: Provider = {
@@ -16,8 +19,9 @@ export const outboundProcessorProvider: Provider = {
     const calls = metrics.counter('outbound_salesforce_calls_total', 'Salesforce API calls made by journy-events, by kind', ['kind']);
     const latency = metrics.histogram('outbound_latency_seconds', 'journy event → written to Salesforce', [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
     const ignored = metrics.counter('outbound_events_ignored_total', 'Profile events no connection applies (the tenant has none enabled)', ['reason']);
+    const member = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     return new OutboundProcessor({
-      connections, links, parked, recordLinks, sessions, describes, quota, producer: kafka.producer,
+      connections, links, parked, leases: new ReplayLeases(parked, member, logger.child({ component: 'outbound' })), recordLinks, sessions, describes, quota, producer: kafka.producer,
       deadLetter: async (event, error, connectionId) => {
         const message = event.raw ?? {
           key: Buffer.from(`${event.value.tenantId}:${event.value.entityType}:${entityKey(event.value) ?? ''}`), value: await kafka.serde.encode(TOPICS.profileEvents.name, event.value),

@@ -52,9 +52,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<INestApplica
   process.once('SIGINT', () => void stop('SIGINT'));
 
   await app.init();
-  await app.startAllMicroservices();
+  // HTTP first: joining a busy consumer group can take a rebalance timeout, and the process is alive meanwhile.
   await app.listen(options.port, options.host);
   logger.info({ port: options.port, host: options.host }, 'listening');
+  await app.startAllMicroservices();
   return app;
 }
 

@@ -1,4 +1,5 @@
 import { Schema, type Connection as MongoConnection, type Model } from 'mongoose';
+import { READ_CONCURRENCY, inParallel } from '../in-parallel';
 import { insertNew } from '../insert-new';
 import type { ConnectionRef } from '../of-connections';
 
@@ -32,17 +33,38 @@ const parkedEventSchema = new Schema(
 );
 parkedEventSchema.index({ tenantId: 1, connectionId: 1 }, { name: 'tenant_connection' });
 
+/** Who replays a connection's parked events now, until when (renewed while it does). */
+interface ReplayLeaseDocument {
+  _id: string; // <tenantId>:<connectionId>
+  tenantId: string;
+  holder: string;
+  until: Date;
+}
+
+const replayLeaseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    holder: { type: String, required: true },
+    until: { type: Date, required: true },
+  },
+  { collection: 'outbound_parked_leases', versionKey: false },
+);
+
 /** The parked events of each tenant's connections: written in arrival order, read back and removed once applied. */
 export class ParkedEventsRepository {
   private readonly parked: Model<ParkedEventDocument>;
+  private readonly leases: Model<ReplayLeaseDocument>;
 
   constructor(connection: MongoConnection) {
     this.parked = (connection.models.ParkedEvent as Model<ParkedEventDocument> | undefined) ?? connection.model<ParkedEventDocument>('ParkedEvent', parkedEventSchema);
+    this.leases = (connection.models.ParkedReplayLease as Model<ReplayLeaseDocument> | undefined) ?? connection.model<ReplayLeaseDocument>('ParkedReplayLease', replayLeaseSchema);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.parked.createCollection().catch(() => undefined);
     await this.parked.createIndexes();
+    await this.leases.createCollection().catch(() => undefined);
   }
 
   async park(events: ParkedEvent[], at = new Date()): Promise<void> {
@@ -65,7 +87,27 @@ export class ParkedEventsRepository {
   }
 
   async unpark(events: ParkedEvent[]): Promise<void> {
-    for (const e of events) await this.parked.deleteOne({ _id: parkedEventId(e), tenantId: e.tenantId });
+    await inParallel(events, READ_CONCURRENCY, async (e) => {
+      await this.parked.deleteOne({ _id: parkedEventId(e), tenantId: e.tenantId });
+    });
+  }
+
+  /**
+   * Takes (or renews) the right to replay a connection's parked events for `ttlMs`: granted when nobody holds it,
+   * when this holder does, or when the last holder's time ran out (a member that died). One document per
+   * connection, written by _id: a single-document update, atomic on MongoDB and FerretDB alike.
+   */
+  async lease(tenantId: string, connectionId: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
+    const _id = `${tenantId}:${connectionId}`;
+    const until = new Date(now.getTime() + ttlMs);
+    if ((await insertNew(this.leases.collection, [{ _id, tenantId, holder, until } as ReplayLeaseDocument])).length === 0) return true;
+    const taken = await this.leases.updateOne({ _id, tenantId, $or: [{ holder }, { until: { $lt: now } }] }, { $set: { holder, until } });
+    return taken.matchedCount > 0;
+  }
+
+  /** Gives the lease back (only the holder's own). */
+  async releaseLease(tenantId: string, connectionId: string, holder: string): Promise<void> {
+    await this.leases.deleteOne({ _id: `${tenantId}:${connectionId}`, holder });
   }
 }
 

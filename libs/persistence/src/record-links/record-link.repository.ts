@@ -35,6 +35,9 @@ interface RecordLinkDocument extends RecordLinkStateDocument {
   journyKey: string;
 }
 
+/** What journy-events wrote to a record; `linked` when it matched the record through its stored link. */
+export type WrittenRecord = RecordLinkInput & { lastWritten: Record<string, unknown>; linked?: boolean };
+
 /** A link as a writer matching many records needs it: which journy key is which Salesforce record. */
 export interface LinkKeys {
   kind: RecordLink['kind'];
@@ -158,18 +161,22 @@ export class RecordLinksRepository {
   /**
    * Remembers what journy-events wrote to each record (merged field by field), creating the link of a record it
    * wrote but that was never imported: live capture and re-reads then recognise those values as its echo.
-   * Nothing is read: new links are inserted with what was written, the duplicates are the existing links, and
-   * each of those gets one upsert of its written fields.
+   * Nothing is read: the links of records not known to be linked are inserted together (the duplicates are the
+   * links that exist), and every linked record gets one upsert of its written fields. A failed insert costs
+   * FerretDB about as much as the upsert, so `linked` (the caller matched the record through its link) skips it.
    */
-  async recordWrittenMany(tenantId: string, connectionId: string, writes: (RecordLinkInput & { lastWritten: Record<string, unknown> })[], at = new Date()): Promise<void> {
+  async recordWrittenMany(tenantId: string, connectionId: string, writes: WrittenRecord[], at = new Date()): Promise<void> {
     if (writes.length === 0) return;
-    const merged = new Map<string, (typeof writes)[number]>();
-    for (const write of writes) merged.set(write.salesforceId, { ...write, lastWritten: { ...merged.get(write.salesforceId)?.lastWritten, ...write.lastWritten } });
+    const merged = new Map<string, WrittenRecord>();
+    for (const write of writes) {
+      const earlier = merged.get(write.salesforceId);
+      merged.set(write.salesforceId, { ...write, linked: write.linked || earlier?.linked, lastWritten: { ...earlier?.lastWritten, ...write.lastWritten } });
+    }
     const unique = [...merged.values()];
-    const existing = new Set(await insertNew(this.model.collection, unique.map((write) => ({ _id: linkId(tenantId, connectionId, write.salesforceId), ...this.changes(tenantId, connectionId, write, at) }) as RecordLinkDocument)));
-    if (existing.size === 0) return;
-    const again = unique.filter((write) => existing.has(linkId(tenantId, connectionId, write.salesforceId)));
-    await inParallel(again, READ_CONCURRENCY, (write) => this.patchWritten(tenantId, linkId(tenantId, connectionId, write.salesforceId), write.lastWritten, at));
+    const unknown = unique.filter((write) => !write.linked);
+    const existing = new Set(await insertNew(this.model.collection, unknown.map((write) => ({ _id: linkId(tenantId, connectionId, write.salesforceId), ...this.changes(tenantId, connectionId, write, at) }) as RecordLinkDocument)));
+    const linked = unique.filter((write) => write.linked || existing.has(linkId(tenantId, connectionId, write.salesforceId)));
+    await inParallel(linked, READ_CONCURRENCY, (write) => this.patchWritten(tenantId, linkId(tenantId, connectionId, write.salesforceId), write.lastWritten, at));
   }
 
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {
@@ -189,7 +196,7 @@ export class RecordLinksRepository {
   /** Merges written values into the link's state field by field (dotted paths: Salesforce API names only). */
   private async patchWritten(tenantId: string, id: string, values: Record<string, unknown>, at: Date): Promise<void> {
     const set: Record<string, unknown> = { lastWrittenAt: at, updatedAt: at };
-    for (const [field, value] of Object.entries(values)) set[`writtenSince.${salesforceField(field)}`] = value;
+    for (const [field, value] of Object.entries(writtenFields(values))) set[`writtenSince.${field}`] = value;
     await this.stateWrites().updateOne({ _id: id }, { $set: set, $setOnInsert: { tenantId } }, { upsert: true });
   }
 
@@ -211,10 +218,12 @@ function linkId(tenantId: string, connectionId: string, salesforceId: string): s
   return `${tenantId}:${connectionId}:${salesforceId}`;
 }
 
-/** A Salesforce field's API name, which a dotted path can carry (no dots, no `$`). */
-function salesforceField(field: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field)) throw new Error(`not a Salesforce field name: ${JSON.stringify(field)}`);
-  return field;
+/** Written values by Salesforce API name, which a dotted path can carry (no dots, no `$`); any other name is refused. */
+function writtenFields(values: Record<string, unknown>): Record<string, unknown> {
+  for (const field of Object.keys(values)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field)) throw new Error(`not a Salesforce field name: ${JSON.stringify(field)}`);
+  }
+  return values;
 }
 
 function parse(json: string | Record<string, unknown> | undefined): Record<string, unknown> {

@@ -1,0 +1,54 @@
+import { createLogger } from '@connector/observability';
+import { ReplayLeases } from './replay-lease';
+
+/** The store's lease rules in memory: free, the holder's own, or run out. */
+class LeaseStore {
+  readonly leases = new Map<string, { holder: string; until: number }>();
+  renewals = 0;
+  async lease(tenantId: string, connectionId: string, holder: string, ttlMs: number): Promise<boolean> {
+    const key = `${tenantId}:${connectionId}`;
+    const current = this.leases.get(key);
+    if (current && current.holder !== holder && current.until >= Date.now()) return false;
+    if (current?.holder === holder) this.renewals++;
+    this.leases.set(key, { holder, until: Date.now() + ttlMs });
+    return true;
+  }
+  async releaseLease(tenantId: string, connectionId: string, holder: string): Promise<void> {
+    if (this.leases.get(`${tenantId}:${connectionId}`)?.holder === holder) this.leases.delete(`${tenantId}:${connectionId}`);
+  }
+}
+
+describe('replay leases', () => {
+  const logger = createLogger({ name: 'lease-test', level: 'silent' });
+  afterEach(() => jest.useRealTimers());
+
+  it('lets one member replay a connection at a time, and the other once it is released', async () => {
+    const store = new LeaseStore();
+    const [a, b] = [new ReplayLeases(store, 'a', logger), new ReplayLeases(store, 'b', logger)];
+    const held = await a.hold('t', 'c');
+    expect(held).not.toBeNull();
+    expect(await b.hold('t', 'c')).toBeNull();
+    expect(await b.hold('t', 'other')).not.toBeNull(); // another connection is free
+    await held!.release();
+    expect(await b.hold('t', 'c')).not.toBeNull();
+  });
+
+  it('renews a held lease every third of its time, so a long replay keeps it; a dead holder’s runs out', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const store = new LeaseStore();
+    const [a, b] = [new ReplayLeases(store, 'a', logger, 3000), new ReplayLeases(store, 'b', logger, 3000)];
+    const held = await a.hold('t', 'c');
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(store.renewals).toBe(5);
+    expect(await b.hold('t', 'c')).toBeNull(); // still renewed: a long replay goes on holding it
+    await held!.release();
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(store.renewals).toBe(5); // released: no more renewals
+
+    const dead = new LeaseStore();
+    await dead.lease('t', 'c', 'a', 3000); // taken by a member that died without releasing it
+    expect(await new ReplayLeases(dead, 'b', logger, 3000).hold('t', 'c')).toBeNull();
+    await jest.advanceTimersByTimeAsync(3001);
+    expect(await new ReplayLeases(dead, 'b', logger, 3000).hold('t', 'c')).not.toBeNull();
+  });
+});

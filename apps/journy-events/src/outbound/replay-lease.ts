@@ -1,0 +1,42 @@
+import { describeError } from '@connector/domain';
+import type { Logger } from '@connector/observability';
+import type { ParkedEventsRepository } from '@connector/persistence';
+
+/** How long a replay lease lasts unrenewed, ms: the connections of a member that died wait at most this long. */
+export const REPLAY_LEASE_MS = 30_000;
+
+export interface HeldLease {
+  release(): Promise<void>;
+}
+
+/**
+ * The right to apply a connection's parked events, across members: after a rebalance the old holder of a
+ * partition may still be replaying (or finishing a detached run) while the new one reads the same events; only
+ * the lease's holder applies them, so an older value never lands after a newer one. Renewed every third of its
+ * time while held; released when done.
+ */
+export class ReplayLeases {
+  constructor(
+    private readonly store: Pick<ParkedEventsRepository, 'lease' | 'releaseLease'>,
+    private readonly holder: string,
+    private readonly logger: Logger,
+    private readonly ttlMs = REPLAY_LEASE_MS,
+  ) {}
+
+  /** The lease of the connection, or null while another member holds it. */
+  async hold(tenantId: string, connectionId: string): Promise<HeldLease | null> {
+    if (!(await this.store.lease(tenantId, connectionId, this.holder, this.ttlMs))) return null;
+    const renew = setInterval(() => {
+      this.store.lease(tenantId, connectionId, this.holder, this.ttlMs)
+        .then((kept) => { if (!kept) this.logger.warn({ tenantId, connectionId }, 'replay lease lost to another member'); })
+        .catch((error) => this.logger.warn({ tenantId, connectionId, error: describeError(error) }, 'replay lease not renewed'));
+    }, Math.max(1, Math.floor(this.ttlMs / 3)));
+    renew.unref();
+    return {
+      release: async () => {
+        clearInterval(renew);
+        await this.store.releaseLease(tenantId, connectionId, this.holder).catch((error) => this.logger.warn({ tenantId, connectionId, error: describeError(error) }, 'replay lease not released; it runs out'));
+      },
+    };
+  }
+}
