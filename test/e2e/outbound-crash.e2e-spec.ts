@@ -1,11 +1,8 @@
-import { KafkaRuntime, TOPICS, kafkaRuntimeConfig, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
-import { loadConfig, kafkaFragment } from '@connector/config';
-import { createLogger } from '@connector/observability';
-import { z } from 'zod';
-import { SalesforceEmulator } from '@tools/salesforce-emulator';
+import { KafkaRuntime, TOPICS, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { JournySimulator, type Population } from '@tools/journy-simulator';
-import { RunningApp, startAppProcess, stopApp, waitForHttp } from '../support/app-process';
-import { Store, Tap, connectOrg, ingestEnv, openStore, sleep } from '../support/ingest-harness';
+import { startAppProcess, waitForHttp } from '../support/app-process';
+import { connectOrg, ingestEnv, sleep } from '../support/ingest-harness';
+import { openOutboundHarness, type OutboundHarness } from '../support/outbound-processes';
 import { uniqueName } from '../support/stack-env';
 
 jest.setTimeout(180_000);
@@ -16,32 +13,14 @@ jest.setTimeout(180_000);
  * as the events say: every field at its last value, every new user and account created exactly once.
  */
 describe('journy-events killed mid-batch', () => {
-  let emulator: SalesforceEmulator;
-  let url: string;
-  let store: Store & { uri: string };
-  let tap: Tap;
-  let kafka: KafkaRuntime;
-  let connectionId: string | null = null;
-  const running: RunningApp[] = [];
-
+  let h: OutboundHarness;
   beforeAll(async () => {
-    emulator = new SalesforceEmulator({ autoApprove: true, bulkProcessingDelayMs: 20 });
-    url = await emulator.start();
-    store = await openStore();
-    tap = await Tap.open(() => connectionId);
-    const env = loadConfig(z.object({ ...kafkaFragment }), ingestEnv(url));
-    kafka = new KafkaRuntime(kafkaRuntimeConfig(env, { clientId: uniqueName('crash-test'), produces: [TOPICS.profileEvents], consumes: [] }), createLogger({ name: 'crash-test', level: 'warn' }));
-    await kafka.start();
+    h = await openOutboundHarness('crash-test', { autoApprove: true, bulkProcessingDelayMs: 20 });
   });
-  afterAll(async () => {
-    for (const app of running) if (app.process.exitCode === null && app.process.signalCode === null) await stopApp(app, 5000);
-    await kafka?.stop();
-    await tap?.close();
-    await store?.close();
-    await emulator?.stop();
-  });
+  afterAll(() => h?.close());
 
   it('leaves Salesforce exactly as the events say: no lost update, no duplicate contact or account', async () => {
+    const { emulator, url, store, tap, kafka, running } = h;
     await fetch(`${url}/__emulator/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accounts: 30, contacts: 400, randomSeed: 9 }) });
     const tenant = uniqueName('tenant');
     const connection = await connectOrg(emulator, url, store.connections, store.cipher, {
@@ -54,7 +33,7 @@ describe('journy-events killed mid-batch', () => {
         },
       },
     });
-    connectionId = connection.id;
+    h.connectionId = connection.id;
     const contacts = [...emulator.org.all('Contact')];
     const accounts = [...emulator.org.all('Account')];
     const population: Population = {

@@ -1,13 +1,10 @@
-import { KafkaRuntime, TOPICS, kafkaRuntimeConfig, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
-import { loadConfig, kafkaFragment } from '@connector/config';
-import { createLogger } from '@connector/observability';
+import { TOPICS, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { ParkedEventsRepository } from '@connector/persistence';
-import { z } from 'zod';
-import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { JournySimulator } from '@tools/journy-simulator';
-import { RunningApp, startAppProcess, stopApp, waitForHttp } from '../support/app-process';
-import { Store, Tap, connectOrg, ingestEnv, openStore } from '../support/ingest-harness';
+import { startAppProcess, waitForHttp } from '../support/app-process';
+import { connectOrg, ingestEnv } from '../support/ingest-harness';
 import { eventually } from '../support/eventually';
+import { openOutboundHarness, type OutboundHarness } from '../support/outbound-processes';
 import { uniqueName } from '../support/stack-env';
 
 jest.setTimeout(240_000);
@@ -19,39 +16,21 @@ jest.setTimeout(240_000);
  * then the newer ones: Salesforce ends at every contact's last value, and nothing stays parked.
  */
 describe('journy-events: two members, one killed while its events are parked', () => {
-  let emulator: SalesforceEmulator;
-  let url: string;
-  let store: Store & { uri: string };
-  let tap: Tap;
-  let kafka: KafkaRuntime;
-  let connectionId: string | null = null;
-  const running: RunningApp[] = [];
-  const admin = (path: string, body: unknown = {}) => fetch(`${url}/__emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
+  let h: OutboundHarness;
   beforeAll(async () => {
-    emulator = new SalesforceEmulator({ autoApprove: true });
-    url = await emulator.start();
-    store = await openStore();
-    tap = await Tap.open(() => connectionId);
-    const env = loadConfig(z.object({ ...kafkaFragment }), ingestEnv(url));
-    kafka = new KafkaRuntime(kafkaRuntimeConfig(env, { clientId: uniqueName('handover-test'), produces: [TOPICS.profileEvents], consumes: [] }), createLogger({ name: 'handover-test', level: 'warn' }));
-    await kafka.start();
+    h = await openOutboundHarness('handover-test', { autoApprove: true });
   });
-  afterAll(async () => {
-    for (const app of running) if (app.process.exitCode === null && app.process.signalCode === null) await stopApp(app, 5000);
-    await kafka?.stop();
-    await tap?.close();
-    await store?.close();
-    await emulator?.stop();
-  });
+  afterAll(() => h?.close());
 
   it('replays the dead member’s parked events on the member that takes its partitions, before the newer ones', async () => {
+    const { emulator, url, store, tap, kafka, running } = h;
+    const admin = (path: string, body: unknown = {}) => fetch(`${url}/__emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await admin('generate', { accounts: 3, contacts: 60, randomSeed: 41, contactsWithoutEmail: 0 });
     const connection = await connectOrg(emulator, url, store.connections, store.cipher, {
       tenantId: uniqueName('tenant'),
       settings: { destination: { userSegments: [], accountSegments: [], createContacts: false, createAccounts: false, contactMappings: [{ journyProperty: 'engagement_score', journyType: 'number', salesforceField: 'Engagement_Score__c' }], accountMappings: [] } },
     });
-    connectionId = connection.id;
+    h.connectionId = connection.id;
     const parked = new ParkedEventsRepository(store.mongo);
     const contacts = [...emulator.org.all('Contact')].map((c) => ({ id: c.Id as string, userId: `usr-${String(c.Id)}`, email: String(c.Email), accountId: null }));
     const sim = new JournySimulator({ tenantId: connection.tenantId, population: { users: contacts, accounts: [] } });
