@@ -33,7 +33,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ObservabilityModule.forRoot({ appName: 'api', logger }),
-        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
+        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS, maxPoolSize: config.MONGODB_MAX_POOL_SIZE }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-api', produces: [TOPICS.connectionChanges], consumes: [TOPICS.syncLog] })),
         OrgAccessModule.forRoot({ env: config, redirectUri: config.SALESFORCE_REDIRECT_URI, quota: null }),
         ScheduleModule.forRoot(),

@@ -17,7 +17,7 @@ export class IngestModule {
       module: IngestModule,
       imports: [
         ObservabilityModule.forRoot({ appName: 'ingest', logger, defaultMetrics: options.defaultMetrics }),
-        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
+        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS, maxPoolSize: config.MONGODB_MAX_POOL_SIZE }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-ingest', produces: [TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.connectionChanges] })),
         // Ingest reports usage and never pauses a connection itself, but holds its API calls (imports, re-reads,
         // lookups) while journy-events has one paused: one pause for the org, whichever app took it.

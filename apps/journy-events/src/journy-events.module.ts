@@ -19,7 +19,7 @@ export class JournyEventsModule {
       module: JournyEventsModule,
       imports: [
         ObservabilityModule.forRoot({ appName: 'journy-events', logger, defaultMetrics: options.defaultMetrics }),
-        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS }),
+        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS, maxPoolSize: config.MONGODB_MAX_POOL_SIZE }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-journy-events', produces: [TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.profileEvents, TOPICS.connectionChanges] })),
         OrgAccessModule.forRoot({
           env: config,

@@ -56,6 +56,8 @@ export const kafkaFragment = {
 export const mongoFragment = {
   MONGODB_URI: mongoUri,
   MONGODB_CONNECT_ATTEMPTS: positiveInt.max(100).default(10),
+  /** Store operations in flight per process (the driver's pool); see DEFAULT_MAX_POOL_SIZE. */
+  MONGODB_MAX_POOL_SIZE: positiveInt.max(500).default(16),
 } as const;
 
 /** Salesforce access shared by every app that calls it: the connected app, login hosts, token encryption. */

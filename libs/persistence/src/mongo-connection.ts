@@ -7,7 +7,16 @@ export interface MongoConnectOptions {
   attempts: number;
   delayMs?: number;
   serverSelectionTimeoutMs?: number;
+  /** Operations in flight at once (the driver's pool); DEFAULT_MAX_POOL_SIZE when not given. */
+  maxPoolSize?: number;
 }
+
+/**
+ * Operations one process has in flight at once. Kept well under 100 because FerretDB 1.24 (SQLite) deadlocks
+ * when 100 updates or deletes of one database run at once (each holds one of its 100 SQLite connections for
+ * the query and waits for another to write); the apps of a deployment together stay under that.
+ */
+export const DEFAULT_MAX_POOL_SIZE = 16;
 
 /** The URI without credentials, for logs and errors. */
 export function safeMongoUri(uri: string): string {
@@ -24,6 +33,7 @@ export async function connectMongo(options: MongoConnectOptions, logger: Logger)
   for (let attempt = 1; attempt <= options.attempts; attempt++) {
     const connection = mongoose.createConnection(options.uri, {
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 3000,
+      maxPoolSize: options.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE,
       autoIndex: false,
       autoCreate: true,
     });

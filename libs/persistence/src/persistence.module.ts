@@ -18,6 +18,7 @@ export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
 export interface PersistenceModuleOptions {
   uri: string;
   connectAttempts: number;
+  maxPoolSize?: number;
 }
 
 /** The Nest shell: one MongoDB connection per app, the repositories, a health check, a clean close. */
@@ -32,7 +33,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         {
           provide: MONGO_CONNECTION,
           inject: [LOGGER],
-          useFactory: (logger: Logger) => connectMongo({ uri: options.uri, attempts: options.connectAttempts }, logger.child({ component: 'mongodb' })),
+          useFactory: (logger: Logger) => connectMongo({ uri: options.uri, attempts: options.connectAttempts, maxPoolSize: options.maxPoolSize }, logger.child({ component: 'mongodb' })),
         },
         { provide: ConnectionsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ConnectionsRepository(connection) },
         { provide: OAuthStatesRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OAuthStatesRepository(connection) },
