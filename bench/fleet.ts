@@ -227,16 +227,19 @@ async function main(): Promise<void> {
     await sleep(10_000);
     const before = await rateOver(20);
     const joined = startEvents(1);
+    const joinedAt = Date.now();
     children.push(joined);
     events.push(joined);
     await until(async () => (await fetch(`http://127.0.0.1:${EVENTS_PORTS[1]}/health/live`).catch(() => null))?.ok === true, 120_000, 'the second journy-events did not start');
+    const liveAfterS = (Date.now() - joinedAt) / 1000;
     await until(async () => (await groupMembers(kafka, eventsGroup)) === 2, 120_000, 'the second journy-events did not join the group');
+    const settledAfterS = (Date.now() - joinedAt) / 1000;
     await sleep(5000);
     const after = await rateOver(20);
     const later = await rateOver(20); // once both members have their memory back
     producing = false;
     await load;
-    results.scaleOut = { oneInstance: before, twoInstances: after, twoInstancesLater: later };
+    results.scaleOut = { secondsUntilLive: liveAfterS, secondsUntilGroupStable: settledAfterS, oneInstance: before, twoInstances: after, twoInstancesLater: later };
     log(`scale-out: ${JSON.stringify(results.scaleOut)}`);
 
     // 6. One of the two ingest instances killed: how long until every connection streams again.
@@ -271,6 +274,7 @@ async function main(): Promise<void> {
       ['  API calls / 1000 records (≤ 6)', `${b.apiCallsPer1000Records}`],
       ['others p99 in / out ms, 3 orgs misbehaving', `${m.healthyDuring.inboundP99Ms} / ${m.healthyDuring.outboundP99Ms} (before ${m.healthyBefore.inboundP99Ms} / ${m.healthyBefore.outboundP99Ms})`],
       ['events/s handled, 1 → 2 journy-events (offered)', `${before.eventsPerSecond} → ${after.eventsPerSecond}, then ${later.eventsPerSecond} (${before.producedPerSecond} / ${after.producedPerSecond} / ${later.producedPerSecond})`],
+      ['  second journy-events: live, group stable after', `${liveAfterS.toFixed(1)} s, ${settledAfterS.toFixed(1)} s`],
       ['ingest killed → all streaming again (≤ 30 s)', `${(results.takeover as { secondsUntilAllStreaming: number }).secondsUntilAllStreaming} s`],
     ];
     process.stdout.write(`\n${table.map(([k, v]) => `${k.padEnd(48)} ${v}`).join('\n')}\n\nwritten to bench/results/fleet.json\n`);

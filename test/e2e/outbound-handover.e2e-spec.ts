@@ -23,28 +23,9 @@ describe('journy-events: two members, one killed while its events are parked', (
   afterAll(() => h?.close());
 
   it('replays the dead member’s parked events on the member that takes its partitions, before the newer ones', async () => {
-    const { emulator, url, store, tap, kafka, running } = h;
-    const admin = (path: string, body: unknown = {}) => fetch(`${url}/__emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    await admin('generate', { accounts: 3, contacts: 60, randomSeed: 41, contactsWithoutEmail: 0 });
-    const connection = await connectOrg(emulator, url, store.connections, store.cipher, {
-      tenantId: uniqueName('tenant'),
-      settings: { destination: { userSegments: [], accountSegments: [], createContacts: false, createAccounts: false, contactMappings: [{ journyProperty: 'engagement_score', journyType: 'number', salesforceField: 'Engagement_Score__c' }], accountMappings: [] } },
-    });
-    h.connectionId = connection.id;
-    const parked = new ParkedEventsRepository(store.mongo);
-    const contacts = [...emulator.org.all('Contact')].map((c) => ({ id: c.Id as string, userId: `usr-${String(c.Id)}`, email: String(c.Email), accountId: null }));
-    const sim = new JournySimulator({ tenantId: connection.tenantId, population: { users: contacts, accounts: [] } });
-    const score = (user: (typeof contacts)[number], value: number) => sim.userEvent(user, { 'journy.PropertiesChanged': { changes: [{ name: 'engagement_score', previous: null, current: value as never, computed: true }], snapshot: null } });
-    const send = (events: { key: string; value: ProfileEvent }[]) => kafka.producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', events);
-    const succeeded = (events: { value: ProfileEvent }[]) => events.every((e) => tap.logs.some((l) => l.correlationId === e.value.eventId && l.status === 'SUCCEEDED'));
-
-    const group = uniqueName('journy-events');
-    await startGroupAtEnd(kafka.kafka, group, [TOPICS.profileEvents.name]);
-    const env = {
-      ...ingestEnv(url), MONGODB_URI: store.uri, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_LINGER_MS: '100',
-      JOURNY_EVENTS_SESSION_TIMEOUT_MS: '8000', JOURNY_EVENTS_QUOTA_PAUSE_MS: '2000',
-    };
-    const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '29150' });
+    const { emulator, tap, running } = h;
+    const { admin, connection, parked, contacts, score, send, succeeded, env } = await scoredOrg(h, 60, 41);
+    const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_QUOTA_PAUSE_MS: '2000', JOURNY_EVENTS_PORT: '29150' });
     running.push(first);
     await waitForHttp('http://127.0.0.1:29150/health/live', 60_000, first);
     const warm = contacts.slice(0, 3).map((c) => score(c, 1));
@@ -59,7 +40,7 @@ describe('journy-events: two members, one killed while its events are parked', (
     await eventually(async () => (await parkedCount()) === older.length, 'all first changes parked', 60_000, 200);
 
     // A second member joins; the first dies with its events parked; newer values of half the contacts arrive.
-    const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_PORT: '29151' });
+    const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_QUOTA_PAUSE_MS: '2000', JOURNY_EVENTS_PORT: '29151' });
     running.push(second);
     await waitForHttp('http://127.0.0.1:29151/health/live', 60_000, second);
     await eventually(() => second.stdout().includes('partitions assigned'), 'the second member assigned partitions', 60_000, 100);
@@ -78,3 +59,83 @@ describe('journy-events: two members, one killed while its events are parked', (
     expect(second.stdout()).toContain('parked events applied'); // the second member replayed what the first had parked
   });
 });
+
+/**
+ * A member is in the middle of a long write (a Bulk job on an org with heavy automation) when a second member
+ * joins. The group waits for every member's batch before it settles, so the first member parks what it is still
+ * applying and lets the rebalance go on; its write finishes in the background, and nothing is applied twice or lost.
+ */
+describe('journy-events: a member joins while another is in a long write', () => {
+  let h: OutboundHarness;
+  beforeAll(async () => {
+    h = await openOutboundHarness('rebalance-test', { autoApprove: true });
+  });
+  afterAll(() => h?.close());
+
+  it('settles the group within seconds, without waiting for the write, and every contact ends at its value', async () => {
+    const { emulator, tap, kafka, running } = h;
+    const { admin, connection, parked, contacts, score, send, succeeded, group, env } = await scoredOrg(h, 80, 43);
+    const stable = async () => {
+      const client = kafka.kafka.admin();
+      await client.connect();
+      try {
+        const [described] = (await client.describeGroups([group])).groups;
+        return described?.state === 'Stable' && described.members.filter((m) => m.memberAssignment.length > 0).length === 2;
+      } finally {
+        await client.disconnect();
+      }
+    };
+
+    const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '50', JOURNY_EVENTS_PORT: '29152' });
+    running.push(first);
+    await waitForHttp('http://127.0.0.1:29152/health/live', 60_000, first);
+    const warm = contacts.slice(0, 3).map((c) => score(c, 1));
+    await send(warm);
+    await tap.until(() => succeeded(warm), 'the warm-up written', 60_000);
+
+    // Heavy automation: a Bulk job of this org takes over half a minute, longer than the group's rebalance timeout.
+    await admin('config', { latencyProfile: 'slow-automation' });
+    const values = contacts.map((c, i) => score(c, 200 + i));
+    await send(values);
+    await eventually(async () => Object.keys(((await admin('stats')).api as { byEndpoint: Record<string, number> }).byEndpoint).some((k) => k.startsWith('POST') && k.includes('jobs/ingest')), 'the Bulk job open', 60_000, 200);
+
+    const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '50', JOURNY_EVENTS_PORT: '29153' });
+    running.push(second);
+    await waitForHttp('http://127.0.0.1:29153/health/live', 60_000, second);
+    const joining = Date.now();
+    await eventually(stable, 'the group stable with both members', 60_000, 250);
+    const settledMs = Date.now() - joining;
+    expect(first.stdout()).toContain('group rebalancing: the connections still applying are parked');
+    expect(settledMs).toBeLessThan(15_000); // the write alone takes longer, and the group's rebalance timeout is 16 s
+
+    await tap.until(() => succeeded(values), 'every value written', 120_000);
+    await eventually(async () => (await parked.list(connection.tenantId, connection.id, 10_000)).length === 0, 'nothing left parked', 60_000, 200);
+    const wrong = contacts.map((c, i) => [c.id, 200 + i] as const).filter(([id, value]) => emulator.org.get('Contact', id)!.Engagement_Score__c !== value);
+    expect(wrong.slice(0, 5)).toEqual([]);
+    await admin('config', { latencyProfile: 'fast' });
+  });
+});
+
+/**
+ * An org of `contacts` contacts connected for a new tenant that maps `engagement_score`, with what the tests send
+ * and check, and a new journy-events group (starting at the topic's end) with the environment of its members.
+ */
+async function scoredOrg(h: OutboundHarness, contactCount: number, randomSeed: number) {
+  const { emulator, url, store, tap, kafka } = h;
+  const admin = async (path: string, body?: unknown) => (await fetch(`${url}/__emulator/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
+  await admin('generate', { accounts: 3, contacts: contactCount, randomSeed, contactsWithoutEmail: 0 });
+  const connection = await connectOrg(emulator, url, store.connections, store.cipher, {
+    tenantId: uniqueName('tenant'),
+    settings: { destination: { userSegments: [], accountSegments: [], createContacts: false, createAccounts: false, contactMappings: [{ journyProperty: 'engagement_score', journyType: 'number', salesforceField: 'Engagement_Score__c' }], accountMappings: [] } },
+  });
+  h.connectionId = connection.id;
+  const contacts = [...emulator.org.all('Contact')].map((c) => ({ id: c.Id as string, userId: `usr-${String(c.Id)}`, email: String(c.Email), accountId: null }));
+  const sim = new JournySimulator({ tenantId: connection.tenantId, population: { users: contacts, accounts: [] } });
+  const score = (user: (typeof contacts)[number], value: number) => sim.userEvent(user, { 'journy.PropertiesChanged': { changes: [{ name: 'engagement_score', previous: null, current: value as never, computed: true }], snapshot: null } });
+  const send = (events: { key: string; value: ProfileEvent }[]) => kafka.producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', events);
+  const succeeded = (events: { value: ProfileEvent }[]) => events.every((e) => tap.logs.some((l) => l.correlationId === e.value.eventId && l.status === 'SUCCEEDED'));
+  const group = uniqueName('journy-events');
+  await startGroupAtEnd(kafka.kafka, group, [TOPICS.profileEvents.name]);
+  const env = { ...ingestEnv(url), MONGODB_URI: store.uri, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_LINGER_MS: '100', JOURNY_EVENTS_SESSION_TIMEOUT_MS: '8000' };
+  return { admin, connection, parked: new ParkedEventsRepository(store.mongo), contacts, score, send, succeeded, group, env };
+}

@@ -180,4 +180,42 @@ describe('Kafka with the schema registry (real broker, real registry)', () => {
     expect(((await runtime.serde.decode(rejected.value)) as SyncLogRecord).logId).toBe(ids[1]);
     expect(byCode.NOT_AVRO.value!.toString()).toBe('{"not":"avro"}');
   });
+  it('tells a long batch that its group is rebalancing, and commits what it resolved before the member joins again', async () => {
+    const group = uniqueName('it-rebalance');
+    const ids = [uniqueName('first'), uniqueName('second')];
+    const handled: string[] = [];
+    let working = false;
+    let heardAt = 0;
+    const assigned = { a: false, b: false };
+    const consumer = (name: 'a' | 'b', long: boolean) => runtime.createConsumer<SyncLogRecord>({
+      groupId: group, topics: [topic.name], fromBeginning: true, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500,
+      onAssignment: () => { assigned[name] = true; },
+      batchHandler: async (messages, context) => {
+        handled.push(...messages.map((m) => m.value.logId));
+        if (!long) return;
+        working = true;
+        const giveUp = Date.now() + 60_000;
+        while (!context.rebalancing.aborted && Date.now() < giveUp) {
+          await context.heartbeat().catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        heardAt = Date.now();
+      },
+    });
+    await runtime.producer.send(topic.name, 'connector.sync-log.v1', [{ key: 'rebalance', value: syncLogRecord(ids[0]) }]);
+    const a = consumer('a', true);
+    void a.start();
+    await waitFor(() => working, 30_000, 'the long batch');
+    const b = consumer('b', false);
+    const joinedAt = Date.now();
+    void b.start();
+    await waitFor(() => heardAt > 0, 30_000, 'the rebalance heard by the long batch');
+    expect(heardAt - joinedAt).toBeLessThan(20_000);
+    await waitFor(() => assigned.b, 30_000, 'the second member assigned');
+    await runtime.producer.send(topic.name, 'connector.sync-log.v1', [{ key: 'rebalance', value: syncLogRecord(ids[1]) }]);
+    await waitFor(() => handled.includes(ids[1]), 30_000, 'the next message');
+    // The first message was resolved before the rebalance: committed then, so not delivered again.
+    expect(handled.filter((id) => id === ids[0])).toHaveLength(1);
+    await Promise.all([a.stop(), b.stop()]);
+  });
 });

@@ -105,6 +105,36 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect(await parked.list(t1, c1, 10, [3])).toEqual([]);
   });
 
+  it('parks a flush of events as one document per partition run, lists them in order once, and unparks what was applied', async () => {
+    const parked = new ParkedEventsRepository(mongo);
+    await parked.ensureIndexes();
+    const [t, c] = [uniqueName('tenant-runs'), uniqueName('con-runs')];
+    const event = (partition: number, offset: number) => ({ tenantId: t, connectionId: c, partition, offset: String(offset), event: `{"n":${partition * 10_000 + offset}}` });
+    const flush = [...Array.from({ length: 1200 }, (_, i) => event(0, 1000 + i)), event(1, 5), event(1, 3)];
+    const collection = mongo.collection('outbound_parked');
+    await parked.park(flush);
+    expect(await collection.countDocuments({ tenantId: t })).toBe(4); // 500 + 500 + 200 of partition 0, one run of partition 1
+    await parked.park(flush.slice(0, 500)); // the same batch parked again (consumed again after a crash)
+    expect(await collection.countDocuments({ tenantId: t })).toBe(4);
+    await parked.park([event(0, 1100), event(0, 1101)]); // overlapping a run already parked: listed once
+    const listed = await parked.list(t, c, 5000);
+    expect(listed).toHaveLength(1202);
+    expect(listed.slice(0, 2).map((e) => e.offset)).toEqual(['1000', '1001']);
+    expect(listed.filter((e) => e.partition === 1).map((e) => e.offset)).toEqual(['3', '5']);
+    expect(await parked.list(uniqueName('tenant-other'), c, 10)).toEqual([]);
+    // An event parked by an earlier version, one document per event, is read and removed the same way.
+    await collection.insertOne({ _id: `${c}:2:9` as never, tenantId: t, connectionId: c, partition: 2, offset: '9', event: '{"old":true}', parkedAt: new Date(Date.now() + 1000) });
+    expect((await parked.list(t, c, 5000)).at(-1)).toMatchObject({ partition: 2, offset: '9', event: '{"old":true}' });
+
+    await parked.unpark(listed.slice(0, 700)); // the first run whole, 200 of the second
+    const left = await parked.list(t, c, 5000);
+    expect(left).toHaveLength(1202 - 700 + 1);
+    expect(left[0].offset).toBe('1700');
+    await parked.unpark(left);
+    expect(await parked.list(t, c, 5000)).toEqual([]);
+    expect(await collection.countDocuments({ tenantId: t })).toBe(0);
+  });
+
   it('grants the replay lease of a connection to one member at a time, renews it for its holder, and lets a lapsed one go', async () => {
     const parked = new ParkedEventsRepository(mongo);
     await parked.ensureIndexes();

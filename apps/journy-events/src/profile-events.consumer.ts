@@ -12,6 +12,6 @@ export class ProfileEventsConsumer {
 
   @EventPattern(TOPICS.profileEvents.name)
   handle(@Payload() events: ConsumedMessage<ProfileEvent>[], @Ctx() context: AvroBatchContext): Promise<void> {
-    return this.processor.handleBatch(events, () => context.heartbeat());
+    return this.processor.handleBatch(events, { heartbeat: () => context.heartbeat(), rebalancing: context.rebalancing });
   }
 }

@@ -21,7 +21,31 @@ export interface HandlerContext {
   heartbeat(): Promise<void>;
   /** Aborted when the consumer stops: long waits should end. */
   signal: AbortSignal;
+  /**
+   * Aborted once a heartbeat of this batch hears that the group is rebalancing (or has moved on without this
+   * member): the group waits for this batch before it settles, so long work should hand over what it holds.
+   */
+  rebalancing: AbortSignal;
   logger: Logger;
+}
+
+/** Kafka's answers to a heartbeat that say the group is rebalancing, or that this member's generation is over. */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/** A heartbeat that aborts `rebalancing` when the group answers that it is rebalancing, then fails as it did. */
+export function watchedHeartbeat(heartbeat: () => Promise<void>): { heartbeat: () => Promise<void>; rebalancing: AbortSignal } {
+  const rebalance = new AbortController();
+  return {
+    rebalancing: rebalance.signal,
+    heartbeat: async () => {
+      try {
+        await heartbeat();
+      } catch (error) {
+        if (REBALANCE_ERRORS.has((error as { type?: string }).type ?? '')) rebalance.abort();
+        throw error;
+      }
+    },
+  };
 }
 
 export type MessageOutcome = 'processed' | 'dead-lettered' | 'retrying';
@@ -109,9 +133,10 @@ export class AvroConsumer<T> {
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
         eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          await this.handleBatch(batch.topic, batch.partition, batch.messages, heartbeat, batchHandler);
+          const watched = watchedHeartbeat(heartbeat);
+          await this.handleBatch(batch.topic, batch.partition, batch.messages, watched, batchHandler);
           resolveOffset(batch.messages[batch.messages.length - 1].offset);
-          await heartbeat();
+          await heartbeat(); // in a rebalance: the offsets resolved are committed, then the member joins again
         },
       });
       return;
@@ -148,11 +173,11 @@ export class AvroConsumer<T> {
     topic: string,
     partition: number,
     messages: KafkaMessage[],
-    heartbeat: () => Promise<void>,
+    { heartbeat, rebalancing }: ReturnType<typeof watchedHeartbeat>,
     batchHandler: NonNullable<AvroConsumerOptions<T>['batchHandler']>,
   ): Promise<void> {
     const logger = this.logger.child({ topic, partition, firstOffset: messages[0].offset, groupId: this.options.groupId });
-    const context: HandlerContext = { heartbeat, signal: this.abort.signal, logger };
+    const context: HandlerContext = { heartbeat, signal: this.abort.signal, rebalancing, logger };
     const decoded: ConsumedMessage<T>[] = [];
     for (const message of messages) {
       for (let attempt = 1; ; attempt++) {
@@ -221,7 +246,8 @@ export class AvroConsumer<T> {
 
   private async handle(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     const logger = this.logger.child({ topic, partition, offset: message.offset, groupId: this.options.groupId });
-    const context: HandlerContext = { heartbeat, signal: this.abort.signal, logger };
+    const watched = watchedHeartbeat(heartbeat);
+    const context: HandlerContext = { heartbeat: watched.heartbeat, signal: this.abort.signal, rebalancing: watched.rebalancing, logger };
     let attempt = 0;
     for (;;) {
       if (this.abort.signal.aborted) throw new ConsumerStopping();

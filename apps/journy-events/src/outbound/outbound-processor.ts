@@ -75,6 +75,24 @@ const COMBINE_WINDOW_MS = 15;
 const COMBINE_MAX_EVENTS = 5000;
 /** How often a flush in progress heartbeats its partitions' consumer group. */
 const HEARTBEAT_EVERY_MS = 2000;
+const SLOW = 'slow';
+const REBALANCING = 'rebalancing';
+
+/** What a partition batch brings of its consumer group: a heartbeat, and a signal aborted when the group rebalances. */
+export interface GroupTies {
+  heartbeat?: () => Promise<void>;
+  rebalancing?: AbortSignal;
+}
+
+/** Resolves when one of the signals is aborted (never, with none). */
+function whenAnyAborted(signals: (AbortSignal | undefined)[]): Promise<void> {
+  return new Promise((resolve) => {
+    for (const signal of signals) {
+      if (signal?.aborted) return resolve();
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    }
+  });
+}
 
 /**
  * journy → Salesforce for a batch of profile events (one partition's, in order): every enabled connection of
@@ -100,7 +118,7 @@ export class OutboundProcessor {
   private readonly backoffs = new Map<string, { attempts: number; until: number; reason: string }>();
   private parkedLoaded = false;
   private readonly partitions = new PartitionsHeld();
-  private readonly pending: { messages: ConsumedMessage<ProfileEvent>[]; heartbeat?: () => Promise<void>; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private readonly pending: (GroupTies & { messages: ConsumedMessage<ProfileEvent>[]; resolve: () => void; reject: (error: unknown) => void })[] = [];
   private combineTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: OutboundProcessorDeps) {
@@ -135,9 +153,9 @@ export class OutboundProcessor {
    * Partition batches that arrive together (one fetch) are applied together: one write call can then carry
    * records of every partition. Order is kept: a partition's next batch waits for this one to resolve.
    */
-  handleBatch(messages: ConsumedMessage<ProfileEvent>[], heartbeat?: () => Promise<void>): Promise<void> {
+  handleBatch(messages: ConsumedMessage<ProfileEvent>[], group: GroupTies = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ messages, heartbeat, resolve, reject });
+      this.pending.push({ ...group, messages, resolve, reject });
       if (this.pending.reduce((n, p) => n + p.messages.length, 0) >= COMBINE_MAX_EVENTS) return void this.flush();
       this.combineTimer ??= setTimeout(() => void this.flush(), COMBINE_WINDOW_MS);
     });
@@ -151,7 +169,7 @@ export class OutboundProcessor {
     // However long Salesforce takes (a slow org, a Bulk job), the group keeps hearing from this member.
     const beating = setInterval(() => { for (const b of batch) void b.heartbeat?.().catch(() => undefined); }, HEARTBEAT_EVERY_MS);
     try {
-      await this.process(batch.flatMap((b) => b.messages));
+      await this.process(batch.flatMap((b) => b.messages), whenAnyAborted(batch.map((b) => b.rebalancing)));
       for (const b of batch) b.resolve();
     } catch (error) {
       for (const b of batch) b.reject(error);
@@ -160,7 +178,7 @@ export class OutboundProcessor {
     }
   }
 
-  private async process(messages: ConsumedMessage<ProfileEvent>[]): Promise<void> {
+  private async process(messages: ConsumedMessage<ProfileEvent>[], rebalancing: Promise<void>): Promise<void> {
     await this.loadParked();
     const byTenant = new Map<string, ConsumedMessage<ProfileEvent>[]>();
     for (const message of messages) {
@@ -178,7 +196,7 @@ export class OutboundProcessor {
     this.directories.ofAll(runs.filter((r) => !this.parked.has(r.connection.id)).map((r) => r.connection));
     for (const run of runs) run.logs = this.forConnection(run.connection, run.messages, run);
     const started = Date.now();
-    const logs = (await this.settle(runs)).flat();
+    const logs = (await this.settle(runs, rebalancing)).flat();
     const applied = Date.now();
     await this.publish(logs);
     this.deps.logger.debug({ events: messages.length, applyMs: applied - started, publishMs: Date.now() - applied }, 'events handled');
@@ -190,24 +208,37 @@ export class OutboundProcessor {
    * partition's offset may move and its later events queue behind them) and it goes on in the background; when it
    * has applied them it unparks them, and its log lines are published then. Slow means slower than its peers: when
    * most orgs of a flush are slow (the machine or the store is), parking them all would only add store work.
+   * When the group rebalances, every run still working is detached at once: the whole group waits for this flush,
+   * and the members that take its partitions over replay the parked events once the detached runs are done.
    */
-  private async settle(runs: Run[]): Promise<SyncLogRecord[][]> {
-    if (runs.length <= 1) return Promise.all(runs.map((r) => r.logs));
-    await whenSettled(runs.map((r) => r.logs), Math.max(1, Math.floor(runs.length / 2)));
-    const budget = new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), STRAGGLER_BUDGET_MS).unref());
-    return Promise.all(runs.map(async (run) => {
-      const outcome = await Promise.race([run.logs, budget]);
-      if (outcome !== 'slow') return outcome;
-      run.detached = true;
-      this.deps.logger.info({ tenantId: run.connection.tenantId, connectionId: run.connection.id, events: run.messages.length }, 'connection slow: its events are parked while it finishes, the partition goes on');
-      const held = await this.park(run.connection, run.messages, 'Salesforce is slow to answer: applied in the background, the partition goes on');
-      // Until it is done, a member that takes the partition over does not replay these events beside it.
-      const lease = await this.deps.leases.hold(run.connection.tenantId, run.connection.id).catch(() => null);
-      void run.logs.then((late) => this.publish(late))
-        .catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'))
-        .finally(() => void lease?.release());
-      return held;
+  private async settle(runs: Run[], rebalancing: Promise<void>): Promise<SyncLogRecord[][]> {
+    const stragglers = runs.length <= 1 ? new Promise<never>(() => undefined) : whenSettled(runs.map((r) => r.logs), Math.max(1, Math.floor(runs.length / 2)))
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, STRAGGLER_BUDGET_MS).unref()));
+    const cutoff = Promise.race([stragglers.then(() => SLOW), rebalancing.then(() => REBALANCING)]);
+    let handedOver = 0;
+    const settled = await Promise.all(runs.map(async (run) => {
+      const outcome = await Promise.race([run.logs, cutoff]);
+      if (Array.isArray(outcome)) return outcome;
+      if (outcome === REBALANCING) handedOver += 1;
+      else this.deps.logger.info({ tenantId: run.connection.tenantId, connectionId: run.connection.id, events: run.messages.length }, 'connection slow: its events are parked while it finishes, the partition goes on');
+      return this.detach(run, outcome === REBALANCING
+        ? 'the consumer group rebalanced while it was applied: finished in the background, then replayed where the partition went'
+        : 'Salesforce is slow to answer: applied in the background, the partition goes on');
     }));
+    if (handedOver > 0) this.deps.logger.info({ connections: handedOver, of: runs.length }, 'group rebalancing: the connections still applying are parked so that the group can settle');
+    return settled;
+  }
+
+  /** Parks a run's events while it goes on in the background, under its connection's replay lease until done. */
+  private async detach(run: Run, reason: string): Promise<SyncLogRecord[]> {
+    run.detached = true;
+    const held = await this.park(run.connection, run.messages, reason);
+    // Until it is done, a member that takes the partition over does not replay these events beside it.
+    const lease = await this.deps.leases.hold(run.connection.tenantId, run.connection.id).catch(() => null);
+    void run.logs.then((late) => this.publish(late))
+      .catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'))
+      .finally(() => void lease?.release());
+    return held;
   }
 
   /**

@@ -33,6 +33,18 @@ describe('replay leases', () => {
     expect(await b.hold('t', 'c')).not.toBeNull();
   });
 
+  it('keeps a lease two holds of one member share until the last of them is released', async () => {
+    const store = new LeaseStore();
+    const [a, b] = [new ReplayLeases(store, 'a', logger), new ReplayLeases(store, 'b', logger)];
+    const [first, second] = await Promise.all([a.hold('t', 'c'), a.hold('t', 'c')]);
+    expect(first && second).not.toBeNull();
+    await first!.release();
+    await first!.release(); // twice: counts once
+    expect(await b.hold('t', 'c')).toBeNull(); // the second hold still has it
+    await second!.release();
+    expect(await b.hold('t', 'c')).not.toBeNull();
+  });
+
   it('renews a held lease every third of its time, so a long replay keeps it; a dead holder’s runs out', async () => {
     jest.useFakeTimers({ now: 0 });
     const store = new LeaseStore();

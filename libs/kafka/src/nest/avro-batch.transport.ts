@@ -8,7 +8,7 @@ import type { KafkaRuntime } from '../kafka-runtime';
 /** One topic's consumer settings; its messages go to the `@EventPattern(topic)` handler in batches. */
 export type AvroSubscription = Omit<AvroConsumerOptions<unknown>, 'topics' | 'handler' | 'batchHandler'> & { topic: string };
 
-/** What an `@EventPattern` handler gets with its batch: the topic and partition, heartbeat, the stop signal, a logger. */
+/** What an `@EventPattern` handler gets with its batch: the topic and partition, heartbeat, the stop and rebalance signals, a logger. */
 export class AvroBatchContext extends BaseRpcContext<[string, number, HandlerContext]> {
   get topic(): string {
     return this.args[0];
@@ -24,6 +24,11 @@ export class AvroBatchContext extends BaseRpcContext<[string, number, HandlerCon
 
   get signal(): AbortSignal {
     return this.args[2].signal;
+  }
+
+  /** Aborted when the group is heard rebalancing during this batch (see HandlerContext). */
+  get rebalancing(): AbortSignal {
+    return this.args[2].rebalancing;
   }
 
   get logger(): Logger {

@@ -14,19 +14,34 @@ export interface ParkedEvent {
   event: string;
 }
 
-interface ParkedEventDocument extends ParkedEvent {
-  _id: string;
+/**
+ * A run of one connection's parked events of one partition, in offset order, stored together: parking and
+ * unparking a flush's events costs a write per partition, not per event. `offset` is the run's first. A document
+ * of one event (`event`, no `events`) is the form earlier versions stored; it is read and removed the same way.
+ */
+interface ParkedRunDocument {
+  _id: string; // <connection>:<partition>:<first offset>
+  tenantId: string;
+  connectionId: string;
+  partition: number;
+  offset: string;
+  events?: { offset: string; event: string }[];
+  event?: string;
   parkedAt: Date;
 }
 
+/** The most events one document holds (a few hundred KB of events). */
+const EVENTS_PER_DOCUMENT = 500;
+
 const parkedEventSchema = new Schema(
   {
-    _id: { type: String, required: true }, // <connection>:<partition>:<offset>
+    _id: { type: String, required: true },
     tenantId: { type: String, required: true },
     connectionId: { type: String, required: true },
     partition: { type: Number, required: true },
     offset: { type: String, required: true },
-    event: { type: String, required: true },
+    events: { type: [{ _id: false, offset: String, event: String }], default: undefined },
+    event: { type: String },
     parkedAt: { type: Date, required: true },
   },
   { collection: 'outbound_parked', versionKey: false },
@@ -53,11 +68,11 @@ const replayLeaseSchema = new Schema(
 
 /** The parked events of each tenant's connections: written in arrival order, read back and removed once applied. */
 export class ParkedEventsRepository {
-  private readonly parked: Model<ParkedEventDocument>;
+  private readonly parked: Model<ParkedRunDocument>;
   private readonly leases: Model<ReplayLeaseDocument>;
 
   constructor(connection: MongoConnection) {
-    this.parked = (connection.models.ParkedEvent as Model<ParkedEventDocument> | undefined) ?? connection.model<ParkedEventDocument>('ParkedEvent', parkedEventSchema);
+    this.parked = (connection.models.ParkedEvent as Model<ParkedRunDocument> | undefined) ?? connection.model<ParkedRunDocument>('ParkedEvent', parkedEventSchema);
     this.leases = (connection.models.ParkedReplayLease as Model<ReplayLeaseDocument> | undefined) ?? connection.model<ReplayLeaseDocument>('ParkedReplayLease', replayLeaseSchema);
   }
 
@@ -67,17 +82,45 @@ export class ParkedEventsRepository {
     await this.leases.createCollection().catch(() => undefined);
   }
 
+  /**
+   * Parks events, one document per connection, partition and run of up to EVENTS_PER_DOCUMENT. Parking the
+   * same events again (a batch consumed again after a crash) finds their document there and adds nothing.
+   */
   async park(events: ParkedEvent[], at = new Date()): Promise<void> {
-    await insertNew(this.parked.collection, events.map((e) => ({ _id: parkedEventId(e), ...e, parkedAt: at })));
+    const runs = new Map<string, ParkedEvent[]>();
+    for (const e of events) {
+      const key = `${e.tenantId}\u0000${e.connectionId}\u0000${e.partition}`;
+      const run = runs.get(key);
+      if (run) run.push(e);
+      else runs.set(key, [e]);
+    }
+    const docs: ParkedRunDocument[] = [];
+    for (const run of runs.values()) {
+      run.sort((a, b) => compareOffsets(a.offset, b.offset));
+      for (let start = 0; start < run.length; start += EVENTS_PER_DOCUMENT) {
+        const part = run.slice(start, start + EVENTS_PER_DOCUMENT);
+        const [{ tenantId, connectionId, partition, offset }] = part;
+        docs.push({ _id: `${connectionId}:${partition}:${offset}`, tenantId, connectionId, partition, offset, events: part.map((e) => ({ offset: e.offset, event: e.event })), parkedAt: at });
+      }
+    }
+    await insertNew(this.parked.collection, docs);
   }
 
   /** A connection's parked events in arrival order (per partition by offset); of these partitions only, when given. */
   async list(tenantId: string, connectionId: string, limit = 5000, partitions?: number[]): Promise<ParkedEvent[]> {
-    const docs = await this.parked.find({ tenantId, connectionId, ...ofPartitions(partitions) }).lean<ParkedEventDocument[]>();
-    return docs
-      .sort((a, b) => +a.parkedAt - +b.parkedAt || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
-      .slice(0, limit)
-      .map(({ tenantId: t, connectionId: c, partition, offset, event }) => ({ tenantId: t, connectionId: c, partition, offset, event }));
+    const docs = await this.parked.find({ tenantId, connectionId, ...ofPartitions(partitions) }).lean<ParkedRunDocument[]>();
+    docs.sort((a, b) => +a.parkedAt - +b.parkedAt || a.partition - b.partition || compareOffsets(a.offset, b.offset));
+    const seen = new Set<string>();
+    const events: ParkedEvent[] = [];
+    for (const doc of docs) {
+      for (const { offset, event } of eventsOf(doc)) {
+        const key = `${doc.partition}:${offset}`;
+        if (seen.has(key)) continue; // parked twice in runs that overlap
+        seen.add(key);
+        events.push({ tenantId: doc.tenantId, connectionId: doc.connectionId, partition: doc.partition, offset, event });
+      }
+    }
+    return events.slice(0, limit);
   }
 
   /** The connections that have parked events (one read, however many connections there are); in these partitions, when given. */
@@ -86,9 +129,31 @@ export class ParkedEventsRepository {
     return groups.map((g) => ({ tenantId: g._id.tenantId, connectionId: g._id.connectionId }));
   }
 
+  /**
+   * Removes applied events: a document whose events are all applied is deleted, one with some left keeps those.
+   * One read per connection, then one write per document touched. A connection's events are unparked by one
+   * holder at a time (the replay lease), so no two removals rewrite one document at once.
+   */
   async unpark(events: ParkedEvent[]): Promise<void> {
-    await inParallel(events, READ_CONCURRENCY, async (e) => {
-      await this.parked.deleteOne({ _id: parkedEventId(e), tenantId: e.tenantId });
+    const byConnection = new Map<string, ParkedEvent[]>();
+    for (const e of events) {
+      const key = `${e.tenantId}\u0000${e.connectionId}`;
+      const list = byConnection.get(key);
+      if (list) list.push(e);
+      else byConnection.set(key, [e]);
+    }
+    await inParallel([...byConnection.values()], READ_CONCURRENCY, async (applied) => {
+      const [{ tenantId, connectionId }] = applied;
+      const done = new Set(applied.map((e) => `${e.partition}:${e.offset}`));
+      const partitions = [...new Set(applied.map((e) => e.partition))];
+      const docs = await this.parked.find({ tenantId, connectionId, partition: { $in: partitions } }).lean<ParkedRunDocument[]>();
+      await inParallel(docs, READ_CONCURRENCY, async (doc) => {
+        const all = eventsOf(doc);
+        const left = all.filter((e) => !done.has(`${doc.partition}:${e.offset}`));
+        if (left.length === all.length) return;
+        if (left.length === 0) await this.parked.deleteOne({ _id: doc._id, tenantId });
+        else await this.parked.updateOne({ _id: doc._id, tenantId }, { $set: { events: left } });
+      });
     });
   }
 
@@ -115,6 +180,11 @@ function ofPartitions(partitions: number[] | undefined): { partition?: { $in: nu
   return partitions ? { partition: { $in: partitions } } : {};
 }
 
-function parkedEventId(event: ParkedEvent): string {
-  return `${event.connectionId}:${event.partition}:${event.offset}`;
+function eventsOf(doc: ParkedRunDocument): { offset: string; event: string }[] {
+  return doc.events ?? (doc.event === undefined ? [] : [{ offset: doc.offset, event: doc.event }]);
+}
+
+function compareOffsets(a: string, b: string): number {
+  const [x, y] = [BigInt(a), BigInt(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
