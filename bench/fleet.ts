@@ -236,7 +236,8 @@ async function main(): Promise<void> {
     const settledAfterS = (Date.now() - joinedAt) / 1000;
     await sleep(5000);
     const after = await rateOver(20);
-    const later = await rateOver(20); // once both members have their memory back
+    await sleep(30_000); // the new member's cold start: every connection's directory read from the store
+    const later = await rateOver(30); // once both members have their memory back
     producing = false;
     await load;
     results.scaleOut = { secondsUntilLive: liveAfterS, secondsUntilGroupStable: settledAfterS, oneInstance: before, twoInstances: after, twoInstancesLater: later };
