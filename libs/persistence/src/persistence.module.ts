@@ -14,6 +14,12 @@ import { RateLimitsRepository } from './rate-limits/rate-limit.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
+/**
+ * A second, small pool for the writes that let a batch go (parking its events, replay leases): they never queue
+ * in the driver behind the thousands of record writes a busy flush has in flight on the main pool.
+ */
+export const MONGO_CONTROL_CONNECTION = Symbol('MONGO_CONTROL_CONNECTION');
+const CONTROL_POOL_SIZE = 4;
 
 export interface PersistenceModuleOptions {
   uri: string;
@@ -21,7 +27,7 @@ export interface PersistenceModuleOptions {
   maxPoolSize?: number;
 }
 
-/** The Nest shell: one MongoDB connection per app, the repositories, a health check, a clean close. */
+/** The Nest shell: the MongoDB connections of an app (its pool and the control pool), the repositories, a health check, a clean close. */
 @Global()
 @Module({})
 export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
@@ -35,6 +41,11 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
           inject: [LOGGER],
           useFactory: (logger: Logger) => connectMongo({ uri: options.uri, attempts: options.connectAttempts, maxPoolSize: options.maxPoolSize }, logger.child({ component: 'mongodb' })),
         },
+        {
+          provide: MONGO_CONTROL_CONNECTION,
+          inject: [LOGGER],
+          useFactory: (logger: Logger) => connectMongo({ uri: options.uri, attempts: options.connectAttempts, maxPoolSize: CONTROL_POOL_SIZE }, logger.child({ component: 'mongodb-control' })),
+        },
         { provide: ConnectionsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ConnectionsRepository(connection) },
         { provide: OAuthStatesRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OAuthStatesRepository(connection) },
         { provide: ImportJobsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ImportJobsRepository(connection) },
@@ -42,7 +53,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: RecordLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RecordLinksRepository(connection) },
         { provide: StreamOffsetsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new StreamOffsetsRepository(connection) },
         { provide: OutboundLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OutboundLinksRepository(connection) },
-        { provide: ParkedEventsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ParkedEventsRepository(connection) },
+        { provide: ParkedEventsRepository, inject: [MONGO_CONTROL_CONNECTION], useFactory: (connection: Connection) => new ParkedEventsRepository(connection) },
         { provide: ApiUsageRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ApiUsageRepository(connection) },
         { provide: RateLimitsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RateLimitsRepository(connection) },
       ],
@@ -52,6 +63,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(MONGO_CONNECTION) private readonly connection: Connection,
+    @Inject(MONGO_CONTROL_CONNECTION) private readonly control: Connection,
     @Inject('PERSISTENCE_OPTIONS') private readonly options: PersistenceModuleOptions,
     private readonly connections: ConnectionsRepository,
     private readonly oauthStates: OAuthStatesRepository,
@@ -88,6 +100,6 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.connection.close();
+    await Promise.all([this.connection.close(), this.control.close()]);
   }
 }
