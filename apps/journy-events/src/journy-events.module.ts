@@ -11,6 +11,9 @@ import { outboundProcessorProvider, profileEventsTransportProvider } from './out
 import { ParkedEventsSchedule } from './outbound/parked-events.schedule';
 import { ProfileEventsConsumer } from './profile-events.consumer';
 
+/** Parking a detached batch and replay leases write on a pool of their own, never behind the flushes' record writes. */
+const JOURNY_EVENTS_CONTROL_POOL_SIZE = 4;
+
 /** journy → Salesforce: profile events to contacts and accounts. */
 @Module({})
 export class JournyEventsModule {
@@ -19,7 +22,7 @@ export class JournyEventsModule {
       module: JournyEventsModule,
       imports: [
         ObservabilityModule.forRoot({ appName: 'journy-events', logger, defaultMetrics: options.defaultMetrics }),
-        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS, maxPoolSize: config.MONGODB_MAX_POOL_SIZE }),
+        PersistenceModule.forRoot({ uri: config.MONGODB_URI, connectAttempts: config.MONGODB_CONNECT_ATTEMPTS, maxPoolSize: config.MONGODB_MAX_POOL_SIZE, controlPoolSize: JOURNY_EVENTS_CONTROL_POOL_SIZE }),
         KafkaModule.forRoot(kafkaRuntimeConfig(config, { clientId: 'connector-journy-events', produces: [TOPICS.syncLog, TOPICS.connectionChanges], consumes: [TOPICS.profileEvents, TOPICS.connectionChanges] })),
         OrgAccessModule.forRoot({
           env: config,

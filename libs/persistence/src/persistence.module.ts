@@ -19,15 +19,16 @@ export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
  * in the driver behind the thousands of record writes a busy flush has in flight on the main pool.
  */
 export const MONGO_CONTROL_CONNECTION = Symbol('MONGO_CONTROL_CONNECTION');
-const CONTROL_POOL_SIZE = 4;
 
 export interface PersistenceModuleOptions {
   uri: string;
   connectAttempts: number;
   maxPoolSize?: number;
+  /** Size of the control pool; without it the control writes share the app's pool (apps that never park a batch). */
+  controlPoolSize?: number;
 }
 
-/** The Nest shell: the MongoDB connections of an app (its pool and the control pool), the repositories, a health check, a clean close. */
+/** The Nest shell: the MongoDB connections of an app (its pool and, where asked for, the control pool), the repositories, a health check, a clean close. */
 @Global()
 @Module({})
 export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
@@ -43,8 +44,11 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         },
         {
           provide: MONGO_CONTROL_CONNECTION,
-          inject: [LOGGER],
-          useFactory: (logger: Logger) => connectMongo({ uri: options.uri, attempts: options.connectAttempts, maxPoolSize: CONTROL_POOL_SIZE }, logger.child({ component: 'mongodb-control' })),
+          inject: [LOGGER, MONGO_CONNECTION],
+          useFactory: (logger: Logger, main: Connection) =>
+            options.controlPoolSize === undefined
+              ? main
+              : connectMongo({ uri: options.uri, attempts: options.connectAttempts, maxPoolSize: options.controlPoolSize }, logger.child({ component: 'mongodb-control' })),
         },
         { provide: ConnectionsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ConnectionsRepository(connection) },
         { provide: OAuthStatesRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OAuthStatesRepository(connection) },
@@ -100,6 +104,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.connection.close(), this.control.close()]);
+    await this.connection.close();
+    if (this.control !== this.connection) await this.control.close();
   }
 }

@@ -46,6 +46,8 @@ interface Run {
   messages: ConsumedMessage<ProfileEvent>[];
   /** Taken off the flush for being slow: its events are parked while it finishes. */
   detached: boolean;
+  /** The write that parks a detached run's events. */
+  parking?: Promise<unknown>;
   logs: Promise<SyncLogRecord[]>;
 }
 
@@ -215,30 +217,31 @@ export class OutboundProcessor {
     const stragglers = runs.length <= 1 ? new Promise<never>(() => undefined) : whenSettled(runs.map((r) => r.logs), Math.max(1, Math.floor(runs.length / 2)))
       .then(() => new Promise<void>((resolve) => setTimeout(resolve, STRAGGLER_BUDGET_MS).unref()));
     const cutoff = Promise.race([stragglers.then(() => SLOW), rebalancing.then(() => REBALANCING)]);
-    let handedOver = 0;
-    const settled = await Promise.all(runs.map(async (run) => {
-      const outcome = await Promise.race([run.logs, cutoff]);
-      if (Array.isArray(outcome)) return outcome;
-      if (outcome === REBALANCING) handedOver += 1;
-      else this.deps.logger.info({ tenantId: run.connection.tenantId, connectionId: run.connection.id, events: run.messages.length }, 'connection slow: its events are parked while it finishes, the partition goes on');
-      return this.detach(run, outcome === REBALANCING
-        ? 'the consumer group rebalanced while it was applied: finished in the background, then replayed where the partition went'
-        : 'Salesforce is slow to answer: applied in the background, the partition goes on');
-    }));
-    if (handedOver > 0) this.deps.logger.info({ connections: handedOver, of: runs.length }, 'group rebalancing: the connections still applying are parked so that the group can settle');
-    return settled;
+    const outcomes = await Promise.all(runs.map((run) => Promise.race([run.logs, cutoff])));
+    const late = runs.filter((_, i) => !Array.isArray(outcomes[i]));
+    if (late.length === 0) return outcomes as SyncLogRecord[][];
+    const handedOver = outcomes.some((o) => o === REBALANCING);
+    if (handedOver) this.deps.logger.info({ connections: late.length, of: runs.length }, 'group rebalancing: the connections still applying are parked so that the group can settle');
+    else for (const run of late) this.deps.logger.info({ tenantId: run.connection.tenantId, connectionId: run.connection.id, events: run.messages.length }, 'connection slow: its events are parked while it finishes, the partition goes on');
+    const held = await this.detach(late, handedOver
+      ? 'the consumer group rebalanced while it was applied: finished in the background, then replayed where the partition went'
+      : 'Salesforce is slow to answer: applied in the background, the partition goes on');
+    return outcomes.map((o, i) => (Array.isArray(o) ? o : held.get(runs[i])!));
   }
 
-  /** Parks a run's events while it goes on in the background, under its connection's replay lease until done. */
-  private async detach(run: Run, reason: string): Promise<SyncLogRecord[]> {
-    run.detached = true;
-    const held = await this.park(run.connection, run.messages, reason);
-    // Until it is done, a member that takes the partition over does not replay these events beside it.
-    const lease = await this.deps.leases.hold(run.connection.tenantId, run.connection.id).catch(() => null);
-    void run.logs.then((late) => this.publish(late))
-      .catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'))
-      .finally(() => void lease?.release());
-    return held;
+  /** Parks the runs' events (one write) while they go on in the background, each under its connection's replay lease until done. */
+  private async detach(runs: Run[], reason: string): Promise<Map<Run, SyncLogRecord[]>> {
+    const parking = this.parkAll(runs, reason);
+    for (const run of runs) Object.assign(run, { detached: true, parking });
+    const held = await parking;
+    await Promise.all(runs.map(async (run) => {
+      // Until it is done, a member that takes the partition over does not replay these events beside it.
+      const lease = await this.deps.leases.hold(run.connection.tenantId, run.connection.id).catch(() => null);
+      void run.logs.then((late) => this.publish(late))
+        .catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'))
+        .finally(() => void lease?.release());
+    }));
+    return new Map(runs.map((run, i) => [run, held[i]]));
   }
 
   /**
@@ -253,7 +256,10 @@ export class OutboundProcessor {
     this.active.set(connection.id, (this.active.get(connection.id) ?? 0) + 1);
     try {
       const result = await this.applyOrIsolate(connection, messages);
-      if (run?.detached && !result.parked) await this.deps.parked.unpark(this.parkedOf(connection, messages));
+      if (run?.detached && !result.parked) {
+        await run.parking?.catch(() => undefined); // unparked only once the park is written, not before it
+        await this.deps.parked.unpark(this.parkedOf(connection, messages));
+      }
       return result.logs;
     } finally {
       this.active.set(connection.id, (this.active.get(connection.id) ?? 1) - 1);
@@ -401,23 +407,32 @@ export class OutboundProcessor {
   }
 
   private async park(connection: Connection, messages: ConsumedMessage<ProfileEvent>[], reason: string): Promise<SyncLogRecord[]> {
-    await this.deps.parked.park(this.parkedOf(connection, messages));
-    this.parked.set(connection.id, connection.tenantId);
-    this.heldSince.set(connection.id, { since: this.heldSince.get(connection.id)?.since ?? Date.now(), reason });
-    this.deps.metrics.records('PARKED', messages.length);
-    const seen = new Set<string>();
-    const logs: SyncLogRecord[] = [];
-    for (const { value } of messages) {
-      const key = `${value.entityType}:${entityKey(value)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      logs.push(outboundLog({
-        tenantId: connection.tenantId, connectionId: connection.id, objectType: value.entityType, operation: 'UPDATE', status: 'RETRYING', reason: 'CONNECTION_PAUSED',
-        message: `held back and applied when the connection resumes (${reason})`, entity: value.entity, salesforce: { objectType: value.entityType === 'USER' ? 'Contact' : 'Account', recordId: null }, eventIds: [value.eventId],
-      }));
-    }
+    const [logs] = await this.parkAll([{ connection, messages }], reason);
     return logs;
   }
+
+  /** Parks the events of several connections in one write; per connection, a RETRYING log line per entity. */
+  private async parkAll(held: { connection: Connection; messages: ConsumedMessage<ProfileEvent>[] }[], reason: string): Promise<SyncLogRecord[][]> {
+    await this.deps.parked.park(held.flatMap(({ connection, messages }) => this.parkedOf(connection, messages)));
+    return held.map(({ connection, messages }) => {
+      this.parked.set(connection.id, connection.tenantId);
+      this.heldSince.set(connection.id, { since: this.heldSince.get(connection.id)?.since ?? Date.now(), reason });
+      this.deps.metrics.records('PARKED', messages.length);
+      const seen = new Set<string>();
+      const logs: SyncLogRecord[] = [];
+      for (const { value } of messages) {
+        const key = `${value.entityType}:${entityKey(value)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        logs.push(outboundLog({
+          tenantId: connection.tenantId, connectionId: connection.id, objectType: value.entityType, operation: 'UPDATE', status: 'RETRYING', reason: 'CONNECTION_PAUSED',
+          message: `held back and applied when the connection resumes (${reason})`, entity: value.entity, salesforce: { objectType: value.entityType === 'USER' ? 'Contact' : 'Account', recordId: null }, eventIds: [value.eventId],
+        }));
+      }
+      return logs;
+    });
+  }
+
 
   /**
    * Replays parked events of connections that may write again, oldest first, and removes them once applied.

@@ -87,15 +87,8 @@ export class ParkedEventsRepository {
    * same events again (a batch consumed again after a crash) finds their document there and adds nothing.
    */
   async park(events: ParkedEvent[], at = new Date()): Promise<void> {
-    const runs = new Map<string, ParkedEvent[]>();
-    for (const e of events) {
-      const key = `${e.tenantId}\u0000${e.connectionId}\u0000${e.partition}`;
-      const run = runs.get(key);
-      if (run) run.push(e);
-      else runs.set(key, [e]);
-    }
     const docs: ParkedRunDocument[] = [];
-    for (const run of runs.values()) {
+    for (const run of groupBy(events, (e) => `${e.tenantId}\u0000${e.connectionId}\u0000${e.partition}`)) {
       run.sort((a, b) => compareOffsets(a.offset, b.offset));
       for (let start = 0; start < run.length; start += EVENTS_PER_DOCUMENT) {
         const part = run.slice(start, start + EVENTS_PER_DOCUMENT);
@@ -135,14 +128,7 @@ export class ParkedEventsRepository {
    * holder at a time (the replay lease), so no two removals rewrite one document at once.
    */
   async unpark(events: ParkedEvent[]): Promise<void> {
-    const byConnection = new Map<string, ParkedEvent[]>();
-    for (const e of events) {
-      const key = `${e.tenantId}\u0000${e.connectionId}`;
-      const list = byConnection.get(key);
-      if (list) list.push(e);
-      else byConnection.set(key, [e]);
-    }
-    await inParallel([...byConnection.values()], READ_CONCURRENCY, async (applied) => {
+    await inParallel(groupBy(events, (e) => `${e.tenantId}\u0000${e.connectionId}`), READ_CONCURRENCY, async (applied) => {
       const [{ tenantId, connectionId }] = applied;
       const done = new Set(applied.map((e) => `${e.partition}:${e.offset}`));
       const partitions = [...new Set(applied.map((e) => e.partition))];
@@ -174,6 +160,17 @@ export class ParkedEventsRepository {
   async releaseLease(tenantId: string, connectionId: string, holder: string): Promise<void> {
     await this.leases.deleteOne({ _id: `${tenantId}:${connectionId}`, holder });
   }
+}
+
+function groupBy(events: ParkedEvent[], keyOf: (e: ParkedEvent) => string): ParkedEvent[][] {
+  const groups = new Map<string, ParkedEvent[]>();
+  for (const e of events) {
+    const key = keyOf(e);
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  return [...groups.values()];
 }
 
 function ofPartitions(partitions: number[] | undefined): { partition?: { $in: number[] } } {
