@@ -16,7 +16,8 @@ import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
 /**
  * A second, small pool for the writes that let a batch go (parking its events, replay leases): they never queue
- * in the driver behind the thousands of record writes a busy flush has in flight on the main pool.
+ * in the driver behind the thousands of record writes a busy flush has in flight on the main pool, nor behind
+ * the reads of replays.
  */
 export const MONGO_CONTROL_CONNECTION = Symbol('MONGO_CONTROL_CONNECTION');
 
@@ -57,7 +58,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: RecordLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RecordLinksRepository(connection) },
         { provide: StreamOffsetsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new StreamOffsetsRepository(connection) },
         { provide: OutboundLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OutboundLinksRepository(connection) },
-        { provide: ParkedEventsRepository, inject: [MONGO_CONTROL_CONNECTION], useFactory: (connection: Connection) => new ParkedEventsRepository(connection) },
+        { provide: ParkedEventsRepository, inject: [MONGO_CONNECTION, MONGO_CONTROL_CONNECTION], useFactory: (connection: Connection, control: Connection) => new ParkedEventsRepository(connection, control) },
         { provide: ApiUsageRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ApiUsageRepository(connection) },
         { provide: RateLimitsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RateLimitsRepository(connection) },
       ],

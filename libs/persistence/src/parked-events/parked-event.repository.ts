@@ -66,14 +66,20 @@ const replayLeaseSchema = new Schema(
   { collection: 'outbound_parked_leases', versionKey: false },
 );
 
-/** The parked events of each tenant's connections: written in arrival order, read back and removed once applied. */
+/**
+ * The parked events of each tenant's connections: written in arrival order, read back and removed once applied.
+ * Parking and leases, the writes that let a batch go, use the `control` connection; replaying (the reads of
+ * whole connections, the removals) uses the app's, so a flush's park never queues behind replays.
+ */
 export class ParkedEventsRepository {
   private readonly parked: Model<ParkedRunDocument>;
+  private readonly parking: Model<ParkedRunDocument>;
   private readonly leases: Model<ReplayLeaseDocument>;
 
-  constructor(connection: MongoConnection) {
-    this.parked = (connection.models.ParkedEvent as Model<ParkedRunDocument> | undefined) ?? connection.model<ParkedRunDocument>('ParkedEvent', parkedEventSchema);
-    this.leases = (connection.models.ParkedReplayLease as Model<ReplayLeaseDocument> | undefined) ?? connection.model<ReplayLeaseDocument>('ParkedReplayLease', replayLeaseSchema);
+  constructor(connection: MongoConnection, control: MongoConnection = connection) {
+    this.parked = parkedModel(connection);
+    this.parking = parkedModel(control);
+    this.leases = (control.models.ParkedReplayLease as Model<ReplayLeaseDocument> | undefined) ?? control.model<ReplayLeaseDocument>('ParkedReplayLease', replayLeaseSchema);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -96,7 +102,7 @@ export class ParkedEventsRepository {
         docs.push({ _id: `${connectionId}:${partition}:${offset}`, tenantId, connectionId, partition, offset, events: part.map((e) => ({ offset: e.offset, event: e.event })), parkedAt: at });
       }
     }
-    await insertNew(this.parked.collection, docs);
+    await insertNew(this.parking.collection, docs);
   }
 
   /** A connection's parked events in arrival order (per partition by offset); of these partitions only, when given. */
@@ -160,6 +166,10 @@ export class ParkedEventsRepository {
   async releaseLease(tenantId: string, connectionId: string, holder: string): Promise<void> {
     await this.leases.deleteOne({ _id: `${tenantId}:${connectionId}`, holder });
   }
+}
+
+function parkedModel(connection: MongoConnection): Model<ParkedRunDocument> {
+  return (connection.models.ParkedEvent as Model<ParkedRunDocument> | undefined) ?? connection.model<ParkedRunDocument>('ParkedEvent', parkedEventSchema);
 }
 
 function groupBy(events: ParkedEvent[], keyOf: (e: ParkedEvent) => string): ParkedEvent[][] {
