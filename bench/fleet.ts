@@ -240,7 +240,11 @@ async function main(): Promise<void> {
     const later = await rateOver(30); // once both members have their memory back
     producing = false;
     await load;
-    results.scaleOut = { secondsUntilLive: liveAfterS, secondsUntilGroupStable: settledAfterS, oneInstance: before, twoInstances: after, twoInstancesLater: later };
+    const detaches = detachedAtRebalance.filter((d) => d.at >= joinedAt);
+    results.scaleOut = {
+      secondsUntilLive: liveAfterS, secondsUntilGroupStable: settledAfterS, oneInstance: before, twoInstances: after, twoInstancesLater: later,
+      detachedAtJoin: { flushes: detaches.length, connections: detaches.reduce((n, d) => n + d.connections, 0), events: detaches.reduce((n, d) => n + d.events, 0), longestMs: Math.max(0, ...detaches.map((d) => d.ms)) },
+    };
     log(`scale-out: ${JSON.stringify(results.scaleOut)}`);
 
     // 6. One of the two ingest instances killed: how long until every connection streams again.
@@ -276,6 +280,7 @@ async function main(): Promise<void> {
       ['others p99 in / out ms, 3 orgs misbehaving', `${m.healthyDuring.inboundP99Ms} / ${m.healthyDuring.outboundP99Ms} (before ${m.healthyBefore.inboundP99Ms} / ${m.healthyBefore.outboundP99Ms})`],
       ['events/s handled, 1 → 2 journy-events (offered)', `${before.eventsPerSecond} → ${after.eventsPerSecond}, then ${later.eventsPerSecond} (${before.producedPerSecond} / ${after.producedPerSecond} / ${later.producedPerSecond})`],
       ['  second journy-events: live, group stable after', `${liveAfterS.toFixed(1)} s, ${settledAfterS.toFixed(1)} s`],
+      ['  runs detached at the join: connections, longest', `${detaches.reduce((n, d) => n + d.connections, 0)} in ${detaches.length} flushes, parked and leased in ≤ ${Math.max(0, ...detaches.map((d) => d.ms))} ms`],
       ['ingest killed → all streaming again (≤ 30 s)', `${(results.takeover as { secondsUntilAllStreaming: number }).secondsUntilAllStreaming} s`],
     ];
     process.stdout.write(`\n${table.map(([k, v]) => `${k.padEnd(48)} ${v}`).join('\n')}\n\nwritten to bench/results/fleet.json\n`);
@@ -393,8 +398,11 @@ async function startTaps(kafka: Kafka) {
 }
 
 interface Applied { at: number; connectionId: string; written: number; accountsMs: number; contactsMs: number; linksMs: number }
-/** journy-events' `batch applied` debug lines: per batch, the time spent writing to Salesforce and storing. */
+/** journy-events' `batch applied` debug lines: per batch, the time spent writing to Salesforce and storing; and its detaches at a rebalance. */
 const applied: Applied[] = [];
+
+/** journy-events' lines of runs detached when the group rebalanced: how many, and how long parking and leasing them took. */
+const detachedAtRebalance: { at: number; connections: number; events: number; ms: number }[] = [];
 
 function batchTimings(child: ChildProcess): void {
   let rest = '';
@@ -402,6 +410,13 @@ function batchTimings(child: ChildProcess): void {
     const lines = (rest + chunk.toString()).split('\n');
     rest = lines.pop() ?? '';
     for (const line of lines) {
+      if (line.includes('"runs detached for the rebalance: parked and leased"')) {
+        try {
+          const entry = JSON.parse(line) as { time: string; connections: number; events: number; ms: number };
+          detachedAtRebalance.push({ at: Date.parse(entry.time), connections: entry.connections, events: entry.events, ms: entry.ms });
+        } catch { /* not a log line */ }
+        continue;
+      }
       if (!line.includes('"batch applied"')) continue;
       try {
         const entry = JSON.parse(line) as Applied & { time: string };

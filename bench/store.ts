@@ -3,9 +3,11 @@
 // most of them one big connection's, the rest spread), then times each query the API makes (median of BENCH_STORE_REPEATS, 3), with the
 // store's own account of the plan (explain). Then the record links journy-events writes after each batch to
 // Salesforce: BENCH_STORE_LINKS imported links (20,000) in one connection, and batches of BENCH_STORE_WRITE_BATCH
-// (500) written, each timed with the store's CPU per record. Prints a table and writes bench/results/store.json.
+// (500) written, each timed with the store's CPU per record. Then the replay leases a journy-events member takes
+// when a rebalance detaches its runs: BENCH_STORE_LEASES connections (50,200), one call each beside one call for
+// all, on a pool of journy-events' control size (4). Prints a table and writes bench/results/store.json.
 import { createLogger } from '@connector/observability';
-import { ConnectionsRepository, RecordLinksRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
+import { ConnectionsRepository, ParkedEventsRepository, RecordLinksRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +20,9 @@ const BIG_SHARE = 0.8;
 const REPEATS = Number(process.env.BENCH_STORE_REPEATS ?? 3);
 const LINKS = Number(process.env.BENCH_STORE_LINKS ?? 20_000);
 const WRITE_BATCH = Number(process.env.BENCH_STORE_WRITE_BATCH ?? 500);
+const LEASES = (process.env.BENCH_STORE_LEASES ?? '50,200').split(',').map(Number);
+/** journy-events' control pool (JOURNY_EVENTS_CONTROL_POOL_SIZE): where its parking and leases go. */
+const CONTROL_POOL_SIZE = 4;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -108,12 +113,23 @@ async function main(): Promise<void> {
     const linkTimings = await timeRecordLinks(new RecordLinksRepository(mongo), log);
     results.recordLinks = { links: LINKS, batch: WRITE_BATCH, cases: linkTimings };
 
+    // 5. Replay leases as a rebalance takes them: one call per detached run (before) beside one for all.
+    const control = await connectMongo({ uri, attempts: 5, maxPoolSize: CONTROL_POOL_SIZE }, createLogger({ name: 'bench', level: 'silent' }));
+    try {
+      results.replayLeases = await timeLeases(new ParkedEventsRepository(control), log);
+    } finally {
+      await control.close();
+    }
+    const leaseTimings = results.replayLeases as Awaited<ReturnType<typeof timeLeases>>;
+
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'store.json'), `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\n${CONNECTIONS} connections, ${LINES} log lines (${Math.round(BIG_SHARE * 100)} % one connection's), median of ${REPEATS}\n`);
     process.stdout.write(`${timings.map((t) => `${t.query.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (max ${t.maxMs})`).join('\n')}\n`);
     process.stdout.write(`\nrecord links: batches of ${WRITE_BATCH} on ${LINKS} imported links, median of ${REPEATS}\n`);
-    process.stdout.write(`${linkTimings.map((t) => `${t.case.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (store CPU ${t.storeCpuMsPerRecord ?? '?'} ms/record)`).join('\n')}\n\nwritten to bench/results/store.json\n`);
+    process.stdout.write(`${linkTimings.map((t) => `${t.case.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (store CPU ${t.storeCpuMsPerRecord ?? '?'} ms/record)`).join('\n')}\n`);
+    process.stdout.write(`\nreplay leases on a pool of ${CONTROL_POOL_SIZE}, median of ${REPEATS}: one call per connection / one call for all\n`);
+    process.stdout.write(`${leaseTimings.map((t) => `${`${t.connections} connections, ${t.case}`.padEnd(48)} ${String(t.oneByOneMs).padStart(9)} ms / ${t.allAtOnceMs} ms`).join('\n')}\n\nwritten to bench/results/store.json\n`);
   } finally {
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();
@@ -155,6 +171,40 @@ async function timeRecordLinks(links: RecordLinksRepository, log: (line: string)
     }
     timings.push({ case: name, medianMs: Number(percentile(ms, 50).toFixed(1)), storeCpuMsPerRecord: storePid ? Number(percentile(cpu, 50).toFixed(2)) : null });
     log(`  links, ${name}: ${percentile(ms, 50).toFixed(1)} ms`);
+  }
+  return timings;
+}
+
+/**
+ * Times taking the leases of N connections (all free) and renewing them (all the holder's), one `lease` call per
+ * connection side by side (how a rebalance's detach took them before) beside one `leaseAll`; released between.
+ */
+async function timeLeases(parked: ParkedEventsRepository, log: (line: string) => void): Promise<{ connections: number; case: string; oneByOneMs: number; allAtOnceMs: number }[]> {
+  await parked.ensureIndexes();
+  const timings: { connections: number; case: string; oneByOneMs: number; allAtOnceMs: number }[] = [];
+  const timed = async (work: () => Promise<unknown>) => {
+    const t = process.hrtime.bigint();
+    await work();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  for (const n of LEASES) {
+    const refs = Array.from({ length: n }, (_, i) => ({ tenantId: `lease-t${i}`, connectionId: `con_lease${i}` }));
+    const release = () => Promise.all(refs.map((r) => parked.releaseLease(r.tenantId, r.connectionId, 'member-a')));
+    const oneByOne = () => Promise.all(refs.map((r) => parked.lease(r.tenantId, r.connectionId, 'member-a', 30_000)));
+    const allAtOnce = () => parked.leaseAll(refs, 'member-a', 30_000);
+    const runs = { take: { one: [] as number[], all: [] as number[] }, renew: { one: [] as number[], all: [] as number[] } };
+    for (let round = 0; round < REPEATS; round++) {
+      runs.take.one.push(await timed(oneByOne));
+      runs.renew.one.push(await timed(oneByOne));
+      await release();
+      runs.take.all.push(await timed(allAtOnce));
+      runs.renew.all.push(await timed(allAtOnce));
+      await release();
+    }
+    for (const [name, r] of Object.entries(runs)) {
+      timings.push({ connections: n, case: name === 'take' ? 'taken (all free)' : 'renewed (all its own)', oneByOneMs: Number(percentile(r.one, 50).toFixed(1)), allAtOnceMs: Number(percentile(r.all, 50).toFixed(1)) });
+      log(`  ${n} leases ${name}: ${percentile(r.one, 50).toFixed(1)} ms one by one, ${percentile(r.all, 50).toFixed(1)} ms at once`);
+    }
   }
   return timings;
 }

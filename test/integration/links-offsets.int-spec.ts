@@ -152,6 +152,21 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect(await parked.lease(t, c, 'member-a', 30_000, at(60_000))).toBe(true);
   });
 
+  it('grants many replay leases in one call: the free, the own and the lapsed ones, not those another member holds', async () => {
+    const parked = new ParkedEventsRepository(mongo);
+    await parked.ensureIndexes();
+    const t = uniqueName('tenant-leases');
+    const [free, own, lapsed, theirs] = ['free', 'own', 'lapsed', 'theirs'].map((n) => ({ tenantId: t, connectionId: uniqueName(`con-${n}`) }));
+    const at = (ms: number) => new Date(Date.UTC(2026, 11, 4, 12, 0, 0, ms));
+    expect(await parked.leaseAll([own, lapsed], 'member-a', 30_000, at(0))).toEqual([true, true]);
+    expect(await parked.lease(lapsed.tenantId, lapsed.connectionId, 'member-b', 1000, at(40_000))).toBe(true); // a's lapsed; b takes it for 1 s
+    expect(await parked.lease(theirs.tenantId, theirs.connectionId, 'member-b', 30_000, at(40_000))).toBe(true);
+    // At 45 s: own is a's (run out, but nobody took it), lapsed is b's run out, theirs is b's.
+    expect(await parked.leaseAll([free, own, lapsed, theirs, free], 'member-a', 30_000, at(45_000))).toEqual([true, true, true, false, true]);
+    expect(await parked.leaseAll([own, lapsed, theirs], 'member-b', 30_000, at(50_000))).toEqual([false, false, true]); // a renewed them until 75 s
+    expect(await parked.leaseAll([], 'member-a', 30_000)).toEqual([]);
+  });
+
   it('moves a CometD offset only forwards, per connection and channel, resets it to a preset, and takes a Pub/Sub id as it comes', async () => {
     const channel = '/data/ContactChangeEvent';
     const commit = (commitTimestamp: number) => ({ commitTimestamp, commitNumber: commitTimestamp * 10, sequenceNumber: 1 });

@@ -223,25 +223,37 @@ export class OutboundProcessor {
     const handedOver = outcomes.some((o) => o === REBALANCING);
     if (handedOver) this.deps.logger.info({ connections: late.length, of: runs.length }, 'group rebalancing: the connections still applying are parked so that the group can settle');
     else for (const run of late) this.deps.logger.info({ tenantId: run.connection.tenantId, connectionId: run.connection.id, events: run.messages.length }, 'connection slow: its events are parked while it finishes, the partition goes on');
+    const detaching = Date.now();
     const held = await this.detach(late, handedOver
       ? 'the consumer group rebalanced while it was applied: finished in the background, then replayed where the partition went'
       : 'Salesforce is slow to answer: applied in the background, the partition goes on');
-    return outcomes.map((o, i) => (Array.isArray(o) ? o : held.get(runs[i])!));
+    const detached = { connections: late.length, events: late.reduce((n, r) => n + r.messages.length, 0), ms: Date.now() - detaching };
+    if (handedOver) this.deps.logger.info(detached, 'runs detached for the rebalance: parked and leased');
+    else this.deps.logger.debug(detached, 'slow runs detached: parked and leased');
+    let next = 0; // the late runs, in the order of `runs`
+    return outcomes.map((o) => (Array.isArray(o) ? o : held[next++]));
   }
 
-  /** Parks the runs' events (one write) while they go on in the background, each under its connection's replay lease until done. */
-  private async detach(runs: Run[], reason: string): Promise<Map<Run, SyncLogRecord[]>> {
+  /**
+   * Parks the runs' events (one write) while they go on in the background, each under its connection's replay
+   * lease until done (the leases taken in one write too). Returns each run's log lines, in order.
+   */
+  private async detach(runs: Run[], reason: string): Promise<SyncLogRecord[][]> {
     const parking = this.parkAll(runs, reason);
     for (const run of runs) Object.assign(run, { detached: true, parking });
     const held = await parking;
-    await Promise.all(runs.map(async (run) => {
-      // Until it is done, a member that takes the partition over does not replay these events beside it.
-      const lease = await this.deps.leases.hold(run.connection.tenantId, run.connection.id).catch(() => null);
+    // Until a run is done, a member that takes the partition over does not replay its events beside it.
+    const leases = await this.deps.leases.holdAll(runs.map((run) => ({ tenantId: run.connection.tenantId, connectionId: run.connection.id })))
+      .catch((error) => {
+        this.deps.logger.warn({ connections: runs.length, error: describeError(error) }, 'replay leases of detached runs not taken');
+        return runs.map(() => null);
+      });
+    runs.forEach((run, i) => {
       void run.logs.then((late) => this.publish(late))
         .catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'))
-        .finally(() => void lease?.release());
-    }));
-    return new Map(runs.map((run, i) => [run, held[i]]));
+        .finally(() => void leases[i]?.release());
+    });
+    return held;
   }
 
   /**
@@ -432,7 +444,6 @@ export class OutboundProcessor {
       return logs;
     });
   }
-
 
   /**
    * Replays parked events of connections that may write again, oldest first, and removes them once applied.

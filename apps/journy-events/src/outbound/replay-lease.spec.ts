@@ -5,6 +5,8 @@ import { ReplayLeases } from './replay-lease';
 class LeaseStore {
   readonly leases = new Map<string, { holder: string; until: number }>();
   renewals = 0;
+  /** leaseAll calls of holder a. */
+  calls = 0;
   async lease(tenantId: string, connectionId: string, holder: string, ttlMs: number): Promise<boolean> {
     const key = `${tenantId}:${connectionId}`;
     const current = this.leases.get(key);
@@ -12,6 +14,10 @@ class LeaseStore {
     if (current?.holder === holder) this.renewals++;
     this.leases.set(key, { holder, until: Date.now() + ttlMs });
     return true;
+  }
+  async leaseAll(connections: { tenantId: string; connectionId: string }[], holder: string, ttlMs: number): Promise<boolean[]> {
+    if (holder === 'a') this.calls++;
+    return Promise.all(connections.map((c) => this.lease(c.tenantId, c.connectionId, holder, ttlMs)));
   }
   async releaseLease(tenantId: string, connectionId: string, holder: string): Promise<void> {
     if (this.leases.get(`${tenantId}:${connectionId}`)?.holder === holder) this.leases.delete(`${tenantId}:${connectionId}`);
@@ -62,5 +68,33 @@ describe('replay leases', () => {
     expect(await new ReplayLeases(dead, 'b', logger, 3000).hold('t', 'c')).toBeNull();
     await jest.advanceTimersByTimeAsync(3001);
     expect(await new ReplayLeases(dead, 'b', logger, 3000).hold('t', 'c')).not.toBeNull();
+  });
+
+  it('takes many leases in one store call, shares those it holds already, and renews them all in one call', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const store = new LeaseStore();
+    const [a, b] = [new ReplayLeases(store, 'a', logger, 3000), new ReplayLeases(store, 'b', logger, 3000)];
+    const mine = await a.hold('t', 'c1');
+    await b.hold('t', 'c3'); // another member's
+    store.calls = 0;
+    const leases = await a.holdAll([{ tenantId: 't', connectionId: 'c1' }, { tenantId: 't', connectionId: 'c2' }, { tenantId: 't', connectionId: 'c3' }, { tenantId: 't', connectionId: 'c2' }]);
+    expect(leases.map((l) => l !== null)).toEqual([true, true, false, true]);
+    expect(store.calls).toBe(1); // c2 and c3 asked together; c1 was held
+    await mine!.release(); // c1 still held by the batch's hold
+    expect(await b.hold('t', 'c1')).toBeNull();
+    store.calls = 0;
+    store.renewals = 0;
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(store.calls).toBe(1);
+    expect(store.renewals).toBe(3); // a's c1 and c2 together, and b's c3
+    await leases[1]!.release();
+    expect(await b.hold('t', 'c2')).toBeNull(); // the duplicate hold of c2 keeps it
+    await leases[3]!.release();
+    await leases[0]!.release();
+    expect(await b.hold('t', 'c1')).not.toBeNull();
+    expect(await b.hold('t', 'c2')).not.toBeNull();
+    store.calls = 0;
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(store.calls).toBe(0); // a holds nothing: no renewal
   });
 });

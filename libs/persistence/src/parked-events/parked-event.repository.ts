@@ -152,20 +152,40 @@ export class ParkedEventsRepository {
   /**
    * Takes (or renews) the right to replay a connection's parked events for `ttlMs`: granted when nobody holds it,
    * when this holder does, or when the last holder's time ran out (a member that died). One document per
-   * connection, written by _id: a single-document update, atomic on MongoDB and FerretDB alike.
+   * connection, keyed by it: each grant is a conditional update of that one document.
    */
   async lease(tenantId: string, connectionId: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
-    const _id = `${tenantId}:${connectionId}`;
+    return (await this.leaseAll([{ tenantId, connectionId }], holder, ttlMs, now))[0];
+  }
+
+  /**
+   * `lease` for many connections at once (a rebalance detaches dozens of runs; a holder renews all it holds):
+   * one insert of the free ones, then, for those already there, one conditional update and one read of which
+   * are the holder's now. Granted or not, in the order asked.
+   */
+  async leaseAll(connections: ConnectionRef[], holder: string, ttlMs: number, now = new Date()): Promise<boolean[]> {
+    if (connections.length === 0) return [];
     const until = new Date(now.getTime() + ttlMs);
-    if ((await insertNew(this.leases.collection, [{ _id, tenantId, holder, until } as ReplayLeaseDocument])).length === 0) return true;
-    const taken = await this.leases.updateOne({ _id, tenantId, $or: [{ holder }, { until: { $lt: now } }] }, { $set: { holder, until } });
-    return taken.matchedCount > 0;
+    const ids = connections.map((c) => leaseId(c.tenantId, c.connectionId));
+    const docs = [...new Map(connections.map((c, i) => [ids[i], { _id: ids[i], tenantId: c.tenantId, holder, until }])).values()];
+    const existing = await insertNew(this.leases.collection, docs);
+    if (existing.length > 0) {
+      await this.leases.updateMany({ _id: { $in: existing }, $or: [{ holder }, { until: { $lt: now } }] }, { $set: { holder, until } });
+    }
+    const mine = new Set(existing.length === 0 ? [] : (await this.leases.find({ _id: { $in: existing } }, { _id: 1, holder: 1 }).lean<ReplayLeaseDocument[]>())
+      .filter((doc) => doc.holder === holder).map((doc) => doc._id));
+    const taken = new Set(existing);
+    return ids.map((id) => !taken.has(id) || mine.has(id));
   }
 
   /** Gives the lease back (only the holder's own). */
   async releaseLease(tenantId: string, connectionId: string, holder: string): Promise<void> {
-    await this.leases.deleteOne({ _id: `${tenantId}:${connectionId}`, holder });
+    await this.leases.deleteOne({ _id: leaseId(tenantId, connectionId), holder });
   }
+}
+
+function leaseId(tenantId: string, connectionId: string): string {
+  return `${tenantId}:${connectionId}`;
 }
 
 function parkedModel(connection: MongoConnection): Model<ParkedRunDocument> {
