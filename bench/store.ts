@@ -5,9 +5,12 @@
 // Salesforce: BENCH_STORE_LINKS imported links (20,000) in one connection, and batches of BENCH_STORE_WRITE_BATCH
 // (500) written, each timed with the store's CPU per record. Then the replay leases a journy-events member takes
 // when a rebalance detaches its runs: BENCH_STORE_LEASES connections (50,200), one call each beside one call for
-// all, on a pool of journy-events' control size (4). Prints a table and writes bench/results/store.json.
+// all, on a pool of journy-events' control size (4). Then parked events as a fleet leaves them when many orgs are
+// slow: BENCH_STORE_PARKED_CONNECTIONS (50) connections with BENCH_STORE_PARKED_EVENTS (600) events each, stored
+// with their events inline (as before 2026-12-04) beside runs apart from their events; one connection's replay
+// read (list) and removal (unpark) timed on each. Prints a table and writes bench/results/store.json.
 import { createLogger } from '@connector/observability';
-import { ConnectionsRepository, ParkedEventsRepository, RecordLinksRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
+import { ConnectionsRepository, ParkedEventsRepository, RecordLinksRepository, ReplayLeasesRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ const REPEATS = Number(process.env.BENCH_STORE_REPEATS ?? 3);
 const LINKS = Number(process.env.BENCH_STORE_LINKS ?? 20_000);
 const WRITE_BATCH = Number(process.env.BENCH_STORE_WRITE_BATCH ?? 500);
 const LEASES = (process.env.BENCH_STORE_LEASES ?? '50,200').split(',').map(Number);
+const PARKED_CONNECTIONS = Number(process.env.BENCH_STORE_PARKED_CONNECTIONS ?? 50);
+const PARKED_EVENTS = Number(process.env.BENCH_STORE_PARKED_EVENTS ?? 600);
 /** journy-events' control pool (JOURNY_EVENTS_CONTROL_POOL_SIZE): where its parking and leases go. */
 const CONTROL_POOL_SIZE = 4;
 
@@ -116,11 +121,15 @@ async function main(): Promise<void> {
     // 5. Replay leases as a rebalance takes them: one call per detached run (before) beside one for all.
     const control = await connectMongo({ uri, attempts: 5, maxPoolSize: CONTROL_POOL_SIZE }, createLogger({ name: 'bench', level: 'silent' }));
     try {
-      results.replayLeases = await timeLeases(new ParkedEventsRepository(control), log);
+      results.replayLeases = await timeLeases(new ReplayLeasesRepository(control), log);
     } finally {
       await control.close();
     }
     const leaseTimings = results.replayLeases as Awaited<ReturnType<typeof timeLeases>>;
+
+    // 6. Parked events: one connection's replay among many connections' parked events, both layouts.
+    const parkedTimings = await timeParked(mongo, log);
+    results.parked = { connections: PARKED_CONNECTIONS, eventsEach: PARKED_EVENTS, cases: parkedTimings };
 
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'store.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -129,7 +138,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\nrecord links: batches of ${WRITE_BATCH} on ${LINKS} imported links, median of ${REPEATS}\n`);
     process.stdout.write(`${linkTimings.map((t) => `${t.case.padEnd(48)} ${String(t.medianMs).padStart(9)} ms  (store CPU ${t.storeCpuMsPerRecord ?? '?'} ms/record)`).join('\n')}\n`);
     process.stdout.write(`\nreplay leases on a pool of ${CONTROL_POOL_SIZE}, median of ${REPEATS}: one call per connection / one call for all\n`);
-    process.stdout.write(`${leaseTimings.map((t) => `${`${t.connections} connections, ${t.case}`.padEnd(48)} ${String(t.oneByOneMs).padStart(9)} ms / ${t.allAtOnceMs} ms`).join('\n')}\n\nwritten to bench/results/store.json\n`);
+    process.stdout.write(`${leaseTimings.map((t) => `${`${t.connections} connections, ${t.case}`.padEnd(48)} ${String(t.oneByOneMs).padStart(9)} ms / ${t.allAtOnceMs} ms`).join('\n')}\n`);
+    process.stdout.write(`\nparked events: ${PARKED_CONNECTIONS} connections × ${PARKED_EVENTS}, one connection's replay, median of ${REPEATS}: inline (before) / runs apart from events\n`);
+    process.stdout.write(`${parkedTimings.map((t) => `${t.case.padEnd(48)} ${String(t.inlineMs).padStart(9)} ms / ${t.apartMs} ms`).join('\n')}\n\nwritten to bench/results/store.json\n`);
   } finally {
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();
@@ -179,7 +190,7 @@ async function timeRecordLinks(links: RecordLinksRepository, log: (line: string)
  * Times taking the leases of N connections (all free) and renewing them (all the holder's), one `lease` call per
  * connection side by side (how a rebalance's detach took them before) beside one `leaseAll`; released between.
  */
-async function timeLeases(parked: ParkedEventsRepository, log: (line: string) => void): Promise<{ connections: number; case: string; oneByOneMs: number; allAtOnceMs: number }[]> {
+async function timeLeases(parked: ReplayLeasesRepository, log: (line: string) => void): Promise<{ connections: number; case: string; oneByOneMs: number; allAtOnceMs: number }[]> {
   await parked.ensureIndexes();
   const timings: { connections: number; case: string; oneByOneMs: number; allAtOnceMs: number }[] = [];
   const timed = async (work: () => Promise<unknown>) => {
@@ -207,6 +218,60 @@ async function timeLeases(parked: ParkedEventsRepository, log: (line: string) =>
     }
   }
   return timings;
+}
+
+/**
+ * Parks PARKED_EVENTS events (about 800 bytes each, as a profile event is) for each of PARKED_CONNECTIONS
+ * connections, in the layout before 2026-12-04 (runs of up to 500 with their events inline, written straight to
+ * the collection: the repository still reads and removes that form) and in today's; then, per layout, times one
+ * connection's replay read (the first 2000, as a replay round asks) and the removal of what it read (found by
+ * connection, as before, beside by the runs' _ids).
+ */
+async function timeParked(mongo: Awaited<ReturnType<typeof connectMongo>>, log: (line: string) => void): Promise<{ case: string; inlineMs: number; apartMs: number }[]> {
+  const parked = new ParkedEventsRepository(mongo);
+  await parked.ensureIndexes();
+  const payload = JSON.stringify({ padding: 'x'.repeat(700) });
+  const eventsOf = (layout: string, c: number) => Array.from({ length: PARKED_EVENTS }, (_, i) => ({ tenantId: `parked-${layout}-t${c}`, connectionId: `con_parked_${layout}_${c}`, partition: c % 6, offset: String(1000 + i), event: payload }));
+  const connectionsOf = (layout: string) => Array.from({ length: PARKED_CONNECTIONS }, (_, c) => c).map((c) => eventsOf(layout, c));
+  const timed = async (work: () => Promise<unknown>) => {
+    const t = process.hrtime.bigint();
+    await work();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const runs = mongo.collection('outbound_parked');
+  const seed = async (layout: 'inline' | 'apart') => {
+    for (const events of connectionsOf(layout)) {
+      if (layout === 'apart') await parked.park(events);
+      else {
+        const docs = [];
+        for (let start = 0; start < events.length; start += 500) {
+          const part = events.slice(start, start + 500);
+          const [{ tenantId, connectionId, partition, offset }] = part;
+          docs.push({ _id: `${connectionId}:${partition}:${offset}`, tenantId, connectionId, partition, offset, events: part.map((e) => ({ offset: e.offset, event: e.event })), parkedAt: new Date() });
+        }
+        await runs.insertMany(docs as never[]);
+      }
+    }
+  };
+  const cases = { list: { inline: [] as number[], apart: [] as number[] }, unpark: { inline: [] as number[], apart: [] as number[] } };
+  for (const layout of ['inline', 'apart'] as const) {
+    await seed(layout);
+    for (let round = 0; round < Math.min(REPEATS, PARKED_CONNECTIONS); round++) {
+      const [{ tenantId, connectionId }] = eventsOf(layout, round);
+      let listed: Awaited<ReturnType<ParkedEventsRepository['list']>> = [];
+      cases.list[layout].push(await timed(async () => { listed = await parked.list(tenantId, connectionId, 2000); }));
+      // Before, a removal found the runs by connection; today's names them (read by _id).
+      const removed = layout === 'inline' ? listed.map((e) => ({ ...e, runIds: undefined })) : listed;
+      cases.unpark[layout].push(await timed(() => parked.unpark(removed)));
+    }
+    await runs.deleteMany({ tenantId: { $regex: `^parked-${layout}-` } });
+    await mongo.collection('outbound_parked_events').deleteMany({ tenantId: { $regex: `^parked-${layout}-` } });
+    log(`  parked (${layout}): list ${percentile(cases.list[layout], 50).toFixed(1)} ms, unpark ${percentile(cases.unpark[layout], 50).toFixed(1)} ms`);
+  }
+  return [
+    { case: 'replay read of one connection (list 2000)', inlineMs: Number(percentile(cases.list.inline, 50).toFixed(1)), apartMs: Number(percentile(cases.list.apart, 50).toFixed(1)) },
+    { case: 'removal of what it read (unpark)', inlineMs: Number(percentile(cases.unpark.inline, 50).toFixed(1)), apartMs: Number(percentile(cases.unpark.apart, 50).toFixed(1)) },
+  ];
 }
 
 /** The local store's process (the stack's pid file), for its CPU; null when the store runs elsewhere. */

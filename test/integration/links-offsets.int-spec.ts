@@ -1,5 +1,5 @@
 import { createLogger } from '@connector/observability';
-import { OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, StreamOffsetsRepository, connectMongo } from '@connector/persistence';
+import { OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, ReplayLeasesRepository, StreamOffsetsRepository, connectMongo } from '@connector/persistence';
 import type { Connection as MongoConnection } from 'mongoose';
 import { stackEnv, uniqueName } from '../support/stack-env';
 
@@ -122,21 +122,33 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect(listed.slice(0, 2).map((e) => e.offset)).toEqual(['1000', '1001']);
     expect(listed.filter((e) => e.partition === 1).map((e) => e.offset)).toEqual(['3', '5']);
     expect(await parked.list(uniqueName('tenant-other'), c, 10)).toEqual([]);
-    // An event parked by an earlier version, one document per event, is read and removed the same way.
+    expect(await mongo.collection('outbound_parked_events').countDocuments({ tenantId: t })).toBe(5); // each run's events apart from it
+    // Events parked by earlier versions, inline: one document per event, and runs with their events; read and removed the same way.
     await collection.insertOne({ _id: `${c}:2:9` as never, tenantId: t, connectionId: c, partition: 2, offset: '9', event: '{"old":true}', parkedAt: new Date(Date.now() + 1000) });
-    expect((await parked.list(t, c, 5000)).at(-1)).toMatchObject({ partition: 2, offset: '9', event: '{"old":true}' });
+    await collection.insertOne({ _id: `${c}:3:1` as never, tenantId: t, connectionId: c, partition: 3, offset: '1', events: [{ offset: '1', event: '{"inline":1}' }, { offset: '2', event: '{"inline":2}' }], parkedAt: new Date(Date.now() + 2000) });
+    const withOld = await parked.list(t, c, 5000);
+    expect(withOld.slice(-3)).toMatchObject([{ partition: 2, offset: '9', event: '{"old":true}' }, { partition: 3, offset: '1', event: '{"inline":1}' }, { partition: 3, offset: '2' }]);
+    await parked.unpark(withOld.slice(-2, -1)); // one of the inline run's two
+    expect((await parked.list(t, c, 5000)).slice(-2).map((e) => `${e.partition}:${e.offset}`)).toEqual(['2:9', '3:2']);
+    // The first events of a long backlog are read without reading every run's events.
+    expect((await parked.list(t, c, 600)).map((e) => e.offset).slice(0, 1)).toEqual(['1000']);
+    expect(await parked.list(t, c, 600)).toHaveLength(600);
 
     await parked.unpark(listed.slice(0, 700)); // the first run whole, 200 of the second
     const left = await parked.list(t, c, 5000);
-    expect(left).toHaveLength(1202 - 700 + 1);
+    expect(left).toHaveLength(1202 - 700 + 2);
     expect(left[0].offset).toBe('1700');
-    await parked.unpark(left);
+    expect(left.every((e) => e.runIds!.length > 0)).toBe(true); // the documents holding each, to unpark it by _id
+    await parked.unpark([event(1, 3)]); // as a detached run unparks what it parked: found by connection
+    expect((await parked.list(t, c, 5000)).filter((e) => e.partition === 1).map((e) => e.offset)).toEqual(['5']);
+    await parked.unpark(await parked.list(t, c, 5000));
     expect(await parked.list(t, c, 5000)).toEqual([]);
     expect(await collection.countDocuments({ tenantId: t })).toBe(0);
+    expect(await mongo.collection('outbound_parked_events').countDocuments({ tenantId: t })).toBe(0);
   });
 
   it('grants the replay lease of a connection to one member at a time, renews it for its holder, and lets a lapsed one go', async () => {
-    const parked = new ParkedEventsRepository(mongo);
+    const parked = new ReplayLeasesRepository(mongo);
     await parked.ensureIndexes();
     const [t, c] = [uniqueName('tenant-lease'), uniqueName('con-lease')];
     const at = (ms: number) => new Date(Date.UTC(2026, 11, 3, 12, 0, 0, ms));
@@ -153,7 +165,7 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
   });
 
   it('grants many replay leases in one call: the free, the own and the lapsed ones, not those another member holds', async () => {
-    const parked = new ParkedEventsRepository(mongo);
+    const parked = new ReplayLeasesRepository(mongo);
     await parked.ensureIndexes();
     const t = uniqueName('tenant-leases');
     const [free, own, lapsed, theirs] = ['free', 'own', 'lapsed', 'theirs'].map((n) => ({ tenantId: t, connectionId: uniqueName(`con-${n}`) }));
@@ -165,6 +177,11 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect(await parked.leaseAll([free, own, lapsed, theirs, free], 'member-a', 30_000, at(45_000))).toEqual([true, true, true, false, true]);
     expect(await parked.leaseAll([own, lapsed, theirs], 'member-b', 30_000, at(50_000))).toEqual([false, false, true]); // a renewed them until 75 s
     expect(await parked.leaseAll([], 'member-a', 30_000)).toEqual([]);
+    // Renewing extends only the holder's own: never one released meanwhile, nor one another member holds.
+    await parked.releaseLease(free.tenantId, free.connectionId, 'member-a');
+    expect(await parked.renewAll([own, free, theirs, own], 'member-a', 30_000, at(70_000))).toEqual([true, false, false, true]);
+    expect(await parked.lease(free.tenantId, free.connectionId, 'member-b', 30_000, at(71_000))).toBe(true); // the renewal did not take it again
+    expect(await parked.lease(own.tenantId, own.connectionId, 'member-b', 30_000, at(99_000))).toBe(false); // renewed until 100 s
   });
 
   it('moves a CometD offset only forwards, per connection and channel, resets it to a preset, and takes a Pub/Sub id as it comes', async () => {

@@ -16,6 +16,7 @@ export * from './record-links/record-link.repository';
 export * from './stream-offsets/stream-offset.repository';
 export * from './outbound-links/outbound-link.repository';
 export * from './parked-events/parked-event.repository';
+export * from './parked-events/replay-lease.repository';
 export * from './api-usage/api-usage.repository';
 export * from './rate-limits/rate-limit.repository';
 export * from './of-connections';

@@ -9,6 +9,7 @@ import { RecordLinksRepository } from './record-links/record-link.repository';
 import { StreamOffsetsRepository } from './stream-offsets/stream-offset.repository';
 import { OutboundLinksRepository } from './outbound-links/outbound-link.repository';
 import { ParkedEventsRepository } from './parked-events/parked-event.repository';
+import { ReplayLeasesRepository } from './parked-events/replay-lease.repository';
 import { ApiUsageRepository } from './api-usage/api-usage.repository';
 import { RateLimitsRepository } from './rate-limits/rate-limit.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
@@ -59,10 +60,11 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         { provide: StreamOffsetsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new StreamOffsetsRepository(connection) },
         { provide: OutboundLinksRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new OutboundLinksRepository(connection) },
         { provide: ParkedEventsRepository, inject: [MONGO_CONNECTION, MONGO_CONTROL_CONNECTION], useFactory: (connection: Connection, control: Connection) => new ParkedEventsRepository(connection, control) },
+        { provide: ReplayLeasesRepository, inject: [MONGO_CONTROL_CONNECTION], useFactory: (control: Connection) => new ReplayLeasesRepository(control) },
         { provide: ApiUsageRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new ApiUsageRepository(connection) },
         { provide: RateLimitsRepository, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => new RateLimitsRepository(connection) },
       ],
-      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository, OutboundLinksRepository, ParkedEventsRepository, ApiUsageRepository, RateLimitsRepository],
+      exports: [MONGO_CONNECTION, ConnectionsRepository, OAuthStatesRepository, ImportJobsRepository, SyncLogsRepository, RecordLinksRepository, StreamOffsetsRepository, OutboundLinksRepository, ParkedEventsRepository, ReplayLeasesRepository, ApiUsageRepository, RateLimitsRepository],
     };
   }
 
@@ -78,6 +80,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     private readonly streamOffsets: StreamOffsetsRepository,
     private readonly outboundLinks: OutboundLinksRepository,
     private readonly parkedEvents: ParkedEventsRepository,
+    private readonly replayLeases: ReplayLeasesRepository,
     private readonly apiUsage: ApiUsageRepository,
     private readonly rateLimits: RateLimitsRepository,
     private readonly health: HealthRegistry,
@@ -92,6 +95,7 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     await this.streamOffsets.ensureIndexes();
     await this.outboundLinks.ensureIndexes();
     await this.parkedEvents.ensureIndexes();
+    await this.replayLeases.ensureIndexes();
     await this.apiUsage.ensureIndexes();
     await this.rateLimits.ensureIndexes();
     this.health.register({

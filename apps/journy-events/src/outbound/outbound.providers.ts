@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { ApiQuota, DescribeCache, OrgSessions } from '@connector/org-access';
 import { AvroBatchTransport, DLQ_HEADERS, KafkaRuntime, TOPICS } from '@connector/kafka';
 import { LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
-import { ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository } from '@connector/persistence';
+import { ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, ReplayLeasesRepository } from '@connector/persistence';
 import { JOURNY_EVENTS_CONFIG, type JournyEventsConfig } from '../journy-events.config';
 import { entityKey, validateProfileEvent } from '../model/profile-event';
 import { OutboundProcessor } from './outbound-processor';
@@ -13,15 +13,15 @@ import { randomUUID } from 'node:crypto';
 /** The outbound processor with its metrics and the profile events' dead-letter topic. */
 export const outboundProcessorProvider: Provider = {
   provide: OutboundProcessor,
-  inject: [JOURNY_EVENTS_CONFIG, KafkaRuntime, ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, OrgSessions, DescribeCache, ApiQuota, MetricsRegistry, LOGGER],
-  useFactory: (config: JournyEventsConfig, kafka: KafkaRuntime, connections: ConnectionsRepository, links: OutboundLinksRepository, parked: ParkedEventsRepository, recordLinks: RecordLinksRepository, sessions: OrgSessions, describes: DescribeCache, quota: ApiQuota, metrics: MetricsRegistry, logger: Logger) => {
+  inject: [JOURNY_EVENTS_CONFIG, KafkaRuntime, ConnectionsRepository, OutboundLinksRepository, ParkedEventsRepository, ReplayLeasesRepository, RecordLinksRepository, OrgSessions, DescribeCache, ApiQuota, MetricsRegistry, LOGGER],
+  useFactory: (config: JournyEventsConfig, kafka: KafkaRuntime, connections: ConnectionsRepository, links: OutboundLinksRepository, parked: ParkedEventsRepository, leaseStore: ReplayLeasesRepository, recordLinks: RecordLinksRepository, sessions: OrgSessions, describes: DescribeCache, quota: ApiQuota, metrics: MetricsRegistry, logger: Logger) => {
     const records = metrics.counter('outbound_records_total', 'Record-level outcomes of journy → Salesforce syncs', ['outcome']);
     const calls = metrics.counter('outbound_salesforce_calls_total', 'Salesforce API calls made by journy-events, by kind', ['kind']);
     const latency = metrics.histogram('outbound_latency_seconds', 'journy event → written to Salesforce', [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
     const ignored = metrics.counter('outbound_events_ignored_total', 'Profile events no connection applies (the tenant has none enabled)', ['reason']);
     const member = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     return new OutboundProcessor({
-      connections, links, parked, leases: new ReplayLeases(parked, member, logger.child({ component: 'outbound' })), recordLinks, sessions, describes, quota, producer: kafka.producer,
+      connections, links, parked, leases: new ReplayLeases(leaseStore, member, logger.child({ component: 'outbound' })), recordLinks, sessions, describes, quota, producer: kafka.producer,
       deadLetter: async (event, error, connectionId) => {
         const message = event.raw ?? {
           key: Buffer.from(`${event.value.tenantId}:${event.value.entityType}:${entityKey(event.value) ?? ''}`), value: await kafka.serde.encode(TOPICS.profileEvents.name, event.value),

@@ -19,6 +19,16 @@ class LeaseStore {
     if (holder === 'a') this.calls++;
     return Promise.all(connections.map((c) => this.lease(c.tenantId, c.connectionId, holder, ttlMs)));
   }
+  async renewAll(connections: { tenantId: string; connectionId: string }[], holder: string, ttlMs: number): Promise<boolean[]> {
+    if (holder === 'a') this.calls++;
+    return connections.map((c) => {
+      const key = `${c.tenantId}:${c.connectionId}`;
+      if (this.leases.get(key)?.holder !== holder) return false;
+      this.renewals++;
+      this.leases.set(key, { holder, until: Date.now() + ttlMs });
+      return true;
+    });
+  }
   async releaseLease(tenantId: string, connectionId: string, holder: string): Promise<void> {
     if (this.leases.get(`${tenantId}:${connectionId}`)?.holder === holder) this.leases.delete(`${tenantId}:${connectionId}`);
   }

@@ -1,6 +1,6 @@
 import { describeError } from '@connector/domain';
 import type { Logger } from '@connector/observability';
-import type { ConnectionRef, ParkedEventsRepository } from '@connector/persistence';
+import type { ConnectionRef, ReplayLeasesRepository } from '@connector/persistence';
 
 /** How long a replay lease lasts unrenewed, ms: the connections of a member that died wait at most this long. */
 export const REPLAY_LEASE_MS = 30_000;
@@ -22,7 +22,7 @@ export class ReplayLeases {
   private renew: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly store: Pick<ParkedEventsRepository, 'leaseAll' | 'releaseLease'>,
+    private readonly store: Pick<ReplayLeasesRepository, 'leaseAll' | 'renewAll' | 'releaseLease'>,
     private readonly holder: string,
     private readonly logger: Logger,
     private readonly ttlMs = REPLAY_LEASE_MS,
@@ -81,9 +81,9 @@ export class ReplayLeases {
     if (this.renew) return;
     this.renew = setInterval(() => {
       const refs = [...this.held.values()].map((h) => h.ref);
-      this.store.leaseAll(refs, this.holder, this.ttlMs)
+      this.store.renewAll(refs, this.holder, this.ttlMs)
         .then((kept) => {
-          const lost = refs.filter((_, i) => !kept[i]);
+          const lost = refs.filter((ref, i) => !kept[i] && this.held.has(keyOf(ref))); // not those released meanwhile
           if (lost.length > 0) this.logger.warn({ connections: lost.slice(0, 20), lost: lost.length }, 'replay leases lost to another member');
         })
         .catch((error) => this.logger.warn({ leases: refs.length, error: describeError(error) }, 'replay leases not renewed'));
