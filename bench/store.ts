@@ -12,9 +12,10 @@
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ParkedEventsRepository, RecordLinksRepository, ReplayLeasesRepository, SyncLogsRepository, TokenCipher, connectMongo, defaultSettings, type SyncLogEntry, type SyncLogFilter } from '@connector/persistence';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, cpuMsOf, percentile, stackVariable } from './support';
+import { timeRecordLinkWrites } from './record-link-writes';
+import { ROOT, localStorePid, percentile, stackVariable } from './support';
 
 const CONNECTIONS = Number(process.env.BENCH_STORE_CONNECTIONS ?? 1000);
 const LINES = Number(process.env.BENCH_STORE_LINES ?? 100_000);
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
     results.explainNewest = await mongo.db!.collection('sync_logs').find({ tenantId: big.tenantId, connectionId: big.id }).sort({ occurredAt: -1, _id: -1 }).limit(51).explain();
 
     // 4. Record links: what journy-events stores after a batch written to Salesforce (its echo state).
-    const linkTimings = await timeRecordLinks(new RecordLinksRepository(mongo), log);
+    const linkTimings = await timeRecordLinkWrites(new RecordLinksRepository(mongo), { links: LINKS, batch: WRITE_BATCH, repeats: REPEATS, storePid: localStorePid() }, log);
     results.recordLinks = { links: LINKS, batch: WRITE_BATCH, cases: linkTimings };
 
     // 5. Replay leases as a rebalance takes them: one call per detached run (before) beside one for all.
@@ -145,45 +146,6 @@ async function main(): Promise<void> {
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();
   }
-}
-
-/** Times batches of link writes: records imported and written for the first time, written again, never imported; and a read. */
-async function timeRecordLinks(links: RecordLinksRepository, log: (line: string) => void): Promise<{ case: string; medianMs: number; storeCpuMsPerRecord: number | null }[]> {
-  await links.ensureIndexes();
-  const tenantId = 'store-links';
-  const connectionId = 'con_store_links';
-  const sfId = (n: number) => `003${String(n).padStart(15, '0')}`;
-  const contact = (n: number) => ({ kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: sfId(n), journyKey: `l${n}@example.com` });
-  for (let n = 0; n < LINKS; n += 5000) {
-    await links.upsertMany(tenantId, connectionId, Array.from({ length: Math.min(5000, LINKS - n) }, (_, k) => ({ ...contact(n + k), lastRead: { Email: `l${n + k}@example.com`, Title: 'Imported' } })));
-  }
-  log(`${LINKS} record links stored`);
-  const storePid = storeProcess();
-  const batch = (round: number, from: number) => Array.from({ length: WRITE_BATCH }, (_, k) => from + round * WRITE_BATCH + k);
-  // journy-events knows an imported record as linked when its connection's directory holds it (linked: true).
-  const written = (ns: number[], title: string, linked: boolean) => ns.map((n) => ({ ...contact(n), lastWritten: { Title: title, Engagement_Score__c: n % 100 }, linked }));
-  const cases: [string, (round: number) => Promise<unknown>][] = [
-    ['linked, first change', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'First', true))],
-    ['the same records written again', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'Again', true))],
-    ['again, not known as linked (an insert tried)', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, 0), 'Third', false))],
-    ['never imported (links created)', (round) => links.recordWrittenMany(tenantId, connectionId, written(batch(round, LINKS), 'New', false))],
-    ['read by Salesforce id', (round) => links.findBySalesforceIds(tenantId, connectionId, batch(round, 0).map(sfId))],
-  ];
-  const timings: { case: string; medianMs: number; storeCpuMsPerRecord: number | null }[] = [];
-  for (const [name, run] of cases) {
-    const ms: number[] = [];
-    const cpu: number[] = [];
-    for (let round = 0; round < Math.min(REPEATS, Math.floor(LINKS / WRITE_BATCH)); round++) {
-      const cpuBefore = storePid ? cpuMsOf(storePid) : 0;
-      const t = process.hrtime.bigint();
-      await run(round);
-      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-      if (storePid) cpu.push((cpuMsOf(storePid) - cpuBefore) / WRITE_BATCH);
-    }
-    timings.push({ case: name, medianMs: Number(percentile(ms, 50).toFixed(1)), storeCpuMsPerRecord: storePid ? Number(percentile(cpu, 50).toFixed(2)) : null });
-    log(`  links, ${name}: ${percentile(ms, 50).toFixed(1)} ms`);
-  }
-  return timings;
 }
 
 /**
@@ -275,15 +237,6 @@ async function timeParked(mongo: Awaited<ReturnType<typeof connectMongo>>, log: 
 }
 
 /** The local store's process (the stack's pid file), for its CPU; null when the store runs elsewhere. */
-function storeProcess(): number | null {
-  try {
-    const pid = Number(readFileSync(join(ROOT, '.cache', 'run', 'mongodb.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}/stat`) ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
 main().catch((error) => {
   process.stderr.write(`bench:store failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);

@@ -5,7 +5,7 @@ import { TOPICS } from '@connector/kafka';
 import type { Kafka } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -45,6 +45,16 @@ export function memoryOf(pid: number): { peakMb: number; rssMb: number } {
 export function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The local store's process (FerretDB, started by scripts/stack.sh), null when the stack's store is external. */
+export function localStorePid(): number | null {
+  try {
+    const pid = Number(readFileSync(join(process.env.STACK_CACHE_DIR ?? join(ROOT, '.cache'), 'run', 'mongodb.pid'), 'utf8').trim());
+    return pid > 0 && existsSync(`/proc/${pid}`) ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The emulator's connected app. */

@@ -263,7 +263,11 @@ up_mongodb() {
   if pid_alive mongodb; then say "mongodb: already running on 127.0.0.1:$MONGODB_PORT"; return; fi
   require_free_port mongodb "$MONGODB_PORT" STACK_MONGODB_PORT
   provision_mongodb
-  start_process mongodb "$CACHE/bin/ferretdb-runner" -listen-addr "127.0.0.1:$MONGODB_PORT" -dir "$CACHE/ferretdb-data/"
+  # synchronous(normal): a commit no longer waits for its own fsync (WAL still keeps the store consistent; a power
+  # loss may drop the last commits, which a local test store can afford). STACK_MONGODB_PPROF_ADDR serves Go's
+  # profiler for the store (e.g. 127.0.0.1:6060).
+  start_process mongodb "$CACHE/bin/ferretdb-runner" -listen-addr "127.0.0.1:$MONGODB_PORT" -dir "$CACHE/ferretdb-data/" \
+    -sqlite-pragmas "${STACK_MONGODB_PRAGMAS-synchronous(normal)}" -pprof-addr "${STACK_MONGODB_PPROF_ADDR:-}"
   wait_until mongodb port_open 127.0.0.1 "$MONGODB_PORT"
   say "mongodb: ready on 127.0.0.1:$MONGODB_PORT (FerretDB, SQLite backend)"
 }

@@ -9,9 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/http"
+	_ "net/http/pprof" // served only with -pprof-addr
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,7 +25,13 @@ import (
 func main() {
 	addr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", "./.cache/ferretdb-data/", "SQLite data directory (created if missing)")
+	pragmas := flag.String("sqlite-pragmas", "", "extra SQLite pragmas for every connection, comma-separated (e.g. synchronous(normal))")
+	pprofAddr := flag.String("pprof-addr", "", "address to serve Go's /debug/pprof on (profiling the store); off when empty")
 	flag.Parse()
+
+	if *pprofAddr != "" {
+		go func() { log.Printf("ferretdb-runner: pprof: %v", http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		log.Fatalf("cannot create data directory %s: %v", *dir, err)
@@ -30,6 +39,13 @@ func main() {
 	url := "file:" + *dir
 	if url[len(url)-1] != '/' {
 		url += "/"
+	}
+	if *pragmas != "" {
+		sep := "?"
+		for _, p := range strings.Split(*pragmas, ",") {
+			url += sep + "_pragma=" + p
+			sep = "&"
+		}
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
