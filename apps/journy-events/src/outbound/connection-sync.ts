@@ -48,8 +48,8 @@ export interface SyncOutcome {
   applied: number;
   /** Event time → written, ms, per written record. */
   latencies: number[];
-  /** Where the time went (ms): planning with link reads, account lookups and writes, contacts, link saves with the log publish. */
-  timings: { planMs: number; accountsMs: number; contactsMs: number; linksMs: number };
+  /** Where the time went (ms): planning with link reads, account lookups and writes, contacts, link and written-value saves, the log publish. */
+  timings: { planMs: number; accountsMs: number; contactsMs: number; linksMs: number; logMs: number };
 }
 
 /** The longest value a lookup field can hold when describe does not say (text External ID fields: 255). */
@@ -73,7 +73,7 @@ export class ConnectionSync {
   private readonly latencies: number[] = [];
   /** Updates by Id queued by accounts and contacts, sent together. */
   private readonly updates: { object: 'Account' | 'Contact'; record: WriteRecord; settle: (result: RecordResult) => void }[] = [];
-  private readonly timings: SyncOutcome['timings'] = { planMs: 0, accountsMs: 0, contactsMs: 0, linksMs: 0 };
+  private readonly timings: SyncOutcome['timings'] = { planMs: 0, accountsMs: 0, contactsMs: 0, linksMs: 0, logMs: 0 };
 
   constructor(
     private readonly deps: ConnectionSyncDeps,
@@ -101,8 +101,9 @@ export class ConnectionSync {
       this.deps.links.save([...this.linksToSave.values()]),
       this.deps.recordLinks.recordWrittenMany(this.connection.tenantId, this.connection.id, [...this.written.values()]),
     ]);
-    await this.deps.publish(this.outcomes.lines);
     lap('linksMs');
+    await this.deps.publish(this.outcomes.lines);
+    lap('logMs');
     for (const [key, memory] of this.memories) {
       const cached = this.deps.cache.get(key);
       this.deps.cache.set(key, { memory, link: this.linksToSave.get(key) ?? cached?.link ?? null });
