@@ -236,7 +236,6 @@ async function timeParked(mongo: Awaited<ReturnType<typeof connectMongo>>, log: 
   ];
 }
 
-/** The local store's process (the stack's pid file), for its CPU; null when the store runs elsewhere. */
 main().catch((error) => {
   process.stderr.write(`bench:store failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
