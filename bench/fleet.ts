@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, localStorePid, memoryOf, percentile, sleep, spawnLogged, stackVariable } from './support';
+import { ROOT, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, localStorePid, memoryOf, percentile, sleep, spawnLogged, stackPid, stackVariable, storeCommandsOf, storeCommandsPerRecord } from './support';
 
 const ORGS = Number(process.env.BENCH_FLEET_ORGS ?? 200);
 const RATE_IN = Number(process.env.BENCH_FLEET_RATE_IN ?? 20);
@@ -187,9 +187,14 @@ async function main(): Promise<void> {
     const bigCallsBefore = await countedApiCalls(big.url);
     const bigWrittenBefore = taps.written(big.connectionId).count;
     // Where the machine's CPU goes per record written: every process of the run, the local store among them.
-    const processes: [string, number | null | undefined][] = [['store', localStorePid()], ['emulator', emulator.pid], ...ingest.map((c, i): [string, number | undefined] => [`ingest-${i}`, c.pid]), ['journy-events', events[0].pid], ['bench', process.pid]];
+    const processes: [string, number | null | undefined][] = [
+      ['store', localStorePid()], ['kafka', stackPid('kafka')], ['registry', stackPid('registry')], ['emulator', emulator.pid],
+      ...ingest.map((c, i): [string, number | undefined] => [`ingest-${i}`, c.pid]), ['journy-events', events[0].pid], ['bench', process.pid],
+    ];
     const cpuOf = () => processes.map(([, pid]) => (pid ? cpuMsOf(pid) : 0));
     const bigCpuBefore = cpuOf();
+    const appPorts: [string, number][] = [...INGEST_PORTS.map((port, i): [string, number] => [`ingest-${i}`, port]), ['journy-events', EVENTS_PORTS[0]]];
+    const storeBefore = await Promise.all(appPorts.map(([, port]) => storeCommandsOf(port)));
     const bigStart = Date.now();
     for (let sent = 0; sent < BIG_EVENTS; sent += 2000) {
       await producer.send(TOPICS.profileEvents.name, 'journy.profile-events.v1', Array.from({ length: Math.min(2000, BIG_EVENTS - sent) }, () => journyEvent(big)));
@@ -199,9 +204,12 @@ async function main(): Promise<void> {
     const bigWritten = taps.written(big.connectionId).count - bigWrittenBefore;
     const bigCalls = (await countedApiCalls(big.url)) - bigCallsBefore;
     const bigCpu = cpuOf().map((ms, i) => ms - bigCpuBefore[i]);
+    const coresBusy = bigCpu.reduce((n, ms) => n + ms, 0) / Math.max(1, Date.now() - bigStart);
+    const storeAfter = await Promise.all(appPorts.map(([, port]) => storeCommandsOf(port)));
+    const storeCommands = storeCommandsPerRecord(appPorts.map(([app], i) => [app, storeBefore[i], storeAfter[i]]), bigWritten);
     const cpuMsPerRecord = Object.fromEntries(processes.map(([name, pid], i) => [name, pid ? Number((bigCpu[i] / Math.max(1, bigWritten)).toFixed(2)) : null]).filter(([, ms]) => ms !== null));
     const cpuMsPerRecordAll = bigCpu.reduce((n, ms) => n + ms, 0) / Math.max(1, bigWritten);
-    const cpuMsPerRecordOurs = bigCpu.filter((_, i) => !['emulator', 'bench'].includes(processes[i][0])).reduce((n, ms) => n + ms, 0) / Math.max(1, bigWritten);
+    const cpuMsPerRecordOurs = bigCpu.filter((_, i) => !['emulator', 'bench', 'registry'].includes(processes[i][0])).reduce((n, ms) => n + ms, 0) / Math.max(1, bigWritten);
     const spent = applied.filter((b) => b.connectionId === big.connectionId && b.at >= bigStart);
     const sum = (f: (b: Applied) => number) => spent.reduce((n, b) => n + f(b), 0);
     const salesforceMs = sum((b) => b.accountsMs + b.contactsMs);
@@ -211,7 +219,7 @@ async function main(): Promise<void> {
       apiCalls: bigCalls, apiCallsPer1000Records: Number(((bigCalls / Math.max(1, bigWritten)) * 1000).toFixed(2)),
       batches: spent.length, salesforceSeconds: salesforceMs / 1000, storeAndLogSeconds: sum((b) => b.linksMs + b.logMs) / 1000, storeSeconds: sum((b) => b.linksMs) / 1000, logSeconds: sum((b) => b.logMs) / 1000,
       salesforceRecordsPerSecond: Math.round((sum((b) => b.written) * 1000) / Math.max(1, salesforceMs)),
-      cpuMsPerRecord, cpuBoundRecordsPerSecond: Math.round((cores * 1000) / Math.max(0.01, cpuMsPerRecordAll)),
+      storeCommandsPerRecord: storeCommands, cpuMsPerRecord, coresBusy: Number(coresBusy.toFixed(2)), cpuBoundRecordsPerSecond: Math.round((cores * 1000) / Math.max(0.01, cpuMsPerRecordAll)),
       connectorCpuBoundRecordsPerSecond: Math.round((cores * 1000) / Math.max(0.01, cpuMsPerRecordOurs)),
       naiveRecordsPerSecond: Number(naiveRate.toFixed(1)), peer: PEER, timesBestPeer: Number((bigWritten / bigSeconds / PEER.collectionsRecordsPerSecond).toFixed(2)),
     };
@@ -275,7 +283,7 @@ async function main(): Promise<void> {
     const m = results.misbehaving as { healthyBefore: ReturnType<typeof summary>; healthyDuring: ReturnType<typeof summary> };
     const b = results.bigOrg as {
       recordsPerSecond: number; apiCallsPer1000Records: number; naiveRecordsPerSecond: number; timesBestPeer: number; seconds: number; salesforceRecordsPerSecond: number;
-      storeSeconds: number; logSeconds: number; cpuMsPerRecord: Record<string, number>; cpuBoundRecordsPerSecond: number; connectorCpuBoundRecordsPerSecond: number;
+      storeSeconds: number; logSeconds: number; cpuMsPerRecord: Record<string, number>; storeCommandsPerRecord: ReturnType<typeof storeCommandsPerRecord>; coresBusy: number; cpuBoundRecordsPerSecond: number; connectorCpuBoundRecordsPerSecond: number;
     };
     const table = [
       ['connections (orgs, realistic profile)', `${fleet.length} on 2 ingest + 1→2 journy-events`],
@@ -289,8 +297,9 @@ async function main(): Promise<void> {
       [`journy → Salesforce p50 / p99 ms (${RATE_OUT}/s)`, `${s.outboundP50Ms} / ${s.outboundP99Ms} (${s.outboundSeen}/${s.outboundSent})`],
       ['big org records/s (≥ 3 × 350 = 1050)', `${b.recordsPerSecond} (${b.timesBestPeer} × the peer's Collections, Bulk peer ${PEER.bulkRecordsPerSecond})`],
       ['  its Salesforce writes alone, records/s', `${b.salesforceRecordsPerSecond} (store ${b.storeSeconds} s + log ${b.logSeconds} s, batches side by side, in ${b.seconds} s)`],
+      ['  store commands per record (mean ms), by app', b.storeCommandsPerRecord.slice(0, 6).map((c) => `${c.app} ${c.command} ${c.perRecord} (${c.meanMs})`).join(', ')],
       ['  CPU ms per record written, by process', Object.entries(b.cpuMsPerRecord).map(([k, v]) => `${k} ${v}`).join(', ')],
-      [`  records/s ${cores} cores allow at that: all / store + apps`, `${b.cpuBoundRecordsPerSecond} / ${b.connectorCpuBoundRecordsPerSecond}`],
+      [`  cores busy (of ${cores}); records/s they allow: all / stack + apps`, `${b.coresBusy}; ${b.cpuBoundRecordsPerSecond} / ${b.connectorCpuBoundRecordsPerSecond}`],
       ['  naive per-record writer records/s', `${b.naiveRecordsPerSecond}`],
       ['  API calls / 1000 records (≤ 6)', `${b.apiCallsPer1000Records}`],
       ['others p99 in / out ms, 3 orgs misbehaving', `${m.healthyDuring.inboundP99Ms} / ${m.healthyDuring.outboundP99Ms} (before ${m.healthyBefore.inboundP99Ms} / ${m.healthyBefore.outboundP99Ms})`],

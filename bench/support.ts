@@ -49,8 +49,13 @@ export function cpuMsOf(pid: number): number {
 
 /** The local store's process (FerretDB, started by scripts/stack.sh), null when the stack's store is external. */
 export function localStorePid(): number | null {
+  return stackPid('mongodb');
+}
+
+/** A process of the local stack (scripts/stack.sh's pid files), null when that service is not run by the stack. */
+export function stackPid(service: 'mongodb' | 'kafka' | 'registry'): number | null {
   try {
-    const pid = Number(readFileSync(join(process.env.STACK_CACHE_DIR ?? join(ROOT, '.cache'), 'run', 'mongodb.pid'), 'utf8').trim());
+    const pid = Number(readFileSync(join(process.env.STACK_CACHE_DIR ?? join(ROOT, '.cache'), 'run', `${service}.pid`), 'utf8').trim());
     return pid > 0 && existsSync(`/proc/${pid}`) ? pid : null;
   } catch {
     return null;
@@ -118,3 +123,33 @@ export async function lagOf(kafka: Kafka, group: string): Promise<{ lag: number;
   }
 }
 
+
+/** An app's store commands so far, from its /metrics: count and seconds by `collection command`. */
+export async function storeCommandsOf(port: number): Promise<Map<string, { count: number; seconds: number }>> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+  const commands = new Map<string, { count: number; seconds: number }>();
+  for (const line of text.split('\n')) {
+    const m = /^connector_store_command(s_total|_seconds_total)\{([^}]*)\} ([0-9.e+-]+)$/.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
+    const key = `${labels.collection || '-'} ${labels.command}`;
+    const entry = commands.get(key) ?? { count: 0, seconds: 0 };
+    if (m[1] === 's_total') entry.count += Number(m[3]);
+    else entry.seconds += Number(m[3]);
+    commands.set(key, entry);
+  }
+  return commands;
+}
+
+/**
+ * Store commands per record between two readings of several apps (`storeCommandsOf`), the busiest first: which
+ * app sends which command to which collection, how many per record, and the mean time one waits (ms).
+ */
+export function storeCommandsPerRecord(apps: [string, Map<string, { count: number; seconds: number }>, Map<string, { count: number; seconds: number }>][], records: number): { app: string; command: string; perRecord: number; meanMs: number }[] {
+  const rows = apps.flatMap(([app, before, after]) => [...after].map(([command, a]) => {
+    const b = before.get(command) ?? { count: 0, seconds: 0 };
+    const count = a.count - b.count;
+    return { app, command, perRecord: Number((count / Math.max(1, records)).toFixed(3)), meanMs: count > 0 ? Number((((a.seconds - b.seconds) * 1000) / count).toFixed(2)) : 0 };
+  }));
+  return rows.filter((r) => r.perRecord >= 0.001).sort((x, y) => y.perRecord - x.perRecord);
+}

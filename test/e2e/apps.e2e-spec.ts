@@ -71,6 +71,8 @@ describe.each(APPS)('the %s app as a process', (app) => {
 
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain(`process_resident_memory_bytes{app="${app}"}`);
+      // Its store commands so far (the indexes it made at start), by collection and command.
+      expect(metrics).toMatch(/^connector_store_commands_total\{collection="connections",command="createIndexes",outcome="ok",app="[a-z-]+"\} [1-9]/m);
 
       await proxy.cut();
       const unhealthy = await fetch(`http://127.0.0.1:${port}/health`);

@@ -1,5 +1,5 @@
 import { createLogger } from '@connector/observability';
-import { OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, ReplayLeasesRepository, StreamOffsetsRepository, connectMongo } from '@connector/persistence';
+import { OutboundLinksRepository, ParkedEventsRepository, RecordLinksRepository, ReplayLeasesRepository, StoreCommand, StreamOffsetsRepository, UPDATES_PER_COMMAND, connectMongo, observeStoreCommands } from '@connector/persistence';
 import type { Connection as MongoConnection } from 'mongoose';
 import { stackEnv, uniqueName } from '../support/stack-env';
 
@@ -72,6 +72,27 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
     expect((await byId()).get('0035g000000072AAA')!.lastWritten).toEqual({ Title: 'Founder' });
     // A name that is not a Salesforce field (a dotted path would write elsewhere) is refused.
     await expect(links.recordWrittenMany(tenant, connection, [contact(1, { 'Title.x': 'no' })])).rejects.toThrow(/not a Salesforce field name/);
+  });
+
+  it('merges the written values of many records in commands of several statements, not one command per record', async () => {
+    const observed = await connectMongo({ uri: stackEnv().mongodbUri, attempts: 3 }, createLogger({ name: 'links-test', level: 'silent' }));
+    const commands: StoreCommand[] = [];
+    observeStoreCommands(observed, (command) => commands.push(command));
+    try {
+      const many = new RecordLinksRepository(observed);
+      const count = UPDATES_PER_COMMAND * 2 + 5;
+      const contact = (n: number) => ({ kind: 'USER' as const, salesforceObject: 'Contact' as const, salesforceId: `0035g0000009${String(n).padStart(3, '0')}AAA`, journyKey: `m${n}@x.io` });
+      await many.upsertMany(tenant, connection, Array.from({ length: count }, (_, n) => ({ ...contact(n), lastRead: { Title: 'Intern' } })));
+      commands.splice(0);
+      await many.recordWrittenMany(tenant, connection, Array.from({ length: count }, (_, n) => ({ ...contact(n), lastWritten: { Title: `T${n}` }, linked: true })));
+      // (mongoose creates its models' collections in the background: a `create` may come at any time)
+      expect(commands.filter((c) => c.collection === 'record_link_states' && c.command !== 'create').map((c) => `${c.command} ${c.ok}`)).toEqual(['update true', 'update true', 'update true']);
+      const found = await many.findBySalesforceIds(tenant, connection, Array.from({ length: count }, (_, n) => contact(n).salesforceId));
+      expect(found).toHaveLength(count);
+      expect(found.every((l) => l.lastWritten.Title === `T${Number(l.journyKey.slice(1, -5))}` && l.lastRead.Title === 'Intern')).toBe(true);
+    } finally {
+      await observed.close();
+    }
   });
 
   it('reads the links of several connections in one read each, every connection with its own tenant only', async () => {

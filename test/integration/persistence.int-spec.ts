@@ -1,6 +1,6 @@
 import { ValidationError } from '@connector/domain';
 import { createLogger } from '@connector/observability';
-import { ConnectionsRepository, DuplicateError, NewConnection, OutboundLinksRepository, RevisionConflictError, connectMongo } from '@connector/persistence';
+import { ConnectionsRepository, DuplicateError, NewConnection, OutboundLinksRepository, RevisionConflictError, StoreCommand, connectMongo, observeStoreCommands } from '@connector/persistence';
 import type { Connection as MongoConnection } from 'mongoose';
 import { stackEnv, uniqueName } from '../support/stack-env';
 
@@ -105,6 +105,30 @@ describe('connections repository (real MongoDB-compatible store)', () => {
     await new OutboundLinksRepository(mongo).ensureIndexes();
     const links = await mongo.collection('outbound_links').indexes();
     expect(links.find((index) => index.name === 'tenant_connection')?.key).toEqual({ tenantId: 1, connectionId: 1 });
+  });
+
+  it('reports each command an app sends, by collection, once answered (handshakes and pings left out)', async () => {
+    const observed = await connectMongo({ uri: env.mongodbUri, attempts: 3 }, logger);
+    const seen: StoreCommand[] = [];
+    observeStoreCommands(observed, (command) => seen.push(command));
+    try {
+      const observedRepository = new ConnectionsRepository(observed);
+      await observedRepository.ensureIndexes();
+      seen.splice(0); // the indexes made at start
+      const created = await observedRepository.create(tenantA, newConnection('00D000000000005EAA'));
+      await observedRepository.findById(tenantA, created.id);
+      await observed.db!.admin().ping();
+      await expect(observed.db!.command({ noSuchCommand: 1 })).rejects.toThrow();
+      // (mongoose creates its models' collections in the background: a `create` may come at any time)
+      expect(seen.filter((c) => c.command !== 'create').map(({ command, collection, ok }) => ({ command, collection, ok }))).toEqual([
+        { command: 'insert', collection: 'connections', ok: true },
+        { command: 'find', collection: 'connections', ok: true },
+        { command: 'noSuchCommand', collection: '', ok: false },
+      ]);
+      expect(seen.every((c) => c.ms >= 0)).toBe(true);
+    } finally {
+      await observed.close();
+    }
   });
 
   it('fails with one clear line when the store is unreachable', async () => {

@@ -1,4 +1,4 @@
-import { inParallel, whenSettled } from './concurrency';
+import { Slots, inParallel, whenSettled } from './concurrency';
 
 describe('inParallel', () => {
   it('runs at most `concurrency` tasks at once and keeps the items\' order in its results', async () => {
@@ -27,5 +27,38 @@ describe('inParallel', () => {
     await two;
     expect(done).toBe(true);
     await expect(whenSettled(pending, 0)).resolves.toBeUndefined();
+  });
+});
+
+describe('Slots', () => {
+  it('runs at most its size at once across callers, in the order they came, and frees a slot on failure', async () => {
+    const slots = new Slots(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const releases: (() => void)[] = [];
+    const task = (n: number, fail = false) => slots.run(async () => {
+      started.push(n);
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      running--;
+      if (fail) throw new Error(`task ${n} failed`);
+      return n;
+    });
+    const results = [task(1, true), task(2), task(3), task(4)];
+    const settle = async () => { for (let i = 0; i < 5; i++) await Promise.resolve(); };
+    await settle();
+    expect(started).toEqual([1, 2]);
+    releases.shift()!();
+    await expect(results[0]).rejects.toThrow('task 1 failed');
+    await settle();
+    expect(started).toEqual([1, 2, 3]);
+    while (releases.length > 0 || started.length < 4) {
+      releases.shift()?.();
+      await settle();
+    }
+    await expect(Promise.all(results.slice(1))).resolves.toEqual([2, 3, 4]);
+    expect(most).toBe(2);
   });
 });

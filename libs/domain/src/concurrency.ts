@@ -20,3 +20,23 @@ export function whenSettled(promises: Promise<unknown>[], count: number): Promis
     for (const p of promises) void p.then(() => undefined, () => undefined).then(() => { if (++settled === count) resolve(); });
   });
 }
+
+/** At most `size` tasks run at once across every caller; the others wait their turn, first come first served. */
+export class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<R>(task: () => Promise<R>): Promise<R> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes on as it is
+      else this.running--;
+    }
+  }
+}

@@ -1,4 +1,5 @@
 export * from './mongo-connection';
+export * from './store-commands';
 export * from './errors';
 export * from './connections/connection.entity';
 export * from './connections/connection.schema';

@@ -36,6 +36,7 @@ export async function connectMongo(options: MongoConnectOptions, logger: Logger)
       maxPoolSize: options.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE,
       autoIndex: false,
       autoCreate: true,
+      monitorCommands: true, // observeStoreCommands counts them
     });
     try {
       await connection.asPromise();

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { HealthRegistry, LOGGER, type Logger } from '@connector/observability';
+import { HealthRegistry, LOGGER, MetricsRegistry, type Logger } from '@connector/observability';
 import type { Connection } from 'mongoose';
 import { ConnectionsRepository } from './connections/connection.repository';
 import { OAuthStatesRepository } from './oauth-states/oauth-state.repository';
@@ -13,6 +13,7 @@ import { ReplayLeasesRepository } from './parked-events/replay-lease.repository'
 import { ApiUsageRepository } from './api-usage/api-usage.repository';
 import { RateLimitsRepository } from './rate-limits/rate-limit.repository';
 import { connectMongo, pingMongo, safeMongoUri } from './mongo-connection';
+import { observeStoreCommands } from './store-commands';
 
 export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');
 /**
@@ -84,9 +85,11 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
     private readonly apiUsage: ApiUsageRepository,
     private readonly rateLimits: RateLimitsRepository,
     private readonly health: HealthRegistry,
+    private readonly metrics: MetricsRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.countCommands();
     await this.connections.ensureIndexes();
     await this.oauthStates.ensureIndexes();
     await this.importJobs.ensureIndexes();
@@ -106,6 +109,19 @@ export class PersistenceModule implements OnModuleInit, OnApplicationShutdown {
         return { status: 'up', details: { uri: safeMongoUri(this.options.uri), latencyMs: Date.now() - started } };
       },
     });
+  }
+
+  /** Store commands by collection and name, with the time they took: what each app costs the store, on /metrics. */
+  private countCommands(): void {
+    const count = this.metrics.counter('connector_store_commands_total', 'Commands sent to the store, by collection and command', ['collection', 'command', 'outcome']);
+    const seconds = this.metrics.counter('connector_store_command_seconds_total', 'Time store commands took until answered, by collection and command', ['collection', 'command']);
+    const pools = this.control === this.connection ? [this.connection] : [this.connection, this.control];
+    for (const pool of pools) {
+      observeStoreCommands(pool, ({ collection, command, ms, ok }) => {
+        count.inc({ collection, command, outcome: ok ? 'ok' : 'failed' });
+        seconds.inc({ collection, command }, ms / 1000);
+      });
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
