@@ -90,6 +90,13 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
       const found = await many.findBySalesforceIds(tenant, connection, Array.from({ length: count }, (_, n) => contact(n).salesforceId));
       expect(found).toHaveLength(count);
       expect(found.every((l) => l.lastWritten.Title === `T${Number(l.journyKey.slice(1, -5))}` && l.lastRead.Title === 'Intern')).toBe(true);
+
+      // Another connection's one record does not wait behind the whole of a big batch: the callers take turns.
+      const done: string[] = [];
+      const big = many.recordWrittenMany(tenant, connection, Array.from({ length: UPDATES_PER_COMMAND * 12 }, (_, n) => ({ ...contact(n), lastWritten: { Title: 'Big' }, linked: true }))).then(() => done.push('big'));
+      const small = many.recordWrittenMany(tenant, uniqueName('con'), [{ ...contact(0), lastWritten: { Title: 'Small' }, linked: true }]).then(() => done.push('small'));
+      await Promise.all([big, small]);
+      expect(done).toEqual(['small', 'big']);
     } finally {
       await observed.close();
     }

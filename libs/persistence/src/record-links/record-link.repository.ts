@@ -55,7 +55,7 @@ const OBJECT_OF: Record<RecordLink['kind'], RecordLink['salesforceObject']> = { 
  * command's overhead per batch instead of per record. FerretDB 1.24 keeps one of a database's 100 SQLite
  * connections per statement open until its command ends, and deadlocks that database when they run out (8
  * commands of 16 at once beside 120 single reads and updates did; 6 of 8 did not): so a command carries at most
- * UPDATES_PER_COMMAND statements, and a process sends one such command at a time.
+ * UPDATES_PER_COMMAND statements, and a process sends one such command at a time, its callers taking turns.
  */
 export const UPDATES_PER_COMMAND = 8;
 export const UPDATE_COMMANDS_AT_ONCE = 1;
@@ -187,9 +187,10 @@ export class RecordLinksRepository {
     const existing = new Set(await insertNew(this.model.collection, unknown.map((write) => ({ _id: linkId(tenantId, connectionId, write.salesforceId), ...this.changes(tenantId, connectionId, write, at) }) as RecordLinkDocument)));
     const linked = unique.filter((write) => write.linked || existing.has(linkId(tenantId, connectionId, write.salesforceId)));
     const merges = linked.map((write) => this.writtenMerge(tenantId, linkId(tenantId, connectionId, write.salesforceId), write.lastWritten, at));
-    const commands: (typeof merges)[] = [];
-    for (let i = 0; i < merges.length; i += UPDATES_PER_COMMAND) commands.push(merges.slice(i, i + UPDATES_PER_COMMAND));
-    await Promise.all(commands.map((statements) => updateCommands.run(() => this.stateWrites().bulkWrite(statements, { ordered: false }))));
+    // One command queued at a time per call: callers of other connections take turns with a big batch's commands.
+    for (let i = 0; i < merges.length; i += UPDATES_PER_COMMAND) {
+      await updateCommands.run(() => this.stateWrites().bulkWrite(merges.slice(i, i + UPDATES_PER_COMMAND), { ordered: false }));
+    }
   }
 
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {
