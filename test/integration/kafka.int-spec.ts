@@ -137,6 +137,27 @@ describe('Kafka with the schema registry (real broker, real registry)', () => {
     await expect(serde.register(subjectTopic, v3Incompatible)).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE' });
   });
 
+  it('repairs a subject left without its compatibility by a registration stopped half-way, and names any other setting', async () => {
+    const serde = new AvroSerde(env.schemaRegistryUrl);
+    const registry = env.schemaRegistryUrl.replace(/\/$/, '');
+    const headers = { 'Content-Type': 'application/vnd.schemaregistry.v1+json' };
+    const v1 = { type: 'record', name: 'Thing', namespace: 'it', fields: [{ name: 'id', type: 'string' }] };
+    const config = async (subject: string) => ((await (await fetch(`${registry}/config/${subject}`)).json()) as { compatibilityLevel?: string }).compatibilityLevel;
+    // A first version stored, the process gone before it set the subject's compatibility.
+    const halfway = uniqueName('it.halfway');
+    expect((await fetch(`${registry}/subjects/${halfway}-value/versions`, { method: 'POST', headers, body: JSON.stringify({ schema: JSON.stringify(v1) }) })).ok).toBe(true);
+    expect(await config(`${halfway}-value`)).toBe('NONE');
+    const registered = await serde.register(halfway, v1);
+    expect(registered.subject).toBe(`${halfway}-value`);
+    expect(await config(`${halfway}-value`)).toBe('BACKWARD');
+    // Set on purpose to another level: refused with a clear error, left as it is.
+    const full = uniqueName('it.full');
+    await serde.register(full, v1);
+    expect((await fetch(`${registry}/config/${full}-value`, { method: 'PUT', headers, body: JSON.stringify({ compatibility: 'FULL' }) })).ok).toBe(true);
+    await expect(new AvroSerde(env.schemaRegistryUrl).register(full, v1)).rejects.toMatchObject({ code: 'SCHEMA_COMPATIBILITY_MISMATCH' });
+    expect(await config(`${full}-value`)).toBe('FULL');
+  });
+
   it('sends a poison message and a non-retryable failure to the DLQ with the error and coordinates, and goes on', async () => {
     const ids = [uniqueName('ok-1'), uniqueName('rejected'), uniqueName('ok-2')];
     const handled: string[] = [];

@@ -41,11 +41,13 @@ export class AvroSerde {
     const subject = valueSubject(topic);
     const type = avro.Type.forSchema(schema as avro.Schema);
     try {
-      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
-      return { id, subject, type };
+      return { id: await this.registerOnce(subject, schema), subject, type };
     } catch (error) {
       const status = (error as { status?: number }).status;
       const message = error instanceof Error ? error.message : String(error);
+      if (isCompatibilityMismatch(error)) {
+        throw new ValidationError('SCHEMA_COMPATIBILITY_MISMATCH', `${subject} is set to another compatibility than BACKWARD: ${message}`, { cause: error });
+      }
       if (status === 409 || /incompatible/i.test(message)) {
         throw new ValidationError('SCHEMA_INCOMPATIBLE', `schema for ${subject} is incompatible with the registered versions: ${message}`, { cause: error });
       }
@@ -53,6 +55,23 @@ export class AvroSerde {
         throw new ValidationError('SCHEMA_REJECTED', `schema registry refused ${subject}: ${message}`, { cause: error });
       }
       throw new RetryableError('SCHEMA_REGISTRY_UNAVAILABLE', `schema registry unavailable while registering ${subject}: ${message}`, { cause: error });
+    }
+  }
+
+  /**
+   * One registration. The client sets a new subject's compatibility (BACKWARD) only after its first version is
+   * stored; a process stopped in between leaves a subject without one, which Apicurio reports as NONE, and the
+   * client then refuses every later registration. Such a subject gets the compatibility a first registration
+   * sets, and the registration is made again.
+   */
+  private async registerOnce(subject: string, schema: Record<string, unknown>): Promise<number> {
+    const register = async () => (await this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject })).id;
+    try {
+      return await register();
+    } catch (error) {
+      if (!isCompatibilityMismatch(error) || !/ != NONE\)$/.test((error as Error).message)) throw error;
+      await (this.registry as unknown as RegistryApi).api.Subject.updateConfig({ subject, body: { compatibility: 'BACKWARD' } });
+      return register();
     }
   }
 
@@ -92,6 +111,16 @@ export class AvroSerde {
 
   /** For health checks: the registry answers and lists subjects. */
   async ping(): Promise<void> {
-    await (this.registry as unknown as { api: { Subject: { all(): Promise<unknown> } } }).api.Subject.all();
+    await (this.registry as unknown as RegistryApi).api.Subject.all();
   }
+}
+
+/** The client's own API calls, which it does not expose in its types. */
+interface RegistryApi {
+  api: { Subject: { all(): Promise<unknown>; updateConfig(args: { subject: string; body: { compatibility: string } }): Promise<unknown> } };
+}
+
+/** The client refused to register because the subject's compatibility is not the one it asks for (BACKWARD). */
+function isCompatibilityMismatch(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConfluentSchemaRegistryCompatibilityError';
 }
