@@ -260,8 +260,11 @@ async function main(): Promise<void> {
     producing = false;
     await load;
     const detaches = detachedAtRebalance.filter((d) => d.at >= joinedAt);
+    const graces = graceAtRebalance.filter((g) => g.at >= joinedAt);
+    const graceOf = { flushes: graces.length, connections: graces.reduce((n, g) => n + g.connections, 0) };
     results.scaleOut = {
       secondsUntilLive: liveAfterS, secondsUntilGroupStable: settledAfterS, oneInstance: before, twoInstances: after, twoInstancesLater: later,
+      applyingWhenHeard: graceOf,
       detachedAtJoin: { flushes: detaches.length, connections: detaches.reduce((n, d) => n + d.connections, 0), events: detaches.reduce((n, d) => n + d.events, 0), longestMs: Math.max(0, ...detaches.map((d) => d.ms)) },
     };
     log(`scale-out: ${JSON.stringify(results.scaleOut)}`);
@@ -305,7 +308,7 @@ async function main(): Promise<void> {
       ['others p99 in / out ms, 3 orgs misbehaving', `${m.healthyDuring.inboundP99Ms} / ${m.healthyDuring.outboundP99Ms} (before ${m.healthyBefore.inboundP99Ms} / ${m.healthyBefore.outboundP99Ms})`],
       ['events/s handled, 1 → 2 journy-events (offered)', `${before.eventsPerSecond} → ${after.eventsPerSecond}, then ${later.eventsPerSecond} (${before.producedPerSecond} / ${after.producedPerSecond} / ${later.producedPerSecond})`],
       ['  second journy-events: live, group stable after', `${liveAfterS.toFixed(1)} s, ${settledAfterS.toFixed(1)} s`],
-      ['  runs detached at the join: connections, longest', `${detaches.reduce((n, d) => n + d.connections, 0)} in ${detaches.length} flushes, parked and leased in ≤ ${Math.max(0, ...detaches.map((d) => d.ms))} ms`],
+      ['  at the join: connections applying (grace), then detached', `${graceOf.connections} in ${graceOf.flushes} flushes; ${detaches.reduce((n, d) => n + d.connections, 0)} in ${detaches.length} flushes, parked and leased in ≤ ${Math.max(0, ...detaches.map((d) => d.ms))} ms`],
       ['ingest killed → all streaming again (≤ 30 s)', `${(results.takeover as { secondsUntilAllStreaming: number }).secondsUntilAllStreaming} s`],
     ];
     process.stdout.write(`\n${table.map(([k, v]) => `${k.padEnd(48)} ${v}`).join('\n')}\n\nwritten to bench/results/fleet.json\n`);
@@ -428,6 +431,8 @@ const applied: Applied[] = [];
 
 /** journy-events' lines of runs detached when the group rebalanced: how many, and how long parking and leasing them took. */
 const detachedAtRebalance: { at: number; connections: number; events: number; ms: number }[] = [];
+/** journy-events' lines of flushes that heard the rebalance with runs still applying (then given the grace). */
+const graceAtRebalance: { at: number; connections: number }[] = [];
 
 function batchTimings(child: ChildProcess): void {
   let rest = '';
@@ -439,6 +444,13 @@ function batchTimings(child: ChildProcess): void {
         try {
           const entry = JSON.parse(line) as { time: string; connections: number; events: number; ms: number };
           detachedAtRebalance.push({ at: Date.parse(entry.time), connections: entry.connections, events: entry.events, ms: entry.ms });
+        } catch { /* not a log line */ }
+        continue;
+      }
+      if (line.includes('"group rebalancing: waiting for the connections still applying before parking them"')) {
+        try {
+          const entry = JSON.parse(line) as { time: string; connections: number };
+          graceAtRebalance.push({ at: Date.parse(entry.time), connections: entry.connections });
         } catch { /* not a log line */ }
         continue;
       }

@@ -117,6 +117,50 @@ describe('journy-events: a member joins while another is in a long write', () =>
 });
 
 /**
+ * A member's write ends a few seconds after a second member joins: within the rebalance grace. The group waits
+ * for it instead of parking its events to replay them elsewhere, and nothing is parked or written twice.
+ */
+describe('journy-events: a member joins while another finishes a short write', () => {
+  let h: OutboundHarness;
+  beforeAll(async () => {
+    h = await openOutboundHarness('rebalance-grace-test', { autoApprove: true });
+  });
+  afterAll(() => h?.close());
+
+  it('lets the write finish within the grace, then settles the group with nothing parked', async () => {
+    const { emulator, tap, running } = h;
+    const { admin, connection, parked, contacts, score, send, succeeded, env } = await scoredOrg(h, 60, 47);
+    const graceEnv = { ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '50', JOURNY_EVENTS_SESSION_TIMEOUT_MS: '20000', JOURNY_EVENTS_REBALANCE_GRACE_MS: '20000' };
+    const first = startAppProcess('journy-events', { ...graceEnv, JOURNY_EVENTS_PORT: '29154' });
+    running.push(first);
+    await waitForHttp('http://127.0.0.1:29154/health/live', 60_000, first);
+    const warm = contacts.slice(0, 3).map((c) => score(c, 1));
+    await send(warm);
+    await tap.until(() => succeeded(warm), 'the warm-up written', 60_000);
+
+    // A Bulk job of about 12 s: long enough for a second member to start and join during it, shorter than the grace.
+    await admin('config', { bulkProcessingDelayMs: 6000 });
+    const values = contacts.map((c, i) => score(c, 300 + i));
+    await send(values);
+    await eventually(async () => Object.keys(((await admin('stats')).api as { byEndpoint: Record<string, number> }).byEndpoint).some((k) => k.startsWith('POST') && k.includes('jobs/ingest')), 'the Bulk job open', 60_000, 200);
+    const second = startAppProcess('journy-events', { ...graceEnv, JOURNY_EVENTS_PORT: '29155' });
+    running.push(second);
+    await waitForHttp('http://127.0.0.1:29155/health/live', 60_000, second);
+
+    await eventually(() => first.stdout().includes('group rebalancing: waiting for the connections still applying'), 'the rebalance heard during the write', 60_000, 100);
+    await tap.until(() => succeeded(values), 'every value written', 120_000);
+    await eventually(() => second.stdout().includes('partitions assigned'), 'the second member assigned partitions', 60_000, 100);
+    expect(first.stdout()).not.toContain('the connections still applying are parked');
+    expect(await parked.list(connection.tenantId, connection.id, 10_000)).toEqual([]);
+    const written = tap.logs.filter((l) => values.some((v) => v.value.eventId === l.correlationId) && l.status === 'SUCCEEDED');
+    expect(written).toHaveLength(values.length); // each once: applied by the member that held it, not replayed
+    const wrong = contacts.map((c, i) => [c.id, 300 + i] as const).filter(([id, value]) => emulator.org.get('Contact', id)!.Engagement_Score__c !== value);
+    expect(wrong.slice(0, 5)).toEqual([]);
+    await admin('config', { bulkProcessingDelayMs: 250 });
+  });
+});
+
+/**
  * An org of `contacts` contacts connected for a new tenant that maps `engagement_score`, with what the tests send
  * and check, and a new journy-events group (starting at the topic's end) with the environment of its members.
  */

@@ -39,6 +39,12 @@ export const journyEventsConfigSchema = z.object({
    * look dead); a dead instance's partitions move after about this long.
    */
   JOURNY_EVENTS_SESSION_TIMEOUT_MS: positiveInt.min(6000).max(300_000).default(30_000),
+  /**
+   * How long a flush still waits for its connections once the group is heard rebalancing, ms, before parking the
+   * events of those still applying (0: park at once). Runs that finish within it are not parked and replayed; the
+   * group waits for this member meanwhile (its rebalance timeout is twice the session timeout, hence the bound).
+   */
+  JOURNY_EVENTS_REBALANCE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(5000),
   /** How long a partition may fail (or a connection hold its events back) before /health names it, ms. */
   JOURNY_EVENTS_STALL_MS: positiveInt.default(5 * 60_000),
   /**
@@ -51,8 +57,13 @@ export const journyEventsConfigSchema = z.object({
 
 export type JournyEventsConfig = z.infer<typeof journyEventsConfigSchema>;
 
+const withinRebalanceTimeout = journyEventsConfigSchema.refine((c) => c.JOURNY_EVENTS_REBALANCE_GRACE_MS <= c.JOURNY_EVENTS_SESSION_TIMEOUT_MS, {
+  path: ['JOURNY_EVENTS_REBALANCE_GRACE_MS'],
+  message: 'must be at most JOURNY_EVENTS_SESSION_TIMEOUT_MS (half the group\'s rebalance timeout)',
+});
+
 export function loadJournyEventsConfig(env: Env = process.env): JournyEventsConfig {
-  return loadConfig(journyEventsConfigSchema, env);
+  return loadConfig(withinRebalanceTimeout, env);
 }
 
 /** The validated environment, as a provider. */

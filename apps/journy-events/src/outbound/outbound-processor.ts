@@ -31,7 +31,8 @@ export interface OutboundProcessorDeps {
    */
   deadLetter(event: HeldEvent, error: unknown, connectionId: string): Promise<void>;
   logger: Logger;
-  options: { bulkMinRecords: number; cacheSize: number };
+  /** rebalanceGraceMs: how long runs still applying get to finish once the group is heard rebalancing. */
+  options: { bulkMinRecords: number; cacheSize: number; rebalanceGraceMs: number };
   metrics: {
     records(outcome: string, count: number): void;
     apiCall(kind: string): void;
@@ -210,13 +211,23 @@ export class OutboundProcessor {
    * partition's offset may move and its later events queue behind them) and it goes on in the background; when it
    * has applied them it unparks them, and its log lines are published then. Slow means slower than its peers: when
    * most orgs of a flush are slow (the machine or the store is), parking them all would only add store work.
-   * When the group rebalances, every run still working is detached at once: the whole group waits for this flush,
-   * and the members that take its partitions over replay the parked events once the detached runs are done.
+   * When the group rebalances, the whole group waits for this flush: the runs still working get the grace
+   * (`rebalanceGraceMs`) to finish, which costs less than parking and replaying their events when they are nearly
+   * done; those still working then are detached, and the members that take their partitions over replay the parked
+   * events once the detached runs are done.
    */
   private async settle(runs: Run[], rebalancing: Promise<void>): Promise<SyncLogRecord[][]> {
     const stragglers = runs.length <= 1 ? new Promise<never>(() => undefined) : whenSettled(runs.map((r) => r.logs), Math.max(1, Math.floor(runs.length / 2)))
       .then(() => new Promise<void>((resolve) => setTimeout(resolve, STRAGGLER_BUDGET_MS).unref()));
-    const cutoff = Promise.race([stragglers.then(() => SLOW), rebalancing.then(() => REBALANCING)]);
+    const finished = new Set<Run>();
+    for (const run of runs) void run.logs.then(() => finished.add(run), () => finished.add(run));
+    const handover = rebalancing.then(() => {
+      const graceMs = this.deps.options.rebalanceGraceMs;
+      const applying = runs.length - finished.size;
+      if (applying > 0 && graceMs > 0) this.deps.logger.info({ connections: applying, of: runs.length, graceMs }, 'group rebalancing: waiting for the connections still applying before parking them');
+      return new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    });
+    const cutoff = Promise.race([stragglers.then(() => SLOW), handover.then(() => REBALANCING)]);
     const outcomes = await Promise.all(runs.map((run) => Promise.race([run.logs, cutoff])));
     const late = runs.filter((_, i) => !Array.isArray(outcomes[i]));
     if (late.length === 0) return outcomes as SyncLogRecord[][];

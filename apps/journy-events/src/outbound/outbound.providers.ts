@@ -30,7 +30,7 @@ export const outboundProcessorProvider: Provider = {
         await kafka.deadLetters.publish({ topic: TOPICS.profileEvents.name, partition: event.partition, message, groupId: config.JOURNY_EVENTS_GROUP }, error, { [DLQ_HEADERS.connectionId]: connectionId });
       },
       logger: logger.child({ component: 'outbound' }),
-      options: { bulkMinRecords: config.JOURNY_EVENTS_BULK_MIN_RECORDS, cacheSize: config.JOURNY_EVENTS_STATE_CACHE_SIZE },
+      options: { bulkMinRecords: config.JOURNY_EVENTS_BULK_MIN_RECORDS, cacheSize: config.JOURNY_EVENTS_STATE_CACHE_SIZE, rebalanceGraceMs: config.JOURNY_EVENTS_REBALANCE_GRACE_MS },
       metrics: {
         records: (outcome, n) => records.inc({ outcome }, n),
         apiCall: (kind) => calls.inc({ kind }),
