@@ -138,8 +138,9 @@ describe('journy-events: a member joins while another finishes a short write', (
     await send(warm);
     await tap.until(() => succeeded(warm), 'the warm-up written', 60_000);
 
-    // A Bulk job of about 12 s: long enough for a second member to start and join during it, shorter than the grace.
-    await admin('config', { bulkProcessingDelayMs: 6000 });
+    // A Bulk job of about 20 s: long enough for a second member to start and join during it (heard within a
+    // heartbeat), and over before the 20 s grace that starts then.
+    await admin('config', { bulkProcessingDelayMs: 10_000 });
     const values = contacts.map((c, i) => score(c, 300 + i));
     await send(values);
     await eventually(async () => Object.keys(((await admin('stats')).api as { byEndpoint: Record<string, number> }).byEndpoint).some((k) => k.startsWith('POST') && k.includes('jobs/ingest')), 'the Bulk job open', 60_000, 200);

@@ -462,6 +462,9 @@ export class OutboundProcessor {
    * time; one whose replay from an earlier round is still running is left to it.
    */
   async resumeParked(): Promise<void> {
+    // A member that has not joined yet would read every partition's parked events and directories, then drop them
+    // at its first assignment: the members holding the partitions replay them.
+    if (!this.partitions.joined) return;
     await this.loadParked();
     const due = [...this.parked].filter(([connectionId]) => !this.resuming.has(connectionId));
     for (const [connectionId] of due) this.resuming.add(connectionId);

@@ -27,6 +27,13 @@ describe('partitions held across rebalances', () => {
     expect(held.partitions).toEqual([2]);
   });
 
+  it('has joined once an assignment has come, even an empty one', () => {
+    const held = new PartitionsHeld();
+    expect(held.joined).toBe(false);
+    held.assign([]);
+    expect(held.joined).toBe(true);
+  });
+
   it('gains nothing from an empty assignment', () => {
     const held = new PartitionsHeld();
     held.assign([0]);

@@ -12,6 +12,11 @@ export class PartitionsHeld {
     return this.assigned ? [...this.held] : null;
   }
 
+  /** Whether an assignment has come. Before it the member replays no parked events: the partitions' holders do. */
+  get joined(): boolean {
+    return this.assigned;
+  }
+
   /** Takes the partitions of a new assignment; true when it holds one that the last assignment did not. */
   assign(partitions: number[]): boolean {
     const gained = partitions.some((p) => !this.held.has(p));
