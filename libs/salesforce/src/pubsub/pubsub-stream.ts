@@ -40,6 +40,7 @@ export class PubSubStream implements ChangeStream {
   private failed = false;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
+  /** Events asked for and not yet received, counted here: a response's own count can predate a request in flight. */
   private pending = 0;
   private lastEventAt = 0;
   private lastContactAt = 0;
@@ -123,7 +124,7 @@ export class PubSubStream implements ChangeStream {
 
   private request(request: FetchRequest): void {
     if (!this.call) return;
-    this.pending += request.numRequested ?? 0;
+    this.pending = Math.min(100, this.pending + (request.numRequested ?? 0));
     this.call.write(request);
     this.watchIdle();
   }
@@ -133,7 +134,7 @@ export class PubSubStream implements ChangeStream {
     this.lastContactAt = now;
     this.attempts = 0;
     this.authRetried = false;
-    this.pending = response.pendingNumRequested;
+    this.pending = Math.max(0, this.pending - response.events.length);
     this.watchSilence();
     if (response.events.length === 0) {
       // A keepalive: with nothing of ours in flight, its position is as far as this connection has got.
