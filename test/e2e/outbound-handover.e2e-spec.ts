@@ -23,14 +23,9 @@ describe('journy-events: two members, one killed while its events are parked', (
   afterAll(() => h?.close());
 
   it('replays the dead member’s parked events on the member that takes its partitions, before the newer ones', async () => {
-    const { emulator, tap, running } = h;
-    const { admin, connection, parked, contacts, score, send, succeeded, env } = await scoredOrg(h, 60, 41);
-    const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_QUOTA_PAUSE_MS: '2000', JOURNY_EVENTS_PORT: '29150' });
-    running.push(first);
-    await waitForHttp('http://127.0.0.1:29150/health/live', 60_000, first);
-    const warm = contacts.slice(0, 3).map((c) => score(c, 1));
-    await send(warm);
-    await tap.until(() => succeeded(warm), 'the warm-up written', 60_000);
+    const { emulator, tap } = h;
+    const { admin, connection, parked, contacts, score, send, succeeded, env, startMember, startWarm } = await scoredOrg(h, 60, 41);
+    const first = await startWarm({ ...env, JOURNY_EVENTS_QUOTA_PAUSE_MS: '2000' }, 29150);
 
     // The quota runs out: every contact's first change is parked by the only member.
     await admin('faults', { requestLimitExceeded: true });
@@ -40,9 +35,7 @@ describe('journy-events: two members, one killed while its events are parked', (
     await eventually(async () => (await parkedCount()) === older.length, 'all first changes parked', 60_000, 200);
 
     // A second member joins; the first dies with its events parked; newer values of half the contacts arrive.
-    const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_QUOTA_PAUSE_MS: '2000', JOURNY_EVENTS_PORT: '29151' });
-    running.push(second);
-    await waitForHttp('http://127.0.0.1:29151/health/live', 60_000, second);
+    const second = await startMember({ ...env, JOURNY_EVENTS_QUOTA_PAUSE_MS: '2000' }, 29151);
     await eventually(() => second.stdout().includes('partitions assigned'), 'the second member assigned partitions', 60_000, 100);
     first.process.kill('SIGKILL');
     await first.exited;
@@ -73,8 +66,8 @@ describe('journy-events: a member joins while another is in a long write', () =>
   afterAll(() => h?.close());
 
   it('settles the group within seconds, without waiting for the write, and every contact ends at its value', async () => {
-    const { emulator, tap, kafka, running } = h;
-    const { admin, connection, parked, contacts, score, send, succeeded, group, env } = await scoredOrg(h, 80, 43);
+    const { emulator, tap, kafka } = h;
+    const { admin, connection, parked, contacts, score, send, succeeded, group, env, startMember, startWarm, bulkJobOpened } = await scoredOrg(h, 80, 43);
     const stable = async () => {
       const client = kafka.kafka.admin();
       await client.connect();
@@ -86,22 +79,15 @@ describe('journy-events: a member joins while another is in a long write', () =>
       }
     };
 
-    const first = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '50', JOURNY_EVENTS_PORT: '29152' });
-    running.push(first);
-    await waitForHttp('http://127.0.0.1:29152/health/live', 60_000, first);
-    const warm = contacts.slice(0, 3).map((c) => score(c, 1));
-    await send(warm);
-    await tap.until(() => succeeded(warm), 'the warm-up written', 60_000);
+    const first = await startWarm({ ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '50' }, 29152);
 
     // Heavy automation: a Bulk job of this org takes over half a minute, longer than the group's rebalance timeout.
     await admin('config', { latencyProfile: 'slow-automation' });
     const values = contacts.map((c, i) => score(c, 200 + i));
     await send(values);
-    await eventually(async () => Object.keys(((await admin('stats')).api as { byEndpoint: Record<string, number> }).byEndpoint).some((k) => k.startsWith('POST') && k.includes('jobs/ingest')), 'the Bulk job open', 60_000, 200);
+    await eventually(bulkJobOpened, 'the Bulk job open', 60_000, 200);
 
-    const second = startAppProcess('journy-events', { ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '50', JOURNY_EVENTS_PORT: '29153' });
-    running.push(second);
-    await waitForHttp('http://127.0.0.1:29153/health/live', 60_000, second);
+    await startMember({ ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '50' }, 29153);
     const joining = Date.now();
     await eventually(stable, 'the group stable with both members', 60_000, 250);
     const settledMs = Date.now() - joining;
@@ -128,26 +114,19 @@ describe('journy-events: a member joins while another finishes a short write', (
   afterAll(() => h?.close());
 
   it('lets the write finish within the grace, then settles the group with nothing parked', async () => {
-    const { emulator, tap, running } = h;
-    const { admin, connection, parked, contacts, score, send, succeeded, env } = await scoredOrg(h, 60, 47);
+    const { emulator, tap } = h;
+    const { admin, connection, parked, contacts, score, send, succeeded, env, startMember, startWarm, bulkJobOpened } = await scoredOrg(h, 60, 47);
     // Every batch is written by a Bulk job, however the 60 events are split across fetches (a loaded machine splits them).
     const graceEnv = { ...env, JOURNY_EVENTS_BULK_MIN_RECORDS: '1', JOURNY_EVENTS_SESSION_TIMEOUT_MS: '20000', JOURNY_EVENTS_REBALANCE_GRACE_MS: '20000' };
-    const first = startAppProcess('journy-events', { ...graceEnv, JOURNY_EVENTS_PORT: '29154' });
-    running.push(first);
-    await waitForHttp('http://127.0.0.1:29154/health/live', 60_000, first);
-    const warm = contacts.slice(0, 3).map((c) => score(c, 1));
-    await send(warm);
-    await tap.until(() => succeeded(warm), 'the warm-up written', 60_000);
+    const first = await startWarm(graceEnv, 29154);
 
     // A Bulk job of about 20 s: long enough for a second member to start and join during it (heard within a
     // heartbeat), and over before the 20 s grace that starts then.
     await admin('config', { bulkProcessingDelayMs: 10_000 });
     const values = contacts.map((c, i) => score(c, 300 + i));
     await send(values);
-    await eventually(async () => Object.keys(((await admin('stats')).api as { byEndpoint: Record<string, number> }).byEndpoint).some((k) => k.startsWith('POST') && k.includes('jobs/ingest')), 'the Bulk job open', 60_000, 200);
-    const second = startAppProcess('journy-events', { ...graceEnv, JOURNY_EVENTS_PORT: '29155' });
-    running.push(second);
-    await waitForHttp('http://127.0.0.1:29155/health/live', 60_000, second);
+    await eventually(bulkJobOpened, 'the Bulk job open', 60_000, 200);
+    const second = await startMember(graceEnv, 29155);
 
     await eventually(() => first.stdout().includes('group rebalancing: waiting for the connections still applying'), 'the rebalance heard during the write', 60_000, 100);
     await tap.until(() => succeeded(values), 'every value written', 120_000);
@@ -183,5 +162,21 @@ async function scoredOrg(h: OutboundHarness, contactCount: number, randomSeed: n
   const group = uniqueName('journy-events');
   await startGroupAtEnd(kafka.kafka, group, [TOPICS.profileEvents.name]);
   const env = { ...ingestEnv(url), MONGODB_URI: store.uri, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', JOURNY_EVENTS_GROUP: group, JOURNY_EVENTS_LINGER_MS: '100', JOURNY_EVENTS_SESSION_TIMEOUT_MS: '8000' };
-  return { admin, connection, parked: new ParkedEventsRepository(store.mongo), contacts, score, send, succeeded, group, env };
+  const bulkJobOpened = async () => Object.keys(((await admin('stats')).api as { byEndpoint: Record<string, number> }).byEndpoint).some((k) => k.startsWith('POST') && k.includes('jobs/ingest'));
+  /** A member of the group on `port`, live. */
+  const startMember = async (memberEnv: Record<string, string>, port: number) => {
+    const member = startAppProcess('journy-events', { ...memberEnv, JOURNY_EVENTS_PORT: String(port) });
+    h.running.push(member);
+    await waitForHttp(`http://127.0.0.1:${port}/health/live`, 60_000, member);
+    return member;
+  };
+  /** `startMember`, then three contacts' values written through it. */
+  const startWarm = async (memberEnv: Record<string, string>, port: number) => {
+    const member = await startMember(memberEnv, port);
+    const warm = contacts.slice(0, 3).map((c) => score(c, 1));
+    await send(warm);
+    await tap.until(() => succeeded(warm), 'the warm-up written', 60_000);
+    return member;
+  };
+  return { admin, connection, parked: new ParkedEventsRepository(store.mongo), contacts, score, send, succeeded, group, env, bulkJobOpened, startMember, startWarm };
 }
