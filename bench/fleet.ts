@@ -147,12 +147,26 @@ async function main(): Promise<void> {
     const taps = await startTaps(kafka);
 
     // 2. Live both ways across the small orgs: latency, CPU and memory.
+    // The apps' store commands and the store's CPU in a window: where a window's extra latency comes from.
+    const appPorts: [string, number][] = [...INGEST_PORTS.map((port, i): [string, number] => [`ingest-${i}`, port]), ['journy-events', EVENTS_PORTS[0]]];
+    const storePid = localStorePid();
     const window = async (orgs: Connected[], label: string, seconds = WINDOW_SECONDS) => {
       const cpuBefore = [...ingest, ...events].map((c) => (c.exitCode === null ? cpuMsOf(c.pid!) : 0));
+      const storeCpuBefore = storePid ? cpuMsOf(storePid) : 0;
+      const commandsBefore = await Promise.all(appPorts.map(([, port]) => storeCommandsOf(port)));
+      const started = Date.now();
       const sent = await liveWindow(orgs, producer, taps, seconds, label);
+      const ms = Date.now() - started;
       const cpu = [...ingest, ...events].map((c, i) => (c.exitCode === null ? cpuMsOf(c.pid!) - cpuBefore[i] : 0));
-      return { ...sent, cpuPercent: cpu.map((ms) => Math.round((ms / (seconds * 1000)) * 100)) };
+      const commandsAfter = await Promise.all(appPorts.map(([, port]) => storeCommandsOf(port)));
+      return {
+        ...sent,
+        cpuPercent: cpu.map((used) => Math.round((used / (seconds * 1000)) * 100)),
+        storeCpuPercent: storePid ? Math.round(((cpuMsOf(storePid) - storeCpuBefore) / ms) * 100) : null,
+        storeCommandsPerEvent: storeCommandsPerRecord(appPorts.map(([app], i) => [app, commandsBefore[i], commandsAfter[i]]), sent.outboundSent).slice(0, 5),
+      };
     };
+    const storeOf = (w: Awaited<ReturnType<typeof window>>) => ({ storeCpuPercent: w.storeCpuPercent, storeCommandsPerEvent: w.storeCommandsPerEvent });
     // A first window warms every connection up (describe, directory, first lookups), unmeasured.
     const warmUp = summary(await liveWindow(small, producer, taps, Math.max(10, Math.round(WINDOW_SECONDS / 2)), 'warm-up'));
     log(`warm-up: ${JSON.stringify(warmUp)}`);
@@ -182,6 +196,7 @@ async function main(): Promise<void> {
     const recovered = await window(small, 'recovered');
     results.misbehaving = {
       healthyBefore: summary(othersOnly(healthy)), healthyDuring: summary(othersOnly(troubled)), healthyAfter: summary(othersOnly(recovered)),
+      store: { before: storeOf(healthy), during: storeOf(troubled), after: storeOf(recovered) },
       troubledOrgs: [slow.name, locked.name, exhausted.name],
     };
     log(`misbehaving: ${JSON.stringify(results.misbehaving)}`);
@@ -198,7 +213,6 @@ async function main(): Promise<void> {
     ];
     const cpuOf = () => processes.map(([, pid]) => (pid ? cpuMsOf(pid) : 0));
     const bigCpuBefore = cpuOf();
-    const appPorts: [string, number][] = [...INGEST_PORTS.map((port, i): [string, number] => [`ingest-${i}`, port]), ['journy-events', EVENTS_PORTS[0]]];
     const storeBefore = await Promise.all(appPorts.map(([, port]) => storeCommandsOf(port)));
     const bigStart = Date.now();
     for (let sent = 0; sent < BIG_EVENTS; sent += 2000) {
@@ -288,7 +302,8 @@ async function main(): Promise<void> {
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'fleet.json'), `${JSON.stringify(results, null, 2)}\n`);
     const s = results.steady as ReturnType<typeof summary> & { ingestPerConnectionKb: number; eventsPerConnectionKb: number; memory: typeof memory };
-    const m = results.misbehaving as Record<'healthyBefore' | 'healthyDuring' | 'healthyAfter', ReturnType<typeof summary>>;
+    const m = results.misbehaving as Record<'healthyBefore' | 'healthyDuring' | 'healthyAfter', ReturnType<typeof summary>> & { store: Record<'before' | 'during' | 'after', ReturnType<typeof storeOf>> };
+    const commandsText = (w: ReturnType<typeof storeOf>) => w.storeCommandsPerEvent.slice(0, 3).map((c) => `${c.app} ${c.command} ${c.perRecord} (${c.meanMs} ms)`).join(', ');
     const p99s = (direction: 'inboundP99Ms' | 'outboundP99Ms') => `${m.healthyDuring[direction]} (${m.healthyBefore[direction]} / ${m.healthyAfter[direction]}: ${againstNoise(m.healthyDuring[direction], m.healthyBefore[direction], m.healthyAfter[direction])})`;
     const b = results.bigOrg as {
       recordsPerSecond: number; apiCallsPer1000Records: number; naiveRecordsPerSecond: number; timesBestPeer: number; seconds: number; salesforceRecordsPerSecond: number;
@@ -312,6 +327,9 @@ async function main(): Promise<void> {
       ['  naive per-record writer records/s', `${b.naiveRecordsPerSecond}`],
       ['  API calls / 1000 records (≤ 6)', `${b.apiCallsPer1000Records}`],
       ['others p99 ms, 3 orgs misbehaving (before / after)', `in ${p99s('inboundP99Ms')}; out ${p99s('outboundP99Ms')}`],
+      ['  store CPU % before / during / after', `${m.store.before.storeCpuPercent} / ${m.store.during.storeCpuPercent} / ${m.store.after.storeCpuPercent}`],
+      ['  store commands per event before', commandsText(m.store.before)],
+      ['  … during', commandsText(m.store.during)],
       ['events/s handled, 1 → 2 journy-events (offered)', `${before.eventsPerSecond} → ${after.eventsPerSecond}, then ${later.eventsPerSecond} (${before.producedPerSecond} / ${after.producedPerSecond} / ${later.producedPerSecond})`],
       ['  second journy-events: live, group stable after', `${liveAfterS.toFixed(1)} s, ${settledAfterS.toFixed(1)} s`],
       ['  at the join: connections applying (grace), then detached', `${graceOf.connections} in ${graceOf.flushes} flushes; ${detaches.reduce((n, d) => n + d.connections, 0)} in ${detaches.length} flushes, parked and leased in ≤ ${Math.max(0, ...detaches.map((d) => d.ms))} ms`],

@@ -18,6 +18,11 @@ export const ingestConfigSchema = z.object({
    * import started through the API) wakes its worker at once through the connection-changes topic.
    */
   INGEST_STREAMING_POLL_MS: positiveInt.default(30_000),
+  /**
+   * How long a stream's newest acknowledged replay id may wait before it is saved, ms: the saves of a connection's
+   * events in that time are one store write. A crash re-delivers at most this much of its events (same command ids).
+   */
+  INGEST_OFFSET_FLUSH_MS: positiveInt.max(60_000).default(5000),
   /** The Kafka consumer group whose members share the connections (one per deployment). */
   INGEST_OWNERSHIP_GROUP: z.string().regex(/^[A-Za-z0-9._-]+$/).default('connector-ingest-owners'),
   /** How soon the other instances take over the connections of one that died (Kafka session timeout, ≥ 6000). */

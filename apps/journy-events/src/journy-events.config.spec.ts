@@ -1,14 +1,6 @@
 import { ConfigError } from '@connector/config';
 import { loadJournyEventsConfig } from './journy-events.config';
-
-const required = {
-  KAFKA_BROKERS: '127.0.0.1:9092',
-  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/connector',
-  TOKEN_ENCRYPTION_KEYS: 'k1:' + Buffer.alloc(32, 7).toString('base64'),
-  SALESFORCE_CLIENT_ID: 'id',
-  SALESFORCE_CLIENT_SECRET: 'secret',
-};
+import { REQUIRED_APP_ENV as required } from '../../../test/support/app-env';
 
 describe('journy-events configuration', () => {
   it('gives connections still applying a rebalance grace of 5 s by default', () => {

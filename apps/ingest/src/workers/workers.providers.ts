@@ -50,7 +50,7 @@ export const supervisorProvider: Provider = {
       {
         connections, jobs, links, offsets, sessions, describes, publisher, importer, pubsub,
         settings: {
-          channel: ALL_CHANGES_CHANNEL, pollIntervalMs: config.INGEST_POLL_INTERVAL_MS, streamingPollMs: config.INGEST_STREAMING_POLL_MS, offsetFlushMs: 250, maxBackoffMs: config.INGEST_MAX_BACKOFF_MS,
+          channel: ALL_CHANGES_CHANNEL, pollIntervalMs: config.INGEST_POLL_INTERVAL_MS, streamingPollMs: config.INGEST_STREAMING_POLL_MS, offsetFlushMs: config.INGEST_OFFSET_FLUSH_MS, maxBackoffMs: config.INGEST_MAX_BACKOFF_MS,
           defaultSource: config.INGEST_CHANGE_STREAM, pubsubSilenceMs: config.INGEST_PUBSUB_SILENCE_MS,
         },
         metrics: {

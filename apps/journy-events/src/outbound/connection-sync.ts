@@ -39,6 +39,8 @@ export interface ConnectionSyncDeps {
   cache: LruCache<CachedEntity>;
   bulkMinRecords: number;
   onCall: (kind: 'collections' | 'bulk' | 'query') => void;
+  /** Told when the batch has had its last Salesforce answer: what is left is the store's and Kafka's. */
+  onSalesforceDone?: () => void;
 }
 
 export interface SyncOutcome {
@@ -95,6 +97,7 @@ export class ConnectionSync {
     lap('accountsMs');
     await this.writeContacts(users, [...users, ...accounts].flatMap((i) => i.memberships), accountIds);
     lap('contactsMs');
+    this.deps.onSalesforceDone?.();
     // Links and written values stored, then the log lines: a SUCCEEDED line means ingest's re-reads already know
     // the value as this connector's own (an echo). All before the batch counts as done (offsets commit after).
     await Promise.all([

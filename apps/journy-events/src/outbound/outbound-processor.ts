@@ -12,6 +12,7 @@ import { LruCache } from './state-cache';
 import { Directories, type DirectoryOwner } from './directories';
 import { connectionOfCacheKey, entityCacheKey } from './entity-cache-key';
 import { PartitionsHeld } from './partitions-held';
+import { REBALANCING, runOutcome } from './run-cutoff';
 import type { ReplayLeases } from './replay-lease';
 
 export interface OutboundProcessorDeps {
@@ -49,6 +50,8 @@ interface Run {
   detached: boolean;
   /** The write that parks a detached run's events. */
   parking?: Promise<unknown>;
+  /** Its Salesforce writes are done: see RunProgress. */
+  pastSalesforce?: boolean;
   logs: Promise<SyncLogRecord[]>;
 }
 
@@ -78,8 +81,6 @@ const COMBINE_WINDOW_MS = 15;
 const COMBINE_MAX_EVENTS = 5000;
 /** How often a flush in progress heartbeats its partitions' consumer group. */
 const HEARTBEAT_EVERY_MS = 2000;
-const SLOW = 'slow';
-const REBALANCING = 'rebalancing';
 
 /** What a partition batch brings of its consumer group: a heartbeat, and a signal aborted when the group rebalances. */
 export interface GroupTies {
@@ -210,7 +211,8 @@ export class OutboundProcessor {
    * three), a run still working after STRAGGLER_BUDGET_MS is detached. Its events are parked (durably, so the
    * partition's offset may move and its later events queue behind them) and it goes on in the background; when it
    * has applied them it unparks them, and its log lines are published then. Slow means slower than its peers: when
-   * most orgs of a flush are slow (the machine or the store is), parking them all would only add store work.
+   * most orgs of a flush are slow (the machine or the store is), parking them all would only add store work. For
+   * the same reason a run that has had its last Salesforce answer (it is storing links and logging) is waited for.
    * When the group rebalances, the whole group waits for this flush: the runs still working get the grace
    * (`rebalanceGraceMs`) to finish, which costs less than parking and replaying their events when they are nearly
    * done; those still working then are detached, and the members that take their partitions over replay the parked
@@ -227,8 +229,7 @@ export class OutboundProcessor {
       if (applying > 0 && graceMs > 0) this.deps.logger.info({ connections: applying, of: runs.length, graceMs }, 'group rebalancing: waiting for the connections still applying before parking them');
       return new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     });
-    const cutoff = Promise.race([stragglers.then(() => SLOW), handover.then(() => REBALANCING)]);
-    const outcomes = await Promise.all(runs.map((run) => Promise.race([run.logs, cutoff])));
+    const outcomes = await Promise.all(runs.map((run) => runOutcome(run, stragglers, handover)));
     const late = runs.filter((_, i) => !Array.isArray(outcomes[i]));
     if (late.length === 0) return outcomes as SyncLogRecord[][];
     const handedOver = outcomes.some((o) => o === REBALANCING);
@@ -252,13 +253,17 @@ export class OutboundProcessor {
   private async detach(runs: Run[], reason: string): Promise<SyncLogRecord[][]> {
     const parking = this.parkAll(runs, reason);
     for (const run of runs) Object.assign(run, { detached: true, parking });
-    const held = await parking;
-    // Until a run is done, a member that takes the partition over does not replay its events beside it.
-    const leases = await this.deps.leases.holdAll(runs.map((run) => ({ tenantId: run.connection.tenantId, connectionId: run.connection.id })))
+    // Until a run is done, a member that takes the partition over does not replay its events beside it. The two
+    // writes go side by side: the flush (and the partitions' offsets) waits for both.
+    const leasing = this.deps.leases.holdAll(runs.map((run) => ({ tenantId: run.connection.tenantId, connectionId: run.connection.id })))
       .catch((error) => {
         this.deps.logger.warn({ connections: runs.length, error: describeError(error) }, 'replay leases of detached runs not taken');
         return runs.map(() => null);
       });
+    const [held, leases] = await Promise.all([parking, leasing]).catch(async (error: unknown) => {
+      for (const lease of await leasing) void lease?.release(); // nothing parked: nothing for them to guard
+      throw error;
+    });
     runs.forEach((run, i) => {
       void run.logs.then((late) => this.publish(late))
         .catch((error) => this.deps.logger.warn({ connectionId: run.connection.id, error: describeError(error) }, 'a detached run failed; its events stay parked and are tried again'))
@@ -278,7 +283,7 @@ export class OutboundProcessor {
     if (blocked) return this.park(connection, messages, blocked);
     this.active.set(connection.id, (this.active.get(connection.id) ?? 0) + 1);
     try {
-      const result = await this.applyOrIsolate(connection, messages);
+      const result = await this.applyOrIsolate(connection, messages, run);
       if (run?.detached && !result.parked) {
         await run.parking?.catch(() => undefined); // unparked only once the park is written, not before it
         await this.deps.parked.unpark(this.parkedOf(connection, messages));
@@ -299,9 +304,9 @@ export class OutboundProcessor {
    *   fails is alone; it goes to the DLQ with the connection named and a FAILED log line, the others apply.
    * Only failures of what every connection shares (the store, Kafka) go up, for the whole batch to be retried.
    */
-  private async applyOrIsolate(connection: Connection, messages: ConsumedMessage<ProfileEvent>[]): Promise<{ logs: SyncLogRecord[]; parked: boolean }> {
+  private async applyOrIsolate(connection: Connection, messages: ConsumedMessage<ProfileEvent>[], run?: Run): Promise<{ logs: SyncLogRecord[]; parked: boolean }> {
     try {
-      const logs = await this.apply(connection, messages.map((m) => m.value));
+      const logs = await this.apply(connection, messages.map((m) => m.value), run);
       this.backoffs.delete(connection.id);
       return { logs, parked: false };
     } catch (error) {
@@ -316,9 +321,9 @@ export class OutboundProcessor {
       }
       if (messages.length > 1) {
         const half = Math.ceil(messages.length / 2);
-        const first = await this.applyOrIsolate(connection, messages.slice(0, half));
+        const first = await this.applyOrIsolate(connection, messages.slice(0, half), run);
         if (first.parked) return parked([...first.logs, ...(await this.park(connection, messages.slice(half), 'earlier events of this connection are waiting'))]);
-        const second = await this.applyOrIsolate(connection, messages.slice(half));
+        const second = await this.applyOrIsolate(connection, messages.slice(half), run);
         return { logs: [...first.logs, ...second.logs], parked: second.parked };
       }
       return { logs: await this.deadLetter(connection, messages[0], error), parked: false };
@@ -348,12 +353,16 @@ export class OutboundProcessor {
     })];
   }
 
-  private async apply(connection: Connection, events: ProfileEvent[]): Promise<SyncLogRecord[]> {
+  private async apply(connection: Connection, events: ProfileEvent[], run?: Run): Promise<SyncLogRecord[]> {
+    if (run) run.pastSalesforce = false;
     const client = this.deps.sessions.client(connection);
     const context = await this.contexts.of(connection, () => this.deps.metrics.apiCall('describe'));
     const directory = await this.directories.of(connection);
     const sync = new ConnectionSync(
-      { directory, publish: (logs) => this.publish(logs), links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords, onCall: (kind) => this.deps.metrics.apiCall(kind) },
+      {
+        directory, publish: (logs) => this.publish(logs), links: this.deps.links, recordLinks: this.deps.recordLinks, cache: this.cache, bulkMinRecords: this.deps.options.bulkMinRecords,
+        onCall: (kind) => this.deps.metrics.apiCall(kind), onSalesforceDone: () => { if (run) run.pastSalesforce = true; },
+      },
       connection, client, context,
     );
     const outcome = await sync.run(events);
