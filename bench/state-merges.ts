@@ -2,13 +2,13 @@
 // on the stack's store. BENCH_MERGES_LINKS imported links (10,000) in one connection; batches of
 // BENCH_MERGES_BATCH (500) records' written values merged into their link states, either one `update` command per
 // record (32 at once, as journy-events did before 2026-12-07) or as RecordLinksRepository.recordWrittenMany sends
-// them now (commands of UPDATES_PER_COMMAND statements, UPDATE_COMMANDS_AT_ONCE at a time). Rounds alternate
+// them now (commands of UPDATES_PER_COMMAND statements, one at a time). Rounds alternate
 // between the two; median of BENCH_MERGES_REPEATS (7) for the time per batch and, per record, the store's CPU and
 // this process's (the driver's share, as journy-events pays it). Prints a table and writes
 // bench/results/state-merges.json.
 import { inParallel } from '@connector/domain';
 import { createLogger } from '@connector/observability';
-import { RecordLinksRepository, UPDATES_PER_COMMAND, UPDATE_COMMANDS_AT_ONCE, connectMongo, type WrittenRecord } from '@connector/persistence';
+import { RecordLinksRepository, UPDATES_PER_COMMAND, connectMongo, type WrittenRecord } from '@connector/persistence';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, cpuMsOf, localStorePid, percentile, stackVariable } from './support';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
           { upsert: true },
         ));
       }],
-      [`${UPDATES_PER_COMMAND} per command (${UPDATE_COMMANDS_AT_ONCE} at once)`, (writes) => links.recordWrittenMany(tenantId, connectionId, writes)],
+      [`${UPDATES_PER_COMMAND} per command (one at a time)`, (writes) => links.recordWrittenMany(tenantId, connectionId, writes)],
     ];
     const samples = ways.map(() => ({ ms: [] as number[], storeCpu: [] as number[], clientCpu: [] as number[] }));
     for (let round = 0; round < REPEATS; round++) {

@@ -97,6 +97,11 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
       const small = many.recordWrittenMany(tenant, uniqueName('con'), [{ ...contact(0), lastWritten: { Title: 'Small' }, linked: true }]).then(() => done.push('small'));
       await Promise.all([big, small]);
       expect(done).toEqual(['small', 'big']);
+
+      // The small writes of several connections at once share commands: four callers of two records, two commands.
+      commands.splice(0);
+      await Promise.all([0, 1, 2, 3].map((c) => many.recordWrittenMany(tenant, `${connection}-${c}`, [0, 1].map((n) => ({ ...contact(n), lastWritten: { Title: 'Shared' }, linked: true })))));
+      expect(commands.filter((c) => c.collection === 'record_link_states' && c.command === 'update')).toHaveLength(2);
     } finally {
       await observed.close();
     }

@@ -1,4 +1,4 @@
-import { Slots, inParallel, whenSettled } from './concurrency';
+import { CombinedCommands, inParallel, whenSettled } from './concurrency';
 
 describe('inParallel', () => {
   it('runs at most `concurrency` tasks at once and keeps the items\' order in its results', async () => {
@@ -30,35 +30,52 @@ describe('inParallel', () => {
   });
 });
 
-describe('Slots', () => {
-  it('runs at most its size at once across callers, in the order they came, and frees a slot on failure', async () => {
-    const slots = new Slots(2);
-    let running = 0;
-    let most = 0;
-    const started: number[] = [];
-    const releases: (() => void)[] = [];
-    const task = (n: number, fail = false) => slots.run(async () => {
-      started.push(n);
-      running++;
-      most = Math.max(most, running);
-      await new Promise<void>((resolve) => releases.push(resolve));
-      running--;
-      if (fail) throw new Error(`task ${n} failed`);
-      return n;
+describe('CombinedCommands', () => {
+  /** A store that records each command and answers when told to. */
+  const store = () => {
+    const commands: string[][] = [];
+    const answers: ((error?: Error) => void)[] = [];
+    const send = (statements: string[]) => new Promise<void>((resolve, reject) => {
+      commands.push(statements);
+      answers.push((error) => (error ? reject(error) : resolve()));
     });
-    const results = [task(1, true), task(2), task(3), task(4)];
-    const settle = async () => { for (let i = 0; i < 5; i++) await Promise.resolve(); };
-    await settle();
-    expect(started).toEqual([1, 2]);
-    releases.shift()!();
-    await expect(results[0]).rejects.toThrow('task 1 failed');
-    await settle();
-    expect(started).toEqual([1, 2, 3]);
-    while (releases.length > 0 || started.length < 4) {
-      releases.shift()?.();
-      await settle();
-    }
-    await expect(Promise.all(results.slice(1))).resolves.toEqual([2, 3, 4]);
-    expect(most).toBe(2);
+    const answer = async (error?: Error) => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      answers.shift()!(error);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    return { commands, send, answer, inFlight: () => answers.length };
+  };
+
+  it('fills each command with the statements of every waiting caller in turn, one command at a time', async () => {
+    const s = store();
+    const combined = new CombinedCommands(s.send, 4);
+    const done: string[] = [];
+    const big = combined.write(['b1', 'b2', 'b3', 'b4', 'b5', 'b6']).then(() => done.push('big'));
+    const small = combined.write(['s1']).then(() => done.push('small'));
+    const pair = combined.write(['p1', 'p2']).then(() => done.push('pair'));
+    expect(s.commands).toEqual([['b1', 'b2', 'b3', 'b4']]); // the first caller alone was waiting
+    await s.answer();
+    expect(s.commands[1]).toEqual(['b5', 's1', 'p1', 'b6']);
+    expect(s.inFlight()).toBe(1);
+    await s.answer();
+    expect([...done].sort()).toEqual(['big', 'small']); // both done with that command; the pair's last is still to go
+    expect(s.commands[2]).toEqual(['p2']);
+    await s.answer();
+    await Promise.all([big, small, pair]);
+    expect(done[2]).toBe('pair');
+  });
+
+  it('rejects every caller a failed command carried, drops their unsent statements, and goes on with the others', async () => {
+    const s = store();
+    const combined = new CombinedCommands(s.send, 2);
+    const first = combined.write(['a1', 'a2', 'a3']);
+    const second = combined.write(['c1']);
+    await s.answer(new Error('store down')); // [a1, a2]
+    await expect(first).rejects.toThrow('store down');
+    expect(s.commands[1]).toEqual(['c1']); // a3 is not sent
+    await s.answer();
+    await expect(second).resolves.toBeUndefined();
+    expect(s.commands).toHaveLength(2);
   });
 });

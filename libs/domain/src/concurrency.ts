@@ -21,22 +21,72 @@ export function whenSettled(promises: Promise<unknown>[], count: number): Promis
   });
 }
 
-/** At most `size` tasks run at once across every caller; the others wait their turn, first come first served. */
-export class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+interface Caller<S> {
+  statements: S[];
+  /** The next statement not yet in a command, and how many are still unsent or in flight. */
+  next: number;
+  left: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
-  constructor(private readonly size: number) {}
+/**
+ * Statements of every caller in a process, sent as commands of at most `perCommand` statements, one command at a
+ * time. A command takes one waiting statement of each caller in turn (earliest caller first), so a big batch shares
+ * commands with small ones instead of holding them back, and many small callers fill one command together. A
+ * caller's promise resolves once all its statements are sent; a failed command rejects every caller it carried
+ * (the statements of theirs already sent stay written).
+ */
+export class CombinedCommands<S> {
+  private readonly callers: Caller<S>[] = [];
+  private sending = false;
 
-  async run<R>(task: () => Promise<R>): Promise<R> {
-    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
+  constructor(private readonly send: (statements: S[]) => Promise<void>, private readonly perCommand: number) {}
+
+  write(statements: S[]): Promise<void> {
+    if (statements.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.callers.push({ statements, next: 0, left: statements.length, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
     try {
-      return await task();
+      while (this.callers.length > 0) {
+        const taken = this.nextCommand();
+        const carried = [...new Set(taken.map(([caller]) => caller))];
+        try {
+          await this.send(taken.map(([, statement]) => statement));
+          for (const [caller] of taken) caller.left--;
+          for (const caller of carried) if (caller.left === 0) this.remove(caller).resolve();
+        } catch (error) {
+          for (const caller of carried) this.remove(caller).reject(error);
+        }
+      }
     } finally {
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes on as it is
-      else this.running--;
+      this.sending = false;
     }
+  }
+
+  private nextCommand(): [Caller<S>, S][] {
+    const taken: [Caller<S>, S][] = [];
+    for (let more = true; more && taken.length < this.perCommand; ) {
+      more = false;
+      for (const caller of this.callers) {
+        if (taken.length === this.perCommand) break;
+        if (caller.next === caller.statements.length) continue;
+        taken.push([caller, caller.statements[caller.next++]]);
+        more = true;
+      }
+    }
+    return taken;
+  }
+
+  private remove(caller: Caller<S>): Caller<S> {
+    this.callers.splice(this.callers.indexOf(caller), 1);
+    return caller;
   }
 }

@@ -7,7 +7,10 @@ export interface ApiQuotaOptions {
   reservePercent: number;
   /** How long a pause lasts before the figures are read again (/limits), ms. */
   pauseMs?: number;
-  /** How often figures are stored for the other apps and the API, per connection, ms. */
+  /**
+   * How often a connection's figures are stored for the API, ms (30 s: they are for display; a pause taken or lifted
+   * is stored at once).
+   */
   persistEveryMs?: number;
   /** How long a stored pause (taken by another instance or app) is trusted before it is read again, ms. */
   sharedReadEveryMs?: number;
@@ -21,20 +24,27 @@ interface Entry {
   pausedUntil: number | null;
   pauseReason: string | null;
   persistedAt: number;
-  /** When the stored pause was last read, and what it said. */
-  sharedAt: number;
-  shared: { until: number; reason: string } | null;
+}
+
+interface StoredPause {
+  until: number;
+  reason: string;
 }
 
 /**
  * The API-quota governor of a connection. Every instance of every app reports what Salesforce says of the daily
  * allocation (Sforce-Limit-Info on each response, /limits when asked) into one small stored document per
  * connection. Below the reserve, or after REQUEST_LIMIT_EXCEEDED, the instance that sees it pauses the
- * connection (others go on) and stores the pause; every other instance reads it there (`blocked`, `waitWhilePaused`,
- * at most every `sharedReadEveryMs`) and holds its calls too, until fresh figures show quota again.
+ * connection (others go on) and stores the pause; every other instance reads it there (`blocked`, `waitWhilePaused`)
+ * and holds its calls too, until fresh figures show quota again. An instance reads the stored pauses of all its
+ * connections in one query, at most every `sharedReadEveryMs`.
  */
 export class ApiQuota {
   private readonly entries = new Map<string, Entry>();
+  /** The pauses in force in the store at the last read, by connection id. */
+  private stored = new Map<string, StoredPause & { tenantId: string }>();
+  private storedReadStartedAt = Number.NEGATIVE_INFINITY;
+  private storedRead: Promise<void> | null = null;
 
   constructor(private readonly store: ApiUsageRepository, private readonly options: ApiQuotaOptions, private readonly logger: Logger) {}
 
@@ -63,7 +73,7 @@ export class ApiQuota {
   async blocked(connection: { id: string; tenantId: string }, client: () => SalesforceRestClient): Promise<{ until: Date; reason: string } | null> {
     const entry = this.entry(connection);
     if (entry.pausedUntil === null) {
-      const shared = await this.sharedPause(connection, entry);
+      const shared = await this.sharedPause(connection);
       if (!shared) return null;
       // Another instance paused the connection: this one holds its calls as long (and reads /limits after).
       entry.pausedUntil = shared.until;
@@ -104,21 +114,34 @@ export class ApiQuota {
     const entry = this.entry(connection);
     for (;;) {
       const local = entry.pausedUntil !== null && entry.pausedUntil > Date.now() ? { until: entry.pausedUntil, reason: entry.pauseReason ?? 'paused' } : null;
-      const pause = local ?? (await this.sharedPause(connection, entry));
+      const pause = local ?? (await this.sharedPause(connection));
       if (!pause || signal?.aborted) return;
       // Looked at again as often as the stored pause is read: a lift by the pausing writer is seen within that.
       await new Promise((resolve) => setTimeout(resolve, Math.max(200, Math.min(this.options.sharedReadEveryMs ?? 2000, pause.until - Date.now()))));
     }
   }
 
-  /** The pause stored for the connection by any instance, if one is in force (read at most every few seconds). */
-  private async sharedPause(connection: { id: string; tenantId: string }, entry: Entry): Promise<{ until: number; reason: string } | null> {
-    if (Date.now() - entry.sharedAt >= (this.options.sharedReadEveryMs ?? 2000)) {
-      entry.sharedAt = Date.now();
-      const stored = await this.store.find(connection.tenantId, connection.id).catch(() => null);
-      entry.shared = stored?.pausedUntil ? { until: stored.pausedUntil.getTime(), reason: stored.pauseReason ?? 'paused' } : null;
-    }
-    return entry.shared && entry.shared.until > Date.now() ? entry.shared : null;
+  /** The pause stored for the connection by any instance, if one is in force. */
+  private async sharedPause(connection: { id: string; tenantId: string }): Promise<StoredPause | null> {
+    await this.readStoredPauses();
+    const pause = this.stored.get(connection.id);
+    return pause && pause.tenantId === connection.tenantId && pause.until > Date.now() ? pause : null;
+  }
+
+  /** Reads every stored pause in force, once per `sharedReadEveryMs` for all connections; callers meanwhile share it. */
+  private readStoredPauses(): Promise<void> {
+    if (this.storedRead) return this.storedRead;
+    if (Date.now() - this.storedReadStartedAt < (this.options.sharedReadEveryMs ?? 2000)) return Promise.resolve();
+    this.storedReadStartedAt = Date.now();
+    this.storedRead = this.store
+      .pausedPast(new Date(this.storedReadStartedAt))
+      .then((paused) => {
+        this.stored = new Map(paused.map((p) => [p.connectionId, { tenantId: p.tenantId, until: p.pausedUntil!.getTime(), reason: p.pauseReason ?? 'paused' }]));
+      })
+      // The last read stands (its pauses still run out by their time); the next call reads again.
+      .catch((error) => this.logger.warn({ err: error }, 'could not read the stored API quota pauses'))
+      .finally(() => (this.storedRead = null));
+    return this.storedRead;
   }
 
   /** What is known of a connection's usage (for metrics). */
@@ -145,7 +168,7 @@ export class ApiQuota {
   private entry(connection: { id: string; tenantId: string }): Entry {
     let entry = this.entries.get(connection.id);
     if (!entry) {
-      entry = { tenantId: connection.tenantId, used: 0, limit: 0, observedAt: 0, pausedUntil: null, pauseReason: null, persistedAt: 0, sharedAt: 0, shared: null };
+      entry = { tenantId: connection.tenantId, used: 0, limit: 0, observedAt: 0, pausedUntil: null, pauseReason: null, persistedAt: 0 };
       this.entries.set(connection.id, entry);
     }
     return entry;
@@ -153,13 +176,12 @@ export class ApiQuota {
 
   /** Stores the figures; with `pause`, the pause too (taken, extended or lifted by this instance). */
   private async persist(connectionId: string, entry: Entry, pause = false): Promise<void> {
-    if (!pause && Date.now() - entry.persistedAt < (this.options.persistEveryMs ?? 5000)) return;
+    if (!pause && Date.now() - entry.persistedAt < (this.options.persistEveryMs ?? 30_000)) return;
     entry.persistedAt = Date.now();
     const snapshot: Parameters<ApiUsageRepository['save']>[0] = {
       connectionId, tenantId: entry.tenantId, used: entry.used, limit: entry.limit, observedAt: new Date(entry.observedAt || Date.now()),
       ...(pause ? { pausedUntil: entry.pausedUntil === null ? null : new Date(entry.pausedUntil), pauseReason: entry.pauseReason } : {}),
     };
-    if (pause) entry.shared = entry.pausedUntil === null ? null : { until: entry.pausedUntil, reason: entry.pauseReason ?? 'paused' };
     await this.store.save(snapshot).catch((error) => this.logger.warn({ connectionId, err: error }, 'could not store API usage'));
   }
 }

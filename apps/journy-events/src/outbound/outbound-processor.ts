@@ -12,7 +12,7 @@ import { LruCache } from './state-cache';
 import { Directories, type DirectoryOwner } from './directories';
 import { connectionOfCacheKey, entityCacheKey } from './entity-cache-key';
 import { PartitionsHeld } from './partitions-held';
-import { REBALANCING, runOutcome } from './run-cutoff';
+import { REBALANCING, runOutcome, type RunProgress } from './run-cutoff';
 import type { ReplayLeases } from './replay-lease';
 
 export interface OutboundProcessorDeps {
@@ -43,16 +43,13 @@ export interface OutboundProcessorDeps {
 }
 
 /** One connection's work on a flush. */
-interface Run {
+interface Run extends RunProgress<SyncLogRecord[]> {
   connection: Connection;
   messages: ConsumedMessage<ProfileEvent>[];
   /** Taken off the flush for being slow: its events are parked while it finishes. */
   detached: boolean;
   /** The write that parks a detached run's events. */
   parking?: Promise<unknown>;
-  /** Its Salesforce writes are done: see RunProgress. */
-  pastSalesforce?: boolean;
-  logs: Promise<SyncLogRecord[]>;
 }
 
 /** How long a flush waits for a slow connection once half of its connections are done, ms. */

@@ -29,6 +29,7 @@ const apiUsageSchema = new Schema(
   },
   { collection: 'api_usage', versionKey: false },
 );
+apiUsageSchema.index({ pausedUntil: 1 });
 
 /** One small document per connection, written by whichever app saw the newest figures; read by the API. */
 export class ApiUsageRepository {
@@ -40,6 +41,7 @@ export class ApiUsageRepository {
 
   async ensureIndexes(): Promise<void> {
     await this.model.createCollection().catch(() => undefined);
+    await this.model.createIndexes();
   }
 
   /**
@@ -65,6 +67,19 @@ export class ApiUsageRepository {
   async find(tenantId: string, connectionId: string): Promise<ApiUsageSnapshot | null> {
     const doc = await this.model.findOne({ _id: connectionId }).lean<ApiUsageDocument>();
     if (!doc || doc.tenantId !== tenantId) return null;
-    return { connectionId, tenantId, used: doc.used, limit: doc.limit, pausedUntil: doc.pausedUntil ?? null, pauseReason: doc.pauseReason ?? null, observedAt: doc.observedAt };
+    return toSnapshot(doc);
   }
+
+  /**
+   * Every connection paused past `now`, of every tenant: what an instance's quota governor reads in one query
+   * instead of one per connection. Internal to the apps; the API reads by tenant (`find`).
+   */
+  async pausedPast(now: Date): Promise<ApiUsageSnapshot[]> {
+    const docs = await this.model.find({ pausedUntil: { $gt: now } }).lean<ApiUsageDocument[]>();
+    return docs.map(toSnapshot);
+  }
+}
+
+function toSnapshot(doc: ApiUsageDocument): ApiUsageSnapshot {
+  return { connectionId: doc._id, tenantId: doc.tenantId, used: doc.used, limit: doc.limit, pausedUntil: doc.pausedUntil ?? null, pauseReason: doc.pauseReason ?? null, observedAt: doc.observedAt };
 }

@@ -1,4 +1,4 @@
-import { Slots } from '@connector/domain';
+import { CombinedCommands } from '@connector/domain';
 import type { Connection as MongoConnection, Model, mongo } from 'mongoose';
 import { READ_CONCURRENCY, inParallel } from '../in-parallel';
 import { insertNew } from '../insert-new';
@@ -55,11 +55,11 @@ const OBJECT_OF: Record<RecordLink['kind'], RecordLink['salesforceObject']> = { 
  * command's overhead per batch instead of per record. FerretDB 1.24 keeps one of a database's 100 SQLite
  * connections per statement open until its command ends, and deadlocks that database when they run out (8
  * commands of 16 at once beside 120 single reads and updates did; 6 of 8 did not): so a command carries at most
- * UPDATES_PER_COMMAND statements, and a process sends one such command at a time, its callers taking turns.
+ * UPDATES_PER_COMMAND statements, and the repository (one per process) sends one such command at a time. The
+ * statements of every caller share the commands (`CombinedCommands`): the many small runs of one flush fill
+ * commands together, and a big batch takes turns with them.
  */
 export const UPDATES_PER_COMMAND = 8;
-export const UPDATE_COMMANDS_AT_ONCE = 1;
-const updateCommands = new Slots(UPDATE_COMMANDS_AT_ONCE);
 
 /**
  * Links of a connection. Every method takes the tenant and the connection, and both are part of a link's _id:
@@ -68,10 +68,12 @@ const updateCommands = new Slots(UPDATE_COMMANDS_AT_ONCE);
 export class RecordLinksRepository {
   private readonly model: Model<RecordLinkDocument>;
   private readonly states: Model<RecordLinkStateDocument>;
+  private readonly stateMerges: CombinedCommands<mongo.AnyBulkWriteOperation<RecordLinkStateDocument>>;
 
   constructor(connection: MongoConnection) {
     this.model = (connection.models.RecordLink as Model<RecordLinkDocument> | undefined) ?? connection.model<RecordLinkDocument>('RecordLink', recordLinkSchema);
     this.states = (connection.models.RecordLinkState as Model<RecordLinkStateDocument> | undefined) ?? connection.model<RecordLinkStateDocument>('RecordLinkState', recordLinkStateSchema);
+    this.stateMerges = new CombinedCommands(async (merges) => void (await this.stateWrites().bulkWrite(merges, { ordered: false })), UPDATES_PER_COMMAND);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -186,11 +188,7 @@ export class RecordLinksRepository {
     const unknown = unique.filter((write) => !write.linked);
     const existing = new Set(await insertNew(this.model.collection, unknown.map((write) => ({ _id: linkId(tenantId, connectionId, write.salesforceId), ...this.changes(tenantId, connectionId, write, at) }) as RecordLinkDocument)));
     const linked = unique.filter((write) => write.linked || existing.has(linkId(tenantId, connectionId, write.salesforceId)));
-    const merges = linked.map((write) => this.writtenMerge(tenantId, linkId(tenantId, connectionId, write.salesforceId), write.lastWritten, at));
-    // One command queued at a time per call: callers of other connections take turns with a big batch's commands.
-    for (let i = 0; i < merges.length; i += UPDATES_PER_COMMAND) {
-      await updateCommands.run(() => this.stateWrites().bulkWrite(merges.slice(i, i + UPDATES_PER_COMMAND), { ordered: false }));
-    }
+    await this.stateMerges.write(linked.map((write) => this.writtenMerge(tenantId, linkId(tenantId, connectionId, write.salesforceId), write.lastWritten, at)));
   }
 
   async markDeleted(tenantId: string, connectionId: string, salesforceId: string, deleted: boolean, at = new Date()): Promise<void> {
