@@ -102,6 +102,19 @@ describe('record links and stream offsets (real MongoDB-compatible store)', () =
       commands.splice(0);
       await Promise.all([0, 1, 2, 3].map((c) => many.recordWrittenMany(tenant, `${connection}-${c}`, [0, 1].map((n) => ({ ...contact(n), lastWritten: { Title: 'Shared' }, linked: true })))));
       expect(commands.filter((c) => c.collection === 'record_link_states' && c.command === 'update')).toHaveLength(2);
+
+      // A statement the store refuses fails its own caller only, not the others its command carried.
+      const broken = uniqueName('con-broken');
+      await observed.collection('record_link_states').insertOne({ _id: `${tenant}:${broken}:${contact(0).salesforceId}` as never, tenantId: tenant, writtenSince: 'not a document', updatedAt: new Date() });
+      commands.splice(0);
+      // The first call's command goes alone; the two calls made while it runs share the next one.
+      const [first, refused, applied] = await Promise.allSettled([
+        many.recordWrittenMany(tenant, `${connection}-0`, [{ ...contact(2), lastWritten: { Title: 'First' }, linked: true }]),
+        many.recordWrittenMany(tenant, broken, [{ ...contact(0), lastWritten: { Title: 'Refused' }, linked: true }]),
+        many.recordWrittenMany(tenant, `${connection}-1`, [{ ...contact(1), lastWritten: { Title: 'Applied' }, linked: true }]),
+      ]);
+      expect([first.status, refused.status, applied.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(commands.filter((c) => c.collection === 'record_link_states' && c.command === 'update')).toHaveLength(2);
     } finally {
       await observed.close();
     }

@@ -34,14 +34,15 @@ describe('CombinedCommands', () => {
   /** A store that records each command and answers when told to. */
   const store = () => {
     const commands: string[][] = [];
-    const answers: ((error?: Error) => void)[] = [];
-    const send = (statements: string[]) => new Promise<void>((resolve, reject) => {
+    const answers: ((outcome?: Error | Map<number, unknown>) => void)[] = [];
+    const send = (statements: string[]) => new Promise<Map<number, unknown>>((resolve, reject) => {
       commands.push(statements);
-      answers.push((error) => (error ? reject(error) : resolve()));
+      answers.push((outcome) => (outcome instanceof Error ? reject(outcome) : resolve(outcome ?? new Map())));
     });
-    const answer = async (error?: Error) => {
+    /** Answers the oldest command: applied, refused as a whole (an Error), or some statements refused (by index). */
+    const answer = async (outcome?: Error | Map<number, unknown>) => {
       for (let i = 0; i < 5; i++) await Promise.resolve();
-      answers.shift()!(error);
+      answers.shift()!(outcome);
       for (let i = 0; i < 5; i++) await Promise.resolve();
     };
     return { commands, send, answer, inFlight: () => answers.length };
@@ -77,5 +78,19 @@ describe('CombinedCommands', () => {
     await s.answer();
     await expect(second).resolves.toBeUndefined();
     expect(s.commands).toHaveLength(2);
+  });
+
+  it('rejects only the callers of the statements a command refused; the others of that command are applied', async () => {
+    const s = store();
+    const combined = new CombinedCommands(s.send, 4);
+    const first = combined.write(['a1', 'a2']);
+    const second = combined.write(['b1']);
+    const third = combined.write(['c1']);
+    await s.answer(); // [a1, a2]
+    expect(s.commands[1]).toEqual(['b1', 'c1']);
+    await s.answer(new Map([[1, new Error('duplicate key')]]));
+    await expect(first).resolves.toBeUndefined();
+    await expect(second).resolves.toBeUndefined();
+    await expect(third).rejects.toThrow('duplicate key');
   });
 });

@@ -34,14 +34,15 @@ interface Caller<S> {
  * Statements of every caller in a process, sent as commands of at most `perCommand` statements, one command at a
  * time. A command takes one waiting statement of each caller in turn (earliest caller first), so a big batch shares
  * commands with small ones instead of holding them back, and many small callers fill one command together. A
- * caller's promise resolves once all its statements are sent; a failed command rejects every caller it carried
- * (the statements of theirs already sent stay written).
+ * caller's promise resolves once all its statements are applied. `send` answers the statements that failed, by
+ * index in the command: only their callers are rejected. A command that fails as a whole (it throws) rejects every
+ * caller it carried. A rejected caller's statements not yet sent are dropped; those applied stay written.
  */
 export class CombinedCommands<S> {
   private readonly callers: Caller<S>[] = [];
   private sending = false;
 
-  constructor(private readonly send: (statements: S[]) => Promise<void>, private readonly perCommand: number) {}
+  constructor(private readonly send: (statements: S[]) => Promise<Map<number, unknown>>, private readonly perCommand: number) {}
 
   write(statements: S[]): Promise<void> {
     if (statements.length === 0) return Promise.resolve();
@@ -57,13 +58,15 @@ export class CombinedCommands<S> {
     try {
       while (this.callers.length > 0) {
         const taken = this.nextCommand();
-        const carried = [...new Set(taken.map(([caller]) => caller))];
-        try {
-          await this.send(taken.map(([, statement]) => statement));
-          for (const [caller] of taken) caller.left--;
-          for (const caller of carried) if (caller.left === 0) this.remove(caller).resolve();
-        } catch (error) {
-          for (const caller of carried) this.remove(caller).reject(error);
+        if (taken.length === 0) break;
+        const failed = await this.send(taken.map(([, statement]) => statement)).catch((error: unknown) => new Map(taken.map((_, index) => [index, error])));
+        for (const [index, error] of failed) {
+          const caller = taken[index]?.[0];
+          if (caller && this.callers.includes(caller)) this.remove(caller).reject(error);
+        }
+        for (const [caller] of taken) {
+          caller.left--;
+          if (caller.left === 0 && this.callers.includes(caller)) this.remove(caller).resolve();
         }
       }
     } finally {

@@ -1,6 +1,7 @@
 import { CombinedCommands } from '@connector/domain';
 import type { Connection as MongoConnection, Model, mongo } from 'mongoose';
 import { READ_CONCURRENCY, inParallel } from '../in-parallel';
+import { bulkWriteFailures } from '../bulk-write-failures';
 import { insertNew } from '../insert-new';
 import { byConnection, ofConnections, type ConnectionRef } from '../of-connections';
 import { RecordLink, RecordLinkInput, normalizeJournyKey } from './record-link.entity';
@@ -73,7 +74,7 @@ export class RecordLinksRepository {
   constructor(connection: MongoConnection) {
     this.model = (connection.models.RecordLink as Model<RecordLinkDocument> | undefined) ?? connection.model<RecordLinkDocument>('RecordLink', recordLinkSchema);
     this.states = (connection.models.RecordLinkState as Model<RecordLinkStateDocument> | undefined) ?? connection.model<RecordLinkStateDocument>('RecordLinkState', recordLinkStateSchema);
-    this.stateMerges = new CombinedCommands(async (merges) => void (await this.stateWrites().bulkWrite(merges, { ordered: false })), UPDATES_PER_COMMAND);
+    this.stateMerges = new CombinedCommands((merges) => bulkWriteFailures(() => this.stateWrites().bulkWrite(merges, { ordered: false })), UPDATES_PER_COMMAND);
   }
 
   async ensureIndexes(): Promise<void> {
