@@ -1,3 +1,4 @@
+import { refusedStatements } from './bulk-write-failures';
 import { isDuplicateKeyError } from './errors';
 
 /**
@@ -11,18 +12,12 @@ export async function insertNew(collection: { insertMany(docs: object[], options
     await collection.insertMany(docs, { ordered: false });
     return [];
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: { code?: number; index?: number; err?: { code?: number; index?: number } }[] }).writeErrors;
-    if (!Array.isArray(writeErrors)) {
+    const refused = refusedStatements(error);
+    if (!refused) {
       if (isDuplicateKeyError(error) && docs.length === 1) return [docs[0]._id];
       throw error;
     }
-    const duplicates: string[] = [];
-    for (const writeError of writeErrors) {
-      const code = writeError.code ?? writeError.err?.code;
-      const index = writeError.index ?? writeError.err?.index;
-      if (code !== 11000 || index === undefined) throw error;
-      duplicates.push(docs[index]._id);
-    }
-    return duplicates;
+    if (refused.some((r) => r.code !== 11000)) throw error;
+    return refused.map((r) => docs[r.index]._id);
   }
 }
