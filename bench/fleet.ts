@@ -5,7 +5,10 @@
 // journy-events instance added under load; one ingest instance killed. Prints a table and writes
 // bench/results/fleet.json. Sizes: BENCH_FLEET_ORGS (200), BENCH_FLEET_RATE_IN / _OUT (changes/s in total, 20 / 50),
 // BENCH_FLEET_WINDOW_SECONDS (40), BENCH_FLEET_BIG_CONTACTS (5000), BENCH_FLEET_BIG_EVENTS (20000), BENCH_FLEET_SCALE_RATE (events/s offered while a
-// second journy-events instance joins, 3000).
+// second journy-events instance joins, 3000). BENCH_FLEET_HEAP_DIR: a folder for heap snapshots of ingest-0 and
+// journy-events (with no connection, streaming before the imports, after the traffic), summarised in the results:
+// what the memory per connection is made of (the snapshots stall the apps for seconds: a profiling run, not a figure).
+// BENCH_FLEET_APP_HEAP_MB: the apps' --max-old-space-size (192, the image's).
 import { AvroProducer, AvroSerde, TOPICS, TopicProvisioner, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
@@ -17,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appMemoryOf, heapGrowthPerConnection, heapSnapshotFlags, memoryPerConnection, summarizeHeapSnapshot, takeHeapSnapshot, type HeapSummary, type MemoryParts } from './app-memory';
 import { ROOT, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, localStorePid, memoryOf, percentile, sleep, spawnLogged, stackPid, stackVariable, storeCommandsOf, storeCommandsPerRecord } from './support';
 
 const ORGS = Number(process.env.BENCH_FLEET_ORGS ?? 200);
@@ -38,6 +42,10 @@ const PUBSUB_CA = join(tmpdir(), `bench-fleet-pubsub-${process.pid}.pem`);
 const EMULATOR = `http://127.0.0.1:${PORT}`;
 const KEY = `bench:${randomBytes(32).toString('base64')}`;
 const REP = 'rep.alex@journy-demo.example';
+const HEAP_DIR = process.env.BENCH_FLEET_HEAP_DIR;
+/** The apps' heap limit, MB: the image's (Dockerfile, NODE_OPTIONS), unless BENCH_FLEET_APP_HEAP_MB says otherwise. */
+const APP_HEAP_MB = Number(process.env.BENCH_FLEET_APP_HEAP_MB ?? 192);
+const heapFlags = HEAP_DIR ? heapSnapshotFlags(HEAP_DIR) : [];
 
 const env = stackVariable;
 
@@ -48,7 +56,7 @@ interface Health { checks: { streams?: { details?: { connections?: { connectionI
 async function main(): Promise<void> {
   const started = Date.now();
   const cores = (await import('node:os')).cpus().length;
-  const results: Record<string, unknown> = { machine: { cpus: cores, node: process.version }, orgs: ORGS, rateIn: RATE_IN, rateOut: RATE_OUT, windowSeconds: WINDOW_SECONDS };
+  const results: Record<string, unknown> = { machine: { cpus: cores, node: process.version }, appHeapMb: APP_HEAP_MB, orgs: ORGS, rateIn: RATE_IN, rateOut: RATE_OUT, windowSeconds: WINDOW_SECONDS };
   const children: ChildProcess[] = [];
   const stopAll = () => children.forEach((c) => c.kill('SIGKILL'));
   process.once('SIGINT', () => { stopAll(); process.exit(130); });
@@ -88,9 +96,9 @@ async function main(): Promise<void> {
     const ingestEnv = { ...appEnv, INGEST_OWNERSHIP_GROUP: `bench-fleet-owners-${run}`, INGEST_PUBSUB_ENDPOINT: `127.0.0.1:${PUBSUB_PORT}`, INGEST_PUBSUB_CA_FILE: PUBSUB_CA };
     const eventsGroup = `bench-fleet-events-${run}`;
     await startGroupAtEnd(kafka, eventsGroup, [TOPICS.profileEvents.name]);
-    const startIngest = (i: number) => spawnLogged(['--max-old-space-size=512', 'dist/apps/ingest/src/main.js'], { ...ingestEnv, INGEST_PORT: String(INGEST_PORTS[i]) }, `ingest-${i}`);
+    const startIngest = (i: number) => spawnLogged([`--max-old-space-size=${APP_HEAP_MB}`, ...heapFlags, 'dist/apps/ingest/src/main.js'], { ...ingestEnv, INGEST_PORT: String(INGEST_PORTS[i]) }, `ingest-${i}`);
     const startEvents = (i: number) => {
-      const child = spawnLogged(['--max-old-space-size=512', 'dist/apps/journy-events/src/main.js'], { ...appEnv, LOG_LEVEL: 'debug', JOURNY_EVENTS_PORT: String(EVENTS_PORTS[i]), JOURNY_EVENTS_GROUP: eventsGroup }, `journy-events-${i}`);
+      const child = spawnLogged([`--max-old-space-size=${APP_HEAP_MB}`, ...heapFlags, 'dist/apps/journy-events/src/main.js'], { ...appEnv, LOG_LEVEL: 'debug', JOURNY_EVENTS_PORT: String(EVENTS_PORTS[i]), JOURNY_EVENTS_GROUP: eventsGroup }, `journy-events-${i}`);
       batchTimings(child);
       return child;
     };
@@ -102,6 +110,19 @@ async function main(): Promise<void> {
     for (const port of [...INGEST_PORTS, EVENTS_PORTS[0]]) await until(async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true, 120_000, `the app on ${port} did not start`);
     await sleep(5000);
     const baseline = { ingest: ingest.map((c) => memoryOf(c.pid!).rssMb), events: memoryOf(events[0].pid!).rssMb };
+    const ingestMemory = () => Promise.all(INGEST_PORTS.map((port) => appMemoryOf(port)));
+    const baselineParts = { ingest: await ingestMemory(), events: [await appMemoryOf(EVENTS_PORTS[0])] };
+    // Heap snapshots (BENCH_FLEET_HEAP_DIR) of ingest-0 and journy-events, by step.
+    const heaps: Record<string, HeapSummary> = {};
+    const snapshot = async (step: string, app: 'ingest-0' | 'journy-events') => {
+      if (!HEAP_DIR) return;
+      const [pid, port] = app === 'ingest-0' ? [ingest[0].pid!, INGEST_PORTS[0]] : [events[0].pid!, EVENTS_PORTS[0]];
+      const started = Date.now();
+      heaps[`${app} ${step}`] = summarizeHeapSnapshot(await takeHeapSnapshot(pid, port, HEAP_DIR));
+      log(`heap snapshot of ${app} (${step}): ${heaps[`${app} ${step}`].totalKb} KB live, ${Date.now() - started} ms`);
+    };
+    await snapshot('with no connection', 'ingest-0');
+    await snapshot('with no connection', 'journy-events');
     log(`apps up with no connection: ingest RSS ${baseline.ingest.join(' / ')} MB, journy-events ${baseline.events} MB`);
 
     const settings = { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', destination: { ...defaultSettings().destination, ...DEMO_ORG_MAPPINGS } };
@@ -115,10 +136,9 @@ async function main(): Promise<void> {
       return { ...org, tenant, connectionId: id, simulator: new JournySimulator({ tenantId: tenant, population, randomSeed: i + 1 }), contacts, admin: emulatorAdmin(org.url) };
     };
     const all = [...seeded.orgs, bigOrg];
-    for (let i = 0; i < all.length; i += 20) fleet.push(...(await Promise.all(all.slice(i, i + 20).map((org, j) => connectOne(org, i + j)))));
-    const big = fleet[fleet.length - 1];
-    const small = fleet.slice(0, -1);
-    log(`${fleet.length} connections stored; waiting for the instances to stream them all (ownership reconcile within 30 s)`);
+    const connectAll = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 20) fleet.push(...(await Promise.all(all.slice(i, Math.min(i + 20, to)).map((org, j) => connectOne(org, i + j)))));
+    };
     const streamingOn = async (ports: number[]) => {
       const ids = new Set<string>();
       for (const port of ports) {
@@ -127,12 +147,29 @@ async function main(): Promise<void> {
       }
       return ids;
     };
+    // The fleet connects in two halves: what the second half adds to ingest is what one more stream costs, without
+    // the first streams' one-time costs (code compiled, buffers and pools grown) that the first half carries.
+    const half = Math.floor(all.length / 2);
+    await connectAll(0, half);
+    log(`${half} connections stored; waiting for the instances to stream them (ownership reconcile within 30 s)`);
+    await until(async () => (await streamingOn(INGEST_PORTS)).size >= half, 180_000, 'not every connection of the first half streams');
+    await sleep(5000);
+    const halfParts = await ingestMemory();
+    await connectAll(half, all.length);
+    const big = fleet[fleet.length - 1];
+    const small = fleet.slice(0, -1);
     const connectStart = Date.now();
     await until(async () => (await streamingOn(INGEST_PORTS)).size >= fleet.length, 180_000, 'not every connection streams');
     const allStreamingS = (Date.now() - connectStart) / 1000;
-    log(`all ${fleet.length} streaming ${allStreamingS.toFixed(1)} s after they were stored`);
+    log(`all ${fleet.length} streaming ${allStreamingS.toFixed(1)} s after the second half was stored`);
+    await sleep(5000);
     // What holding the streams costs ingest, before the imports and the traffic grow its heap (which does not shrink).
+    const allParts = await ingestMemory();
     const ingestStreamingPerConnectionKb = Math.round((ingest.reduce((sum, c, i) => sum + memoryOf(c.pid!).rssMb - baseline.ingest[i], 0) * 1024) / fleet.length);
+    const ingestStreamingParts = memoryPerConnection(baselineParts.ingest, allParts, fleet.length);
+    const ingestStreamingMarginal = memoryPerConnection(halfParts, allParts, fleet.length - half);
+    log(`ingest per connection streaming: ${JSON.stringify(ingestStreamingParts)}; the second half's: ${JSON.stringify(ingestStreamingMarginal)}`);
+    await snapshot('streaming, before the imports', 'ingest-0');
     // As in production, every org is imported first: its records are linked, so live changes to them are news.
     const importStart = Date.now();
     const imports = await Promise.all(fleet.map(async (c) => ({ c, job: await jobs.start(c.tenant, c.connectionId, 'bench') })));
@@ -140,7 +177,7 @@ async function main(): Promise<void> {
     const importsS = (Date.now() - importStart) / 1000;
     await until(async () => (await streamingOn(INGEST_PORTS)).size >= fleet.length, 180_000, 'not every connection streams after its import');
     log(`all ${fleet.length} imported in ${importsS.toFixed(1)} s, streaming again`);
-    results.setup = { orgsCreatedMs: seeded.createdMs, allStreamingSeconds: allStreamingS, allImportedSeconds: importsS, ingestStreamingPerConnectionKb };
+    results.setup = { orgsCreatedMs: seeded.createdMs, allStreamingSeconds: allStreamingS, allImportedSeconds: importsS, ingestStreamingPerConnectionKb, ingestStreamingParts, ingestStreamingMarginal };
 
     const serde = new AvroSerde(env('SCHEMA_REGISTRY_URL'));
     await serde.registerContract('journy.profile-events.v1', TOPICS.profileEvents.name);
@@ -183,8 +220,23 @@ async function main(): Promise<void> {
     };
     const ingestPerConnectionKb = Math.round(((memory.ingest.reduce((s, m) => s + m.rssMb - m.baselineMb, 0)) * 1024) / fleet.length);
     const eventsPerConnectionKb = Math.round(((memory.events.rssMb - memory.events.baselineMb) * 1024) / fleet.length);
+    const memoryParts = { ingest: memoryPerConnection(baselineParts.ingest, await ingestMemory(), fleet.length), events: memoryPerConnection(baselineParts.events, [await appMemoryOf(EVENTS_PORTS[0])], fleet.length) };
     results.warmUp = warmUp;
-    results.steady = { ...summary(healthy), cpuPercent: healthy.cpuPercent, memory, ingestPerConnectionKb, eventsPerConnectionKb };
+    results.steady = { ...summary(healthy), cpuPercent: healthy.cpuPercent, memory, ingestPerConnectionKb, eventsPerConnectionKb, memoryParts };
+    if (HEAP_DIR) {
+      await snapshot('after the traffic', 'ingest-0');
+      await snapshot('after the traffic', 'journy-events');
+      // ingest-0 holds about half the connections: its growth is divided by what it streams.
+      const ingestConnections = (await streamingOn([INGEST_PORTS[0]])).size;
+      const grown = (app: string, from: string, to: string, connections: number) => heapGrowthPerConnection(heaps[`${app} ${from}`], heaps[`${app} ${to}`], connections);
+      results.heap = {
+        ingestConnections,
+        'ingest-0 streaming': grown('ingest-0', 'with no connection', 'streaming, before the imports', ingestConnections),
+        'ingest-0 imports and traffic': grown('ingest-0', 'streaming, before the imports', 'after the traffic', ingestConnections),
+        'journy-events': grown('journy-events', 'with no connection', 'after the traffic', fleet.length),
+      };
+      log(`heap growth per connection: ${JSON.stringify(results.heap, null, 1)}`);
+    }
     log(`steady: ${JSON.stringify(results.steady)}`);
 
     // 3. Three orgs misbehaving (slow automation, row locks, quota exhausted): the others' latency beside step 2.
@@ -307,7 +359,7 @@ async function main(): Promise<void> {
     await mongo.close();
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'fleet.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const s = results.steady as ReturnType<typeof summary> & { ingestPerConnectionKb: number; eventsPerConnectionKb: number; memory: typeof memory };
+    const s = results.steady as ReturnType<typeof summary> & { ingestPerConnectionKb: number; eventsPerConnectionKb: number; memory: typeof memory; memoryParts: typeof memoryParts };
     const m = results.misbehaving as Record<'healthyBefore' | 'healthyDuring' | 'healthyAfter', ReturnType<typeof summary>> & { store: Record<'before' | 'during' | 'after', ReturnType<typeof storeOf>> };
     const commandsText = (w: ReturnType<typeof storeOf>) => w.storeCommandsPerEvent.slice(0, 3).map((c) => `${c.app} ${c.command} ${c.perRecord} (${c.meanMs} ms)`).join(', ');
     const p99s = (direction: 'inboundP99Ms' | 'outboundP99Ms') => `${m.healthyDuring[direction]} (${m.healthyBefore[direction]} / ${m.healthyAfter[direction]}: ${againstNoise(m.healthyDuring[direction], m.healthyBefore[direction], m.healthyAfter[direction])})`;
@@ -316,12 +368,16 @@ async function main(): Promise<void> {
       storeSeconds: number; logSeconds: number; cpuMsPerRecord: Record<string, number>; storeCommandsPerRecord: ReturnType<typeof storeCommandsPerRecord>; coresBusy: number; cpuBoundRecordsPerSecond: number; connectorCpuBoundRecordsPerSecond: number;
     };
     const table = [
-      ['connections (orgs, realistic profile)', `${fleet.length} on 2 ingest + 1→2 journy-events`],
-      ['all streaming after being stored; all imported', `${allStreamingS.toFixed(1)} s; ${importsS.toFixed(1)} s`],
+      ['connections (orgs, realistic profile)', `${fleet.length} on 2 ingest + 1→2 journy-events (heap limit ${APP_HEAP_MB} MB)`],
+      ['all streaming after the second half was stored; all imported', `${allStreamingS.toFixed(1)} s; ${importsS.toFixed(1)} s`],
       ['ingest RSS per instance MB (baseline)', s.memory.ingest.map((x) => `${x.rssMb} (${x.baselineMb})`).join(' / ')],
       ['ingest memory per connection KB (≤ 1024)', `${s.ingestPerConnectionKb}; streaming, before imports and traffic: ${ingestStreamingPerConnectionKb}`],
+      ['  of which KB: heap used / reserved / external / other', `${partsText(s.memoryParts.ingest)}; streaming: ${partsText(ingestStreamingParts)}`],
+      ['  one more stream (the second half\'s), KB', `${ingestStreamingMarginal.rssKb}: ${partsText(ingestStreamingMarginal)}`],
       ['journy-events RSS MB (baseline)', `${s.memory.events.rssMb} (${s.memory.events.baselineMb})`],
       ['journy-events memory per connection KB (≤ 1024)', `${s.eventsPerConnectionKb}`],
+      ['  of which KB: heap used / reserved / external / other', partsText(s.memoryParts.events)],
+      ...(results.heap ? [['live heap grown per connection, KB, compiled code aside (snapshots)', heapText(results.heap as Record<string, HeapGrowth>)]] : []),
       ['CPU % ingest / ingest / journy-events', healthy.cpuPercent.join(' / ')],
       [`Salesforce → Kafka p50 / p99 ms (${RATE_IN}/s)`, `${s.inboundP50Ms} / ${s.inboundP99Ms} (${s.inboundSeen}/${s.inboundSent})`],
       [`journy → Salesforce p50 / p99 ms (${RATE_OUT}/s)`, `${s.outboundP50Ms} / ${s.outboundP99Ms} (${s.outboundSeen}/${s.outboundSent})`],
@@ -385,6 +441,21 @@ async function liveWindow(orgs: Connected[], producer: AvroProducer, taps: Taps,
     inbound: taps.inboundSeen(prefix),
     outbound: [...outIds].flatMap(([eventId, connectionId]) => { const ms = taps.outboundLatency(eventId); return ms === undefined ? [] : [{ connectionId, ms }]; }),
   };
+}
+
+type HeapGrowth = ReturnType<typeof heapGrowthPerConnection>;
+
+/** Each snapshot step's live heap per connection: the total, and without the code V8 compiled meanwhile. */
+function heapText(heap: Record<string, HeapGrowth | number>): string {
+  return Object.entries(heap).flatMap(([step, g]) => {
+    if (typeof g === 'number') return [];
+    const code = g.groups.find((x) => x.name === '(code)')?.kb ?? 0;
+    return [`${step} ${Math.round(g.totalKb - code)} (${Math.round(g.totalKb)} with code)`];
+  }).join('; ');
+}
+
+function partsText(p: MemoryParts): string {
+  return `${p.heapUsedKb} / ${p.heapReservedKb} / ${p.externalKb} / ${p.otherKb}`;
 }
 
 /** A figure beside two healthy windows around it: inside their spread, or how far past the larger. */
