@@ -1,6 +1,7 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 import { AppName, startAppProcess, stopApp, waitForHttp } from '../support/app-process';
 import { apiTestEnv, stackEnv } from '../support/stack-env';
+import { eventually } from '../support/eventually';
 
 const PORT_VARIABLE: Record<AppName, string> = { api: 'API_PORT', ingest: 'INGEST_PORT', 'journy-events': 'JOURNY_EVENTS_PORT' };
 const APPS: AppName[] = ['api', 'ingest', 'journy-events'];
@@ -64,6 +65,8 @@ describe.each(APPS)('the %s app as a process', (app) => {
     let code: number | null = null;
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health/live`, 60_000, running);
+      // Live comes first; ready follows once every dependency check has passed (a busy machine can take a moment).
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, `${app} ready`, 60_000, 200);
       const healthy = await fetch(`http://127.0.0.1:${port}/health`);
       const report = await healthy.json();
       expect(healthy.status).toBe(200);
