@@ -9,19 +9,19 @@
 // journy-events (with no connection, streaming before the imports, after the traffic), summarised in the results:
 // what the memory per connection is made of (the snapshots stall the apps for seconds: a profiling run, not a figure).
 // BENCH_FLEET_APP_HEAP_MB: the apps' --max-old-space-size (192, the image's).
-import { AvroProducer, AvroSerde, TOPICS, TopicProvisioner, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
+import { AvroProducer, AvroSerde, TOPICS, startGroupAtEnd, type ProfileEvent } from '@connector/kafka';
 import { createLogger } from '@connector/observability';
 import { ConnectionsRepository, ImportJobsRepository, StreamOffsetsRepository, TokenCipher, connectMongo, defaultSettings } from '@connector/persistence';
 import { SalesforceRestClient, SharedRefreshSession, queryRecords, soqlString } from '@connector/salesforce';
 import { DEMO_ORG_MAPPINGS, JournySimulator, populationFromEmulator } from '@tools/journy-simulator';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appMemoryOf, heapGrowthPerConnection, heapSnapshotFlags, memoryPerConnection, summarizeHeapSnapshot, takeHeapSnapshot, type HeapSummary, type MemoryParts } from './app-memory';
-import { ROOT, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, localStorePid, memoryOf, percentile, sleep, spawnLogged, stackPid, stackVariable, storeCommandsOf, storeCommandsPerRecord } from './support';
+import { ROOT, benchAppEnv, benchKafka, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, localStorePid, memoryOf, percentile, sleep, spawnLogged, stackPid, stackVariable, storeCommandsOf, storeCommandsPerRecord, tapTopic, until, waitFor } from './support';
 
 const ORGS = Number(process.env.BENCH_FLEET_ORGS ?? 200);
 const RATE_IN = Number(process.env.BENCH_FLEET_RATE_IN ?? 20);
@@ -81,18 +81,9 @@ async function main(): Promise<void> {
     await connections.ensureIndexes();
     await offsets.ensureIndexes();
     const cipher = TokenCipher.fromConfig(KEY);
-    const kafka = new Kafka({ brokers: env('KAFKA_BROKERS').split(','), clientId: 'bench-fleet', logLevel: logLevel.NOTHING });
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    await new TopicProvisioner(kafkaAdmin, { partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6), replicationFactor: 1, retentionMs: 7 * 24 * 3600_000 }, createLogger({ name: 'bench', level: 'warn' }))
-      .ensure([TOPICS.profileEvents, TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges]);
-    await kafkaAdmin.disconnect();
+    const kafka = await benchKafka('bench-fleet');
     const run = `${Date.now()}`;
-    const appEnv = {
-      MONGODB_URI: mongoUri, HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', TOKEN_ENCRYPTION_KEYS: KEY,
-      SALESFORCE_CLIENT_ID: 'x', SALESFORCE_CLIENT_SECRET: 'x', SALESFORCE_LOGIN_URL: EMULATOR, SALESFORCE_SANDBOX_LOGIN_URL: EMULATOR,
-      SALESFORCE_INSECURE_HOSTS: `127.0.0.1:${PORT},127.1.*.*:${PORT}`,
-    };
+    const appEnv = benchAppEnv(mongoUri, PORT, KEY);
     const ingestEnv = { ...appEnv, INGEST_OWNERSHIP_GROUP: `bench-fleet-owners-${run}`, INGEST_PUBSUB_ENDPOINT: `127.0.0.1:${PUBSUB_PORT}`, INGEST_PUBSUB_CA_FILE: PUBSUB_CA };
     const eventsGroup = `bench-fleet-events-${run}`;
     await startGroupAtEnd(kafka, eventsGroup, [TOPICS.profileEvents.name]);
@@ -479,43 +470,27 @@ type Taps = Awaited<ReturnType<typeof startTaps>>;
 /** The commands and sync-log topics as they are written: LIVE commands by last name, log lines by event id. */
 async function startTaps(kafka: Kafka) {
   const serde = new AvroSerde(stackVariable('SCHEMA_REGISTRY_URL'));
-  const group = `bench-fleet-tap-${Date.now()}`;
-  await startGroupAtEnd(kafka, `${group}-c`, [TOPICS.commands.name]);
-  await startGroupAtEnd(kafka, `${group}-l`, [TOPICS.syncLog.name]);
-  const commands: Consumer = kafka.consumer({ groupId: `${group}-c`, maxWaitTimeInMs: 50 });
-  const logs: Consumer = kafka.consumer({ groupId: `${group}-l`, maxWaitTimeInMs: 50 });
   const inbound: { lastName: string; connectionId: string; ms: number }[] = [];
   const outcomes = new Map<string, { status: string; at: number }>();
   const written = new Map<string, { count: number; lastAt: number }>();
   let lines = 0;
   const outcomeCounts = new Map<string, number>();
-  await Promise.all([commands.connect(), logs.connect()]);
-  await commands.subscribe({ topic: TOPICS.commands.name });
-  await logs.subscribe({ topic: TOPICS.syncLog.name });
-  await commands.run({
-    partitionsConsumedConcurrently: 6,
-    eachMessage: async ({ message }) => {
-      const receivedAt = Date.now();
-      const command = (await serde.decode(message.value!)) as { connectionId: string; mode: string; source: { modifiedAt: number | null } | null; payload: Record<string, { properties?: { last_name?: string } } | null> };
-      const lastName = Object.values(command.payload).find(Boolean)?.properties?.last_name;
-      if (command.mode === 'LIVE' && command.source?.modifiedAt && lastName?.startsWith('Fleet-')) inbound.push({ lastName, connectionId: command.connectionId, ms: receivedAt - Number(command.source.modifiedAt) });
-    },
+  type Command = { connectionId: string; mode: string; source: { modifiedAt: number | null } | null; payload: Record<string, { properties?: { last_name?: string } } | null> };
+  const commands = await tapTopic(kafka, serde, TOPICS.commands.name, (command: Command, receivedAt) => {
+    const lastName = Object.values(command.payload).find(Boolean)?.properties?.last_name;
+    if (command.mode === 'LIVE' && command.source?.modifiedAt && lastName?.startsWith('Fleet-')) inbound.push({ lastName, connectionId: command.connectionId, ms: receivedAt - Number(command.source.modifiedAt) });
   });
-  await logs.run({
-    partitionsConsumedConcurrently: 6,
-    eachMessage: async ({ message }) => {
-      const line = (await serde.decode(message.value!)) as { connectionId: string; status: string; reason: string | null; correlationId: string | null; direction: string };
-      const outcome = `${line.direction === 'JOURNY_TO_SALESFORCE' ? 'out' : 'in'} ${line.status}${line.reason ? ` ${line.reason}` : ''}`;
-      outcomeCounts.set(outcome, (outcomeCounts.get(outcome) ?? 0) + 1);
-      if (line.direction !== 'JOURNY_TO_SALESFORCE' || line.status === 'RETRYING') return;
-      const at = Date.now();
-      lines += 1;
-      if (line.status === 'SUCCEEDED') {
-        const of = written.get(line.connectionId) ?? { count: 0, lastAt: 0 };
-        written.set(line.connectionId, { count: of.count + 1, lastAt: at });
-      }
-      if (line.correlationId && !outcomes.has(line.correlationId)) outcomes.set(line.correlationId, { status: line.status, at });
-    },
+  type Line = { connectionId: string; status: string; reason: string | null; correlationId: string | null; direction: string };
+  const logs = await tapTopic(kafka, serde, TOPICS.syncLog.name, (line: Line, at) => {
+    const outcome = `${line.direction === 'JOURNY_TO_SALESFORCE' ? 'out' : 'in'} ${line.status}${line.reason ? ` ${line.reason}` : ''}`;
+    outcomeCounts.set(outcome, (outcomeCounts.get(outcome) ?? 0) + 1);
+    if (line.direction !== 'JOURNY_TO_SALESFORCE' || line.status === 'RETRYING') return;
+    lines += 1;
+    if (line.status === 'SUCCEEDED') {
+      const of = written.get(line.connectionId) ?? { count: 0, lastAt: 0 };
+      written.set(line.connectionId, { count: of.count + 1, lastAt: at });
+    }
+    if (line.correlationId && !outcomes.has(line.correlationId)) outcomes.set(line.correlationId, { status: line.status, at });
   });
   await sleep(1000);
   return {
@@ -606,20 +581,6 @@ async function groupMembers(kafka: Kafka, groupId: string): Promise<number> {
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Whether the check passed within the time (polled every 250 ms). */
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await sleep(250);
-  }
-  return true;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
-  if (!(await waitFor(check, timeoutMs))) throw new Error(failure);
 }
 
 main().catch((error) => {

@@ -1,8 +1,9 @@
 // Shared by the benchmark scripts: child processes with their logs kept, memory from /proc, percentiles.
 import type { ConnectionSettings, ConnectionsRepository, TokenCipher } from '@connector/persistence';
 import { SalesforceOAuthClient } from '@connector/salesforce';
-import { TOPICS } from '@connector/kafka';
-import type { Kafka } from 'kafkajs';
+import { TOPICS, TopicProvisioner, startGroupAtEnd, type AvroSerde } from '@connector/kafka';
+import { createLogger } from '@connector/observability';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,21 @@ import { join } from 'node:path';
 export const ROOT = join(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether the check passed within the time (polled every 250 ms). */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+  return true;
+}
+
+/** Waits for the check to pass; fails with `failure` when it has not within the time. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
+  if (!(await waitFor(check, timeoutMs))) throw new Error(failure);
+}
+
 export const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
@@ -78,6 +94,50 @@ export async function connectBenchOrg(emulatorUrl: string, connections: Connecti
     settings,
   }, id);
   return { id, accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl, orgId: tokens.orgId };
+}
+
+/** A client of the stack's broker, with the topics the apps use provisioned as the apps would. */
+export async function benchKafka(clientId: string): Promise<Kafka> {
+  const kafka = new Kafka({ brokers: stackVariable('KAFKA_BROKERS').split(','), clientId, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await new TopicProvisioner(admin, { partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6), replicationFactor: 1, retentionMs: 7 * 24 * 3600_000 }, createLogger({ name: 'bench', level: 'warn' }))
+      .ensure([TOPICS.profileEvents, TOPICS.commands, TOPICS.syncLog, TOPICS.connectionChanges]);
+  } finally {
+    await admin.disconnect();
+  }
+  return kafka;
+}
+
+/**
+ * Reads a topic from its end at the time of the call, each message decoded through the schema registry and passed to
+ * `handle` (with the time it was received); resolves once reading.
+ */
+export async function tapTopic<T>(kafka: Kafka, serde: AvroSerde, topic: string, handle: (value: T, receivedAt: number) => void): Promise<Consumer> {
+  const groupId = `bench-tap-${topic}-${Date.now()}`;
+  await startGroupAtEnd(kafka, groupId, [topic]);
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic });
+  await consumer.run({
+    partitionsConsumedConcurrently: 6,
+    eachMessage: async ({ message }) => {
+      const receivedAt = Date.now();
+      handle((await serde.decode(message.value!)) as T, receivedAt);
+    },
+  });
+  return consumer;
+}
+
+/** What every app a benchmark starts needs: its store, the emulator (on `port`, one host per org) as Salesforce, the key ring. */
+export function benchAppEnv(mongoUri: string, port: number, key: string): Record<string, string> {
+  const emulator = `http://127.0.0.1:${port}`;
+  return {
+    MONGODB_URI: mongoUri, HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', TOKEN_ENCRYPTION_KEYS: key,
+    SALESFORCE_CLIENT_ID: 'x', SALESFORCE_CLIENT_SECRET: 'x', SALESFORCE_LOGIN_URL: emulator, SALESFORCE_SANDBOX_LOGIN_URL: emulator,
+    SALESFORCE_INSECURE_HOSTS: `127.0.0.1:${port},127.1.*.*:${port}`,
+  };
 }
 
 /** A variable the bench script's shell wrapper sets (it starts the stack); a clear error when run directly. */
