@@ -2,6 +2,7 @@ import { SalesforceEmulator } from '@tools/salesforce-emulator';
 import { ConnectionChangesPublisher } from '@connector/org-access';
 import { Store, Tap, connectOrg, ingestEnv, logCapture, openStore, payloadOf, sleep, startIngest } from '../support/ingest-harness';
 import { uniqueName } from '../support/stack-env';
+import { WorkersLifecycle } from '../../apps/ingest/src/workers/workers.lifecycle';
 
 jest.setTimeout(120_000);
 
@@ -148,6 +149,38 @@ describe('initial import: a seeded org with relationships becomes journy command
       }
       expect(state).toBe('SUCCEEDED');
       expect(Date.now() - published).toBeLessThan(30_000);
+    } finally {
+      await ingest.stop();
+    }
+  });
+
+  it('a streaming connection changed without a change message is looked at by the next reconcile: an import job starts, a disable stops the stream', async () => {
+    const tenantId = uniqueName('tenant');
+    const connection = await connectOrg(emulator, url, store.connections, store.cipher, { tenantId, settings: { source: { ongoingImport: false } } });
+    const { logger } = logCapture();
+    const ingest = await startIngest(store, ingestEnv(emulator, { INGEST_STREAMING_POLL_MS: '120000' }), logger);
+    const stateOf = () => ingest.runtime.statuses().find((s) => s.connectionId === connection.id)?.state;
+    try {
+      for (let i = 0; i < 300 && stateOf() !== 'streaming'; i++) await sleep(100);
+      expect(stateOf()).toBe('streaming');
+      // Written straight to the store, as if the change message had been lost: the periodic reconcile (every 30 s)
+      // reads all connections' revisions and all active jobs, and wakes this worker.
+      const job = await store.jobs.start(tenantId, connection.id, 'test');
+      await ingest.app.get(WorkersLifecycle).reconcile();
+      let state = (await store.jobs.get(tenantId, connection.id, job.id))?.state;
+      for (let i = 0; i < 300 && state !== 'SUCCEEDED' && state !== 'FAILED'; i++) {
+        await sleep(100);
+        state = (await store.jobs.get(tenantId, connection.id, job.id))?.state;
+      }
+      expect(state).toBe('SUCCEEDED');
+      for (let i = 0; i < 300 && stateOf() !== 'streaming'; i++) await sleep(100);
+      expect(stateOf()).toBe('streaming');
+      await store.connections.update(tenantId, connection.id, { enabled: false }); // the revision moves
+      await sleep(1000);
+      expect(stateOf()).toBe('streaming'); // nothing told the worker yet
+      await ingest.app.get(WorkersLifecycle).reconcile();
+      for (let i = 0; i < 100 && stateOf() !== 'idle'; i++) await sleep(100);
+      expect(stateOf()).toBe('idle');
     } finally {
       await ingest.stop();
     }

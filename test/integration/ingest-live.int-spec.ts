@@ -209,6 +209,15 @@ describe.each(['pubsub', 'cometd'] as const)('live change capture over %s', (sou
     expect(health.status).toBe('up');
     expect(health.details!.connections).toEqual([expect.objectContaining({ connectionId, state: 'streaming' })]);
   });
+  it('an idle stream writes nothing to the store for keepalives that repeat the position it saved', async () => {
+    const offsetWrites = async () => Number(/^connector_store_commands_total\{collection="stream_offsets",command="update",outcome="ok"[^}]*\} (\d+)$/m.exec(await ingest.metrics.render())?.[1] ?? 0);
+    await sleep(6000); // the last change's position is saved (INGEST_OFFSET_FLUSH_MS, 5 s)
+    const before = await offsetWrites();
+    await sleep(6000); // six Pub/Sub keepalives (one a second here), each with the position already saved
+    expect(await offsetWrites()).toBe(before);
+    expect(ingest.runtime.statuses()).toEqual([expect.objectContaining({ connectionId, state: 'streaming' })]);
+  });
+
   it('an event the handler cannot process is logged FAILED after a few tries, and the stream goes on', async () => {
     const [poisoned, next] = [...emulator.org.all('Contact')].filter((c) => c.Email && !c.IsDeleted).slice(6, 8);
     await admin('events', { channel: '/data/ChangeEvents', data: { schema: 'contact', payload: {

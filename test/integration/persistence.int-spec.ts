@@ -89,6 +89,22 @@ describe('connections repository (real MongoDB-compatible store)', () => {
     expect(untouched).toMatchObject({ name: 'Acme production', enabled: true, revision: 1 });
   });
 
+  it('lists the enabled connections of several tenants in one read, each under its own tenant, and the revisions of all', async () => {
+    const tenantC = uniqueName('tenant-c');
+    const tenantD = uniqueName('tenant-d');
+    const on = await repository.create(tenantC, newConnection('00D000000000005EAA'));
+    const off = await repository.create(tenantC, newConnection('00D000000000006EAA'));
+    await repository.update(tenantC, off.id, { enabled: false });
+    const other = await repository.create(tenantD, newConnection('00D000000000005EAA'));
+    const found = await repository.listEnabledOf([tenantC, tenantD, tenantD, 'tenant-with-none']);
+    expect([...found.keys()].sort()).toEqual([tenantC, tenantD, 'tenant-with-none'].sort());
+    expect(found.get(tenantC)!.map((c) => c.id)).toEqual([on.id]);
+    expect(found.get(tenantD)!.map((c) => c.id)).toEqual([other.id]);
+    expect(found.get('tenant-with-none')).toEqual([]);
+    const all = await repository.listAllIds();
+    expect(all).toEqual(expect.arrayContaining([{ id: on.id, tenantId: tenantC, revision: 1 }, { id: off.id, tenantId: tenantC, revision: 2 }]));
+  });
+
   it('detects a concurrent change with the expected revision', async () => {
     const created = await repository.create(tenantA, newConnection('00D000000000004EAA'));
     await repository.update(tenantA, created.id, { enabled: false }, 1);

@@ -11,13 +11,15 @@ export const ingestConfigSchema = z.object({
   ...salesforceFragment,
   /** Rows per Bulk API results page (and per checkpoint) during an import. */
   INGEST_IMPORT_PAGE_SIZE: positiveInt.max(100_000).default(10_000),
-  /** How often each owned connection that is not streaming is looked at (new import jobs, retries), ms. */
+  /** How soon a connection is looked at again after an import or a recovery step, ms (a failing one backs off instead). */
   INGEST_POLL_INTERVAL_MS: positiveInt.default(2000),
   /**
-   * How often a streaming connection is looked at anyway, ms: a safety net, since a change to it (settings, an
-   * import started through the API) wakes its worker at once through the connection-changes topic.
+   * How often a streaming, disabled or reconnect-waiting connection is looked at anyway, ms: the last safety net. A
+   * change to it (settings, an import started through the API) wakes its worker at once through the
+   * connection-changes topic, and the reconcile every 30 s wakes it when the connection's revision moved or an
+   * import job waits (one read of all connections and one of all active jobs, not two reads per connection).
    */
-  INGEST_STREAMING_POLL_MS: positiveInt.default(30_000),
+  INGEST_STREAMING_POLL_MS: positiveInt.default(300_000),
   /**
    * How long a stream's newest acknowledged replay id may wait before it is saved, ms: the saves of a connection's
    * events in that time are one store write. A crash re-delivers at most this much of its events (same command ids).

@@ -29,9 +29,13 @@ export interface WorkerDeps {
 export interface WorkerSettings {
   /** The change-event channel: all captured objects on one subscription. */
   channel: string;
-  /** How often the worker looks at its connection while it is not streaming (a new import job, a retry). */
+  /** How soon the worker looks at its connection again after an import or a recovery step. */
   pollIntervalMs: number;
-  /** How often it looks while streaming: changes wake it at once, this is the safety net. */
+  /**
+   * How often it looks while streaming, disabled or waiting for a reconnect: a change wakes it at once (the
+   * connection-changes topic), and so does the periodic reconcile when the connection's revision moved or an import
+   * job waits (`lookAgainIf`); this is the last safety net.
+   */
   streamingPollMs: number;
   /** How often acknowledged replay ids are saved. */
   offsetFlushMs: number;
@@ -49,6 +53,9 @@ export interface WorkerMetrics {
 }
 
 export type WorkerState = 'starting' | 'idle' | 'importing' | 'streaming' | 'recovering' | 'retrying' | 'needs-reconnect' | 'stopped';
+
+/** States a worker stays in until something changes: it looks again every `streamingPollMs`, or when woken. */
+const SETTLED = new Set<WorkerState>(['streaming', 'idle', 'needs-reconnect']);
 
 export interface WorkerStatus {
   connectionId: string;
@@ -89,6 +96,8 @@ export class ConnectionWorker {
   /** Tries of events whose handling failed, by replay id (kept only until the event passes). */
   private readonly eventFailures = new Map<string, number>();
   private pendingOffset: Position | null = null;
+  /** The position last saved, or read when the stream started: a keepalive bringing no other is not saved again. */
+  private saved: Pick<Position, 'source' | 'replayId'> | null = null;
   /** Pub/Sub was refused for this org: CometD until this time, then Pub/Sub is tried again. */
   private fallback: { reason: string; until: number } | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -98,6 +107,8 @@ export class ConnectionWorker {
   private problem: StreamProblem | null = null;
   private failures = 0;
   private describeCache: { key: string; model: InboundModel } | null = null;
+  /** The connection's revision when this worker last read it. */
+  private seenRevision: number | null = null;
 
   constructor(readonly tenantId: string, readonly connectionId: string, private readonly deps: WorkerDeps) {}
 
@@ -108,6 +119,15 @@ export class ConnectionWorker {
   /** Something changed (a connection change, a stream problem): look again now. */
   wake(): void {
     this.wakeUp?.();
+  }
+
+  /**
+   * The periodic read of all connections saw this one: look again now when its revision is not the one this worker
+   * read last, or when an import job waits.
+   */
+  lookAgainIf(seen: { revision: number; importJob: boolean }): void {
+    if (!SETTLED.has(this.state)) return; // it looks again soon anyway (starting, retrying) or is importing
+    if (seen.revision !== this.seenRevision || seen.importJob) this.wake();
   }
 
   async stop(): Promise<void> {
@@ -136,7 +156,7 @@ export class ConnectionWorker {
       try {
         await this.step();
         this.failures = 0;
-        if (this.state === 'streaming') delay = this.deps.settings.streamingPollMs;
+        if (SETTLED.has(this.state)) delay = this.deps.settings.streamingPollMs;
       } catch (error) {
         if (this.abort.signal.aborted) break;
         await this.closeStream();
@@ -156,6 +176,7 @@ export class ConnectionWorker {
   /** One look at the connection: what should run, and make it so. */
   private async step(): Promise<void> {
     const connection = await this.deps.connections.findById(this.tenantId, this.connectionId);
+    this.seenRevision = connection?.revision ?? null;
     if (!connection || !connection.enabled || connection.status === 'NEEDS_RECONNECT') {
       await this.closeStream();
       this.setState(connection?.status === 'NEEDS_RECONNECT' ? 'needs-reconnect' : 'idle', connection?.statusReason ?? null);
@@ -211,6 +232,7 @@ export class ConnectionWorker {
     const source = this.sourceFor(connection);
     const start = streamStart(stored, source);
     this.position = stored.source === source && stored.replayId !== null ? { source, replayId: stored.replayId, commit: stored } : null;
+    this.saved = this.position;
     const { floor, handover } = start;
     // Moving from the other source: live events wait until the records changed since its last commit are read again.
     const reread = handover ? new Gate() : null;
@@ -306,6 +328,9 @@ export class ConnectionWorker {
 
   private moveTo(position: Position): void {
     this.position = position;
+    // An idle org's keepalives repeat the position already saved (or waiting to be): no store write for them.
+    const known = this.pendingOffset ?? this.saved;
+    if (!position.commit && known?.source === position.source && known.replayId === position.replayId) return;
     // A keepalive's position keeps the commit of the last event a pending save carries.
     this.pendingOffset = position.commit || !this.pendingOffset ? position : { ...position, commit: this.pendingOffset.commit };
     this.flushTimer ??= setTimeout(() => void this.flushOffset(), this.deps.settings.offsetFlushMs);
@@ -318,6 +343,7 @@ export class ConnectionWorker {
     if (!pending) return;
     try {
       await this.deps.offsets.advance(this.tenantId, this.connectionId, this.deps.settings.channel, pending.source, pending.replayId, pending.commit ?? undefined);
+      this.saved = pending;
     } catch (error) {
       this.log.warn({ error: describeError(error) }, 'could not save the replay id; will save a later one');
     }

@@ -4,10 +4,17 @@ import type { Logger } from '@connector/observability';
 import type { ConnectionsRepository } from '@connector/persistence';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 
+/** A connection as the periodic read of all connections sees it: which one, and its revision. */
+export interface OwnedConnection {
+  id: string;
+  tenantId: string;
+  revision: number;
+}
+
 /** What ownership drives: the set of connections this instance runs. */
 export interface OwnedConnections {
-  /** Run exactly these (start the new ones, stop the others). */
-  own(connections: { id: string; tenantId: string }[]): Promise<void>;
+  /** Run exactly these (start the new ones, stop the others, and have the others look again when they changed). */
+  own(connections: OwnedConnection[]): Promise<void>;
   /** A connection this instance owns changed (or appeared). */
   changed(change: { connectionId: string; tenantId: string; kind: string }): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@connector/observability';
 import { ConnectionWorker, WorkerDeps, WorkerStatus } from './connection-worker';
-import type { OwnedConnections } from './ownership';
+import type { OwnedConnection, OwnedConnections } from './ownership';
 
 /** The workers of the connections this instance owns: started, woken on changes, stopped when they move away. */
 export class Supervisor implements OwnedConnections {
@@ -8,11 +8,22 @@ export class Supervisor implements OwnedConnections {
 
   constructor(private readonly deps: Omit<WorkerDeps, 'logger'>, private readonly logger: Logger) {}
 
-  async own(connections: { id: string; tenantId: string }[]): Promise<void> {
+  /**
+   * Starts and stops workers to run exactly these connections. The workers already running look at their connection
+   * again only when its revision moved or it has an import job waiting: one read of all active jobs here instead of
+   * two reads per connection (the streaming workers' own look is a rare safety net).
+   */
+  async own(connections: OwnedConnection[]): Promise<void> {
     const wanted = new Map(connections.map((c) => [c.id, c]));
     const leaving = [...this.workers.values()].filter((w) => !wanted.has(w.connectionId));
     await Promise.all(leaving.map((w) => this.release(w.connectionId)));
+    const running = [...wanted.values()].filter((c) => this.workers.has(c.id));
     for (const connection of wanted.values()) this.ensure(connection.id, connection.tenantId);
+    if (running.length === 0) return;
+    const importing = await this.deps.jobs.connectionsWithActiveJobs();
+    for (const connection of running) {
+      this.workers.get(connection.id)?.lookAgainIf({ revision: connection.revision, importJob: importing.has(`${connection.tenantId}:${connection.id}`) });
+    }
   }
 
   async changed(change: { connectionId: string; tenantId: string; kind: string }): Promise<void> {

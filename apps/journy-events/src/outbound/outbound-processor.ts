@@ -188,8 +188,9 @@ export class OutboundProcessor {
       byTenant.set(message.value.tenantId, list);
     }
     const runs: Run[] = [];
+    const connectionsOf = await this.enabledConnections([...byTenant.keys()]);
     for (const [tenantId, list] of byTenant) {
-      const connections = await this.enabledConnections(tenantId);
+      const connections = connectionsOf.get(tenantId) ?? [];
       if (connections.length === 0) this.deps.metrics.ignored('NO_CONNECTION', list.length);
       for (const connection of connections) runs.push({ connection, messages: list, detached: false, logs: Promise.resolve([]) });
     }
@@ -559,12 +560,22 @@ export class OutboundProcessor {
     this.deps.logger.info({ tenantId }, 'connection change heard; the tenant\'s connections will be re-read');
   }
 
-  private async enabledConnections(tenantId: string): Promise<Connection[]> {
-    const cached = this.tenants.get(tenantId);
-    if (cached && Date.now() - cached.at < CONNECTIONS_TTL_MS) return cached.connections;
-    const connections = (await this.deps.connections.list(tenantId)).filter((c) => c.enabled);
-    this.tenants.set(tenantId, { at: Date.now(), connections });
-    return connections;
+  /** The tenants' enabled connections: from memory when read in the last CONNECTIONS_TTL_MS, the others read together. */
+  private async enabledConnections(tenantIds: string[]): Promise<Map<string, Connection[]>> {
+    const now = Date.now();
+    const result = new Map<string, Connection[]>();
+    const stale: string[] = [];
+    for (const tenantId of tenantIds) {
+      const cached = this.tenants.get(tenantId);
+      if (cached && now - cached.at < CONNECTIONS_TTL_MS) result.set(tenantId, cached.connections);
+      else stale.push(tenantId);
+    }
+    if (stale.length === 0) return result;
+    for (const [tenantId, connections] of await this.deps.connections.listEnabledOf(stale)) {
+      this.tenants.set(tenantId, { at: now, connections });
+      result.set(tenantId, connections);
+    }
+    return result;
   }
 
   private async publish(logs: SyncLogRecord[]): Promise<void> {

@@ -52,9 +52,10 @@ export class ConnectionsRepository {
     }
   }
 
+  /** Read by `_id` alone (the one filter FerretDB answers from its primary key) and kept only when the tenant's. */
   async findById(tenantId: string, id: string): Promise<Connection | null> {
-    const found = await this.model.findOne({ _id: id, tenantId }).lean<ConnectionDocument>();
-    return found ? toConnection(found) : null;
+    const found = await this.model.findOne({ _id: id }).lean<ConnectionDocument>();
+    return found && found.tenantId === tenantId ? toConnection(found) : null;
   }
 
   async findByOrg(tenantId: string, orgId: string): Promise<Connection | null> {
@@ -68,12 +69,27 @@ export class ConnectionsRepository {
   }
 
   /**
-   * Every tenant's connection ids, for the background workers that divide connections between instances (the
-   * ingest app's owners); each then reads its connections through the tenant-scoped methods.
+   * The enabled connections of several tenants (newest first), read together: one query per TENANTS_PER_READ
+   * tenants instead of one per tenant. Every tenant asked for is in the result, with none when it has none.
    */
-  async listAllIds(): Promise<{ id: string; tenantId: string }[]> {
-    const found = await this.model.find({}, { _id: 1, tenantId: 1 }).lean<{ _id: string; tenantId: string }[]>();
-    return found.map((c) => ({ id: c._id, tenantId: c.tenantId }));
+  async listEnabledOf(tenantIds: string[]): Promise<Map<string, Connection[]>> {
+    const unique = [...new Set(tenantIds)];
+    const result = new Map(unique.map((tenantId) => [tenantId, [] as Connection[]]));
+    for (let start = 0; start < unique.length; start += TENANTS_PER_READ) {
+      const found = await this.model.find({ tenantId: { $in: unique.slice(start, start + TENANTS_PER_READ) }, enabled: true }).sort({ createdAt: -1 }).lean<ConnectionDocument[]>();
+      for (const document of found) result.get(document.tenantId)?.push(toConnection(document));
+    }
+    return result;
+  }
+
+  /**
+   * Every tenant's connection ids with their revision, for the background workers that divide connections between
+   * instances (the ingest app's owners): a worker whose connection's revision moved reads it again, through the
+   * tenant-scoped methods.
+   */
+  async listAllIds(): Promise<{ id: string; tenantId: string; revision: number }[]> {
+    const found = await this.model.find({}, { _id: 1, tenantId: 1, revision: 1 }).lean<{ _id: string; tenantId: string; revision: number }[]>();
+    return found.map((c) => ({ id: c._id, tenantId: c.tenantId, revision: c.revision }));
   }
 
   /**
@@ -107,6 +123,9 @@ export class ConnectionsRepository {
     return result.deletedCount === 1;
   }
 }
+
+/** Tenants one `listEnabledOf` query asks for. */
+const TENANTS_PER_READ = 500;
 
 function toConnection(document: ConnectionDocument): Connection {
   const { _id, ...rest } = document;

@@ -68,6 +68,15 @@ export class ImportJobsRepository {
     return this.get(tenantId, connectionId, id);
   }
 
+  /**
+   * Every tenant's connections with an active job, as `tenantId:connectionId`: one read for all the connections of
+   * an ingest instance, which wakes the workers that have a job to run.
+   */
+  async connectionsWithActiveJobs(): Promise<Set<string>> {
+    const found = await this.model.find({ state: { $in: ACTIVE_STATES as ImportState[] } }, { tenantId: 1, connectionId: 1 }).lean<{ tenantId: string; connectionId: string }[]>();
+    return new Set(found.map((job) => `${job.tenantId}:${job.connectionId}`));
+  }
+
   /** The connection's active job (pending, running or being cancelled), if any: what the ingest app runs or resumes. */
   async findActive(tenantId: string, connectionId: string): Promise<ImportJob | null> {
     const found = await this.model.findOne({ tenantId, connectionId, state: { $in: ACTIVE_STATES as ImportState[] } }).lean<ImportJobDocument>();

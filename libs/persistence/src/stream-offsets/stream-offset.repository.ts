@@ -78,9 +78,10 @@ export class StreamOffsetsRepository {
     await this.model.createIndexes();
   }
 
+  /** Read by `_id` alone (the one filter FerretDB answers from its primary key) and kept only when the tenant's. */
   async get(tenantId: string, connectionId: string, channel: string): Promise<StreamOffset | null> {
-    const found = await this.model.findOne({ _id: `${connectionId}:${channel}`, tenantId }).lean<StreamOffsetDocument>();
-    return found ? toOffset(found) : null;
+    const found = await this.model.findOne({ _id: `${connectionId}:${channel}` }).lean<StreamOffsetDocument>();
+    return found && found.tenantId === tenantId ? toOffset(found) : null;
   }
 
   /** A connection's offsets on all its channels. */
