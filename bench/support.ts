@@ -1,4 +1,5 @@
-// Shared by the benchmark scripts: child processes with their logs kept, memory from /proc, percentiles.
+// Shared by the benchmark scripts: waits, child processes with their logs kept, memory and CPU from /proc,
+// percentiles, orgs connected through OAuth, the stack's Kafka with its topics and taps, the apps' environment.
 import type { ConnectionSettings, ConnectionsRepository, TokenCipher } from '@connector/persistence';
 import { SalesforceOAuthClient } from '@connector/salesforce';
 import { TOPICS, TopicProvisioner, startGroupAtEnd, type AvroSerde } from '@connector/kafka';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 export const ROOT = join(__dirname, '..', '..');
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Whether the check passed within the time (polled every 250 ms). */
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
