@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appMemoryOf, heapSnapshotFlags, summarizeHeapSnapshot, takeHeapSnapshot, type AppMemory, type HeapGroup } from './app-memory';
 import { heapAfterFullCollection } from './inspector';
-import { ROOT, benchAppEnv, benchKafka, connectBenchOrg, cpuMsOf, emulatorAdmin, memoryOf, percentile, sleep, spawnLogged, stackVariable, storeCommandsOf, tapTopic, until, waitFor } from './support';
+import { ROOT, benchAppEnv, benchKafka, connectBenchOrg, cpuMsOf, emulatorAdmin, memoryOf, percentile, sleep, spawnLogged, stackVariable, storeCommandsOf, streamingOn, tapTopic, until, waitFor } from './support';
 
 const STEPS = (process.env.BENCH_STREAMS_STEPS ?? '100,300,600,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 const PROFILE = process.env.BENCH_STREAMS_PROFILE ?? 'realistic';
@@ -44,7 +44,6 @@ const REP = 'rep.alex@journy-demo.example';
 
 interface Org { name: string; orgId: string; url: string }
 interface Connected { org: Org; tenant: string; connectionId: string; contact: string; simulator: JournySimulator }
-interface Health { checks: { streams?: { details?: { connections?: { connectionId: string; state: string }[] } } } }
 type App = 'ingest' | 'journy-events';
 interface AppStep { rssMb: number; heap: AppMemory; heapAfterGcMb: number; idleCpuPercent: number; idleStoreCommandsPerSecond: number }
 interface Step {
@@ -105,10 +104,6 @@ async function main(): Promise<void> {
     // Ongoing import on, so a probe's change to a record never imported becomes a command; the demo's mappings.
     const settings = { ...defaultSettings(), accountExternalIdField: 'Journy_Account_Id__c', source: { ongoingImport: true, changeStream: null }, destination: { ...defaultSettings().destination, ...DEMO_ORG_MAPPINGS } };
     const connected: Connected[] = [];
-    const streaming = async () => {
-      const health = await fetch(`http://127.0.0.1:${INGEST_PORT}/health`).then((r) => r.json() as Promise<Health>).catch(() => null);
-      return (health?.checks.streams?.details?.connections ?? []).filter((c) => c.state === 'streaming').length;
-    };
     const idle = async (): Promise<Record<App, { cpuPercent: number; storeCommandsPerSecond: number }>> => {
       const before = await Promise.all([...apps.values()].map(async ({ child, port }) => ({ cpu: cpuMsOf(child.pid!), store: await storeCommandsOf(port) })));
       await sleep(IDLE_SECONDS * 1000);
@@ -168,7 +163,7 @@ async function main(): Promise<void> {
         }))));
       }
       log(`${size - from} more connections stored (${size} in all); waiting for ingest to stream them (its reconcile runs every 30 s)`);
-      await until(async () => { alive(); return (await streaming()) >= size; }, 120_000 + size * 300, `ingest did not stream all ${size} connections`);
+      await until(async () => { alive(); return (await streamingOn([INGEST_PORT])).size >= size; }, 120_000 + size * 300, `ingest did not stream all ${size} connections`);
       const streamingSeconds = (Date.now() - t0) / 1000;
       // Journy events to each new connection's users: journy-events reads each one's directory and describe, and writes.
       const t1 = Date.now();

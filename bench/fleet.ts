@@ -21,7 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appMemoryOf, heapGrowthPerConnection, heapSnapshotFlags, memoryPerConnection, summarizeHeapSnapshot, takeHeapSnapshot, type HeapSummary, type MemoryParts } from './app-memory';
-import { ROOT, benchAppEnv, benchKafka, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, localStorePid, memoryOf, percentile, sleep, spawnLogged, stackPid, stackVariable, storeCommandsOf, storeCommandsPerRecord, tapTopic, until, waitFor } from './support';
+import { ROOT, benchAppEnv, benchKafka, connectBenchOrg, countedApiCalls, cpuMsOf, emulatorAdmin, lagOf, localStorePid, memoryOf, percentile, sleep, spawnLogged, stackPid, stackVariable, storeCommandsOf, storeCommandsPerRecord, streamingOn, tapTopic, until, waitFor } from './support';
 
 const ORGS = Number(process.env.BENCH_FLEET_ORGS ?? 200);
 const RATE_IN = Number(process.env.BENCH_FLEET_RATE_IN ?? 20);
@@ -51,7 +51,6 @@ const env = stackVariable;
 
 interface FleetOrg { name: string; orgId: string; url: string }
 interface Connected extends FleetOrg { tenant: string; connectionId: string; simulator: JournySimulator; contacts: string[]; admin: ReturnType<typeof emulatorAdmin> }
-interface Health { checks: { streams?: { details?: { connections?: { connectionId: string; state: string }[] } } } }
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -129,14 +128,6 @@ async function main(): Promise<void> {
     const all = [...seeded.orgs, bigOrg];
     const connectAll = async (from: number, to: number) => {
       for (let i = from; i < to; i += 20) fleet.push(...(await Promise.all(all.slice(i, Math.min(i + 20, to)).map((org, j) => connectOne(org, i + j)))));
-    };
-    const streamingOn = async (ports: number[]) => {
-      const ids = new Set<string>();
-      for (const port of ports) {
-        const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<Health>).catch(() => null);
-        for (const c of health?.checks.streams?.details?.connections ?? []) if (c.state === 'streaming') ids.add(c.connectionId);
-      }
-      return ids;
     };
     // The fleet connects in two halves: what the second half adds to ingest is what one more stream costs, without
     // the first streams' one-time costs (code compiled, buffers and pools grown) that the first half carries.

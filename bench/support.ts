@@ -132,6 +132,18 @@ export async function tapTopic<T>(kafka: Kafka, serde: AvroSerde, topic: string,
   return consumer;
 }
 
+interface StreamsHealth { checks: { streams?: { details?: { connections?: { connectionId: string; state: string }[] } } } }
+
+/** The connections the ingest instances on these ports report streaming (their /health); none from one not answering. */
+export async function streamingOn(ports: number[]): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const port of ports) {
+    const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<StreamsHealth>).catch(() => null);
+    for (const c of health?.checks.streams?.details?.connections ?? []) if (c.state === 'streaming') ids.add(c.connectionId);
+  }
+  return ids;
+}
+
 /** What every app a benchmark starts needs: its store, the emulator (on `port`, one host per org) as Salesforce, the key ring. */
 export function benchAppEnv(mongoUri: string, port: number, key: string): Record<string, string> {
   const emulator = `http://127.0.0.1:${port}`;
